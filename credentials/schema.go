@@ -1,0 +1,183 @@
+package credentials
+
+// JSON field names, as spelled by the HarborGuard API.
+const (
+	fUsername          = "username"
+	fPassword          = "password"
+	fPat               = "pat"
+	fAccessKeyID       = "accessKeyId"
+	fSecretAccessKey   = "secretAccessKey"
+	fSessionToken      = "sessionToken"
+	fRegion            = "region"
+	fRoleArn           = "roleArn"
+	fExternalID        = "externalId"
+	fServiceAccountKey = "serviceAccountKey"
+	fTenantID          = "tenantId"
+	fClientID          = "clientId"
+	fClientSecret      = "clientSecret"
+	fRobotName         = "robotName"
+	fSecret            = "secret"
+	fIdentityToken     = "identityToken"
+)
+
+// A kindSpec describes one kind's JSON shape: its required and optional
+// fields, in the fixed order the sealed encoding uses, and how to build the
+// typed value from the decoded strings.
+type kindSpec struct {
+	kind     Kind
+	code     byte     // sealed-encoding kind code; never reuse a retired code
+	required []string // in encoding order
+	optional []string // in encoding order, after required
+	build    func(v map[string]string) Credential
+}
+
+// specs is the kind table, in Kinds() order.
+var specs = []kindSpec{
+	{KindUsernamePassword, 1, []string{fUsername, fPassword}, nil, func(v map[string]string) Credential {
+		return UsernamePassword{Username: v[fUsername], Password: NewSecret(v[fPassword])}
+	}},
+	{KindUsernamePat, 2, []string{fUsername, fPat}, nil, func(v map[string]string) Credential {
+		return UsernamePat{Username: v[fUsername], Pat: NewSecret(v[fPat])}
+	}},
+	{KindAwsEcr, 3, []string{fAccessKeyID, fSecretAccessKey, fRegion},
+		[]string{fSessionToken, fRoleArn, fExternalID}, buildAwsEcr},
+	{KindGoogleGar, 4, []string{fServiceAccountKey}, nil, func(v map[string]string) Credential {
+		return GoogleGar{ServiceAccountKey: NewSecret(v[fServiceAccountKey])}
+	}},
+	{KindAzureAcr, 5, []string{fTenantID, fClientID, fClientSecret}, nil, func(v map[string]string) Credential {
+		return AzureAcr{TenantID: v[fTenantID], ClientID: v[fClientID], ClientSecret: NewSecret(v[fClientSecret])}
+	}},
+	{KindHarborRobot, 6, []string{fRobotName, fSecret}, nil, func(v map[string]string) Credential {
+		return HarborRobot{RobotName: v[fRobotName], Secret: NewSecret(v[fSecret])}
+	}},
+	{KindJfrogIdentityToken, 7, []string{fUsername, fIdentityToken}, nil, func(v map[string]string) Credential {
+		return JfrogIdentityToken{Username: v[fUsername], IdentityToken: NewSecret(v[fIdentityToken])}
+	}},
+}
+
+func buildAwsEcr(v map[string]string) Credential {
+	return AwsEcr{
+		AccessKeyID:     v[fAccessKeyID],
+		SecretAccessKey: NewSecret(v[fSecretAccessKey]),
+		SessionToken:    NewSecret(v[fSessionToken]),
+		Region:          v[fRegion],
+		RoleArn:         v[fRoleArn],
+		ExternalID:      v[fExternalID],
+	}
+}
+
+// fieldValues returns c's fields in encoding order (required, then optional),
+// secrets revealed. It is the single place the sealed encoding reads
+// plaintext from a credential. ok is false for a nil pointer or a foreign type.
+func fieldValues(c Credential) (vals []string, ok bool) {
+	switch v := c.(type) {
+	case UsernamePassword:
+		return []string{v.Username, v.Password.Reveal()}, true
+	case UsernamePat:
+		return []string{v.Username, v.Pat.Reveal()}, true
+	case AwsEcr:
+		return []string{v.AccessKeyID, v.SecretAccessKey.Reveal(), v.Region,
+			v.SessionToken.Reveal(), v.RoleArn, v.ExternalID}, true
+	case GoogleGar:
+		return []string{v.ServiceAccountKey.Reveal()}, true
+	case AzureAcr:
+		return []string{v.TenantID, v.ClientID, v.ClientSecret.Reveal()}, true
+	case HarborRobot:
+		return []string{v.RobotName, v.Secret.Reveal()}, true
+	case JfrogIdentityToken:
+		return []string{v.Username, v.IdentityToken.Reveal()}, true
+	}
+	return nil, false
+}
+
+// deref turns a pointer to one of the kinds into the value it points to, so
+// that *UsernamePassword (which also satisfies Credential) is handled like
+// UsernamePassword. ok is false for nil, a nil pointer, or a foreign type.
+func deref(c Credential) (Credential, bool) {
+	switch v := c.(type) {
+	case nil:
+		return nil, false
+	case *UsernamePassword:
+		return derefPtr(v)
+	case *UsernamePat:
+		return derefPtr(v)
+	case *AwsEcr:
+		return derefPtr(v)
+	case *GoogleGar:
+		return derefPtr(v)
+	case *AzureAcr:
+		return derefPtr(v)
+	case *HarborRobot:
+		return derefPtr(v)
+	case *JfrogIdentityToken:
+		return derefPtr(v)
+	}
+	return c, true
+}
+
+func derefPtr[T Credential](p *T) (Credential, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
+}
+
+func specFor(k Kind) (kindSpec, bool) {
+	for _, s := range specs {
+		if s.kind == k {
+			return s, true
+		}
+	}
+	return kindSpec{}, false
+}
+
+func specForCode(code byte) (kindSpec, bool) {
+	for _, s := range specs {
+		if s.code == code {
+			return s, true
+		}
+	}
+	return kindSpec{}, false
+}
+
+func (s kindSpec) allows(field string) bool {
+	return contains(s.required, field) || contains(s.optional, field)
+}
+
+func (s kindSpec) fields() []string {
+	return append(append([]string(nil), s.required...), s.optional...)
+}
+
+// matches reports whether present is exactly a valid field set for s: every
+// required field and nothing beyond required ∪ optional.
+func (s kindSpec) matches(present map[string]string) bool {
+	for _, f := range s.required {
+		if _, ok := present[f]; !ok {
+			return false
+		}
+	}
+	for f := range present {
+		if !s.allows(f) {
+			return false
+		}
+	}
+	return true
+}
+
+func knownField(field string) bool {
+	for _, s := range specs {
+		if s.allows(field) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package credentials
+
+// A View is the redacted summary of a credential that a GET response may
+// return: the kind and non-secret identifiers only. It has no field that
+// can hold a secret, so it is safe to log and marshal as is.
+type View struct {
+	Kind        Kind   `json:"kind"`
+	Username    string `json:"username,omitempty"`    // UsernamePassword, UsernamePat, JfrogIdentityToken
+	TokenType   string `json:"tokenType,omitempty"`   // UsernamePat: a TokenType constant or ""
+	AccessKeyID string `json:"accessKeyId,omitempty"` // AwsEcr
+	Region      string `json:"region,omitempty"`      // AwsEcr
+	RoleArn     string `json:"roleArn,omitempty"`     // AwsEcr
+	TenantID    string `json:"tenantId,omitempty"`    // AzureAcr
+	ClientID    string `json:"clientId,omitempty"`    // AzureAcr
+	RobotName   string `json:"robotName,omitempty"`   // HarborRobot
+	ClientEmail string `json:"clientEmail,omitempty"` // GoogleGar: client_email
+	ProjectID   string `json:"projectId,omitempty"`   // GoogleGar: project_id
+}
+
+// Describe returns c's redacted view. Secrets (passwords, tokens, the
+// secret access key and session token, the client secret, the robot
+// secret, the whole service-account key including private_key and
+// private_key_id) never appear; AwsEcr's externalId is left out too, as
+// AWS advises treating it as confidential.
+//
+// A credential that does not validate shows its kind only: its fields cannot
+// be trusted to hold what their names claim (a secret pasted into a
+// username, a key file with misplaced fields). Describe(nil) returns the
+// zero View.
+func Describe(c Credential) View {
+	c, ok := deref(c)
+	if !ok {
+		return View{}
+	}
+	if g, ok := c.(GoogleGar); ok {
+		return describeGAR(g) // validates while parsing the key once
+	}
+	if c.Validate() != nil {
+		return View{Kind: c.Kind()}
+	}
+	switch v := c.(type) {
+	case UsernamePassword:
+		return View{Kind: v.Kind(), Username: v.Username}
+	case UsernamePat:
+		return View{Kind: v.Kind(), Username: v.Username, TokenType: v.TokenType()}
+	case AwsEcr:
+		return View{Kind: v.Kind(), AccessKeyID: v.AccessKeyID, Region: v.Region, RoleArn: v.RoleArn}
+	case AzureAcr:
+		return View{Kind: v.Kind(), TenantID: v.TenantID, ClientID: v.ClientID}
+	case HarborRobot:
+		return View{Kind: v.Kind(), RobotName: v.RobotName}
+	case JfrogIdentityToken:
+		return View{Kind: v.Kind(), Username: v.Username}
+	}
+	return View{}
+}
+
+func describeGAR(g GoogleGar) View {
+	key, err := g.parseKey()
+	if err != nil {
+		return View{Kind: g.Kind()}
+	}
+	return View{Kind: g.Kind(), ClientEmail: key[garClientEmail], ProjectID: key[garProjectID]}
+}

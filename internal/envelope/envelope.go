@@ -1,0 +1,210 @@
+// Package envelope is credvault's sealed-record wire format and the
+// associated-data encoding that binds a record to its place.
+//
+// # Wire format (version 1)
+//
+//	offset  size  field
+//	0       1     version (0x01)
+//	1       1     payload AEAD (AlgXChaCha20Poly1305 or AlgAES256GCM)
+//	2       2+n   kind        (u16 big-endian length, n <= MaxKindSize)
+//	        2+n   meta        (u16 length, n <= MaxMetaSize; non-secret metadata)
+//	        2+n   key ID      (u16 length, n <= kek.MaxKeyIDSize)
+//	        2+n   wrapped DEK (u16 length, n <= kek.MaxWrappedSize)
+//	        32    key commitment
+//	        24    nonce (AES-GCM uses the first 12 bytes)
+//	        4+n   ciphertext  (u32 length, n <= MaxCiphertextSize)
+//
+// Every length is checked against its cap and against the remaining input
+// before slicing; trailing bytes are refused. Parsing never panics.
+//
+// # Associated data
+//
+// Both AADs are a label followed by u32-length-prefixed fields, so no two
+// distinct field tuples encode alike. The DEK-wrap AAD binds version, org,
+// registry and kind; the payload AAD binds version, algorithm, org,
+// registry, kind, metadata, commitment and nonce (see [PayloadAAD]).
+package envelope
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/credvault/credvault/kek"
+)
+
+// Format constants.
+const (
+	Version1 byte = 1
+
+	AlgXChaCha20Poly1305 byte = 1
+	AlgAES256GCM         byte = 2
+
+	CommitmentSize    = 32
+	NonceSize         = 24
+	MaxKindSize       = 64
+	MaxMetaSize       = 16 << 10
+	MaxCiphertextSize = 1 << 20
+)
+
+// Errors, matched with errors.Is.
+var (
+	// ErrMalformed: the bytes are not a well-formed envelope.
+	ErrMalformed = errors.New("envelope: malformed record")
+	// ErrUnsupportedVersion: an unknown format version or algorithm.
+	ErrUnsupportedVersion = errors.New("envelope: unsupported version")
+)
+
+// An Envelope is one parsed sealed record. Slices alias the parsed input.
+type Envelope struct {
+	Version    byte
+	Alg        byte
+	Kind       string
+	Meta       []byte
+	KeyID      string
+	WrappedDEK []byte
+	Commitment [CommitmentSize]byte
+	Nonce      [NonceSize]byte
+	Ciphertext []byte
+}
+
+// HeaderSize returns the encoded size of everything before the ciphertext.
+func (e *Envelope) HeaderSize() int {
+	return 2 + 2 + len(e.Kind) + 2 + len(e.Meta) + 2 + len(e.KeyID) + 2 + len(e.WrappedDEK) +
+		CommitmentSize + NonceSize + 4
+}
+
+// AppendHeader appends the encoded header (up to and including the
+// ciphertext length) for a ciphertext of ctLen bytes.
+func (e *Envelope) AppendHeader(b []byte, ctLen int) ([]byte, error) {
+	if err := e.checkCaps(ctLen); err != nil {
+		return nil, err
+	}
+	b = append(b, e.Version, e.Alg)
+	b = appendU16(b, []byte(e.Kind))
+	b = appendU16(b, e.Meta)
+	b = appendU16(b, []byte(e.KeyID))
+	b = appendU16(b, e.WrappedDEK)
+	b = append(b, e.Commitment[:]...)
+	b = append(b, e.Nonce[:]...)
+	return binary.BigEndian.AppendUint32(b, uint32(ctLen)), nil
+}
+
+func (e *Envelope) checkCaps(ctLen int) error {
+	switch {
+	case e.Version != Version1:
+		return fmt.Errorf("%w: version %d", ErrUnsupportedVersion, e.Version)
+	case e.Alg != AlgXChaCha20Poly1305 && e.Alg != AlgAES256GCM:
+		return fmt.Errorf("%w: algorithm %d", ErrUnsupportedVersion, e.Alg)
+	case len(e.Kind) == 0 || len(e.Kind) > MaxKindSize:
+		return fmt.Errorf("%w: kind length %d", ErrMalformed, len(e.Kind))
+	case len(e.Meta) > MaxMetaSize:
+		return fmt.Errorf("%w: metadata length %d", ErrMalformed, len(e.Meta))
+	case len(e.KeyID) == 0 || len(e.KeyID) > kek.MaxKeyIDSize:
+		return fmt.Errorf("%w: key ID length %d", ErrMalformed, len(e.KeyID))
+	case len(e.WrappedDEK) == 0 || len(e.WrappedDEK) > kek.MaxWrappedSize:
+		return fmt.Errorf("%w: wrapped DEK length %d", ErrMalformed, len(e.WrappedDEK))
+	case ctLen < 0 || ctLen > MaxCiphertextSize:
+		return fmt.Errorf("%w: ciphertext length %d", ErrMalformed, ctLen)
+	}
+	return nil
+}
+
+func appendU16(b, field []byte) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(field)))
+	return append(b, field...)
+}
+
+// Marshal encodes e, header and ciphertext, into a new slice.
+func (e *Envelope) Marshal() ([]byte, error) {
+	out := make([]byte, 0, e.HeaderSize()+len(e.Ciphertext))
+	out, err := e.AppendHeader(out, len(e.Ciphertext))
+	if err != nil {
+		return nil, err
+	}
+	return append(out, e.Ciphertext...), nil
+}
+
+// Parse decodes an envelope. The returned Envelope aliases b.
+func Parse(b []byte) (e Envelope, err error) {
+	r := reader{b: b}
+	e.Version, e.Alg = r.byte(), r.byte()
+	if r.err == nil && e.Version != Version1 {
+		return Envelope{}, fmt.Errorf("%w: version %d", ErrUnsupportedVersion, e.Version)
+	}
+	e.Kind = string(r.u16Field("kind", MaxKindSize))
+	e.Meta = r.u16Field("metadata", MaxMetaSize)
+	e.KeyID = string(r.u16Field("key ID", kek.MaxKeyIDSize))
+	e.WrappedDEK = r.u16Field("wrapped DEK", kek.MaxWrappedSize)
+	copy(e.Commitment[:], r.fixed(CommitmentSize))
+	copy(e.Nonce[:], r.fixed(NonceSize))
+	ctLen := r.u32()
+	if r.err == nil && ctLen > MaxCiphertextSize {
+		r.fail("ciphertext length %d over cap", ctLen)
+	}
+	e.Ciphertext = r.fixed(int(ctLen))
+	if r.err == nil && r.off != len(b) {
+		r.fail("%d trailing bytes", len(b)-r.off)
+	}
+	if r.err != nil {
+		return Envelope{}, r.err
+	}
+	if err := e.checkCaps(len(e.Ciphertext)); err != nil {
+		return Envelope{}, err
+	}
+	return e, nil
+}
+
+// reader is a bounds-checked cursor; after the first error every read
+// returns zero values and the error sticks.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+	}
+}
+
+func (r *reader) fixed(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b)-r.off {
+		r.fail("truncated at offset %d", r.off)
+		return nil
+	}
+	s := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *reader) byte() byte {
+	if s := r.fixed(1); s != nil {
+		return s[0]
+	}
+	return 0
+}
+
+func (r *reader) u32() uint32 {
+	if s := r.fixed(4); s != nil {
+		return binary.BigEndian.Uint32(s)
+	}
+	return 0
+}
+
+func (r *reader) u16Field(name string, max int) []byte {
+	s := r.fixed(2)
+	if s == nil {
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(s))
+	if n > max {
+		r.fail("%s length %d over cap %d", name, n, max)
+		return nil
+	}
+	return r.fixed(n)
+}

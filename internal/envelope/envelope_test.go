@@ -1,0 +1,157 @@
+package envelope
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func sample() Envelope {
+	e := Envelope{
+		Version: Version1, Alg: AlgXChaCha20Poly1305, Kind: "UsernamePat",
+		Meta: []byte("meta"), KeyID: "local://acme#v=1", WrappedDEK: bytes.Repeat([]byte{7}, 53),
+		Ciphertext: bytes.Repeat([]byte{9}, 40),
+	}
+	e.Commitment[0], e.Nonce[23] = 1, 2
+	return e
+}
+
+func TestMarshalParseRoundTrip(t *testing.T) {
+	e := sample()
+	b, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != e.HeaderSize()+len(e.Ciphertext) {
+		t.Fatalf("size %d, want %d", len(b), e.HeaderSize()+len(e.Ciphertext))
+	}
+	got, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := got.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, b2) {
+		t.Fatal("re-marshal differs")
+	}
+	if got.KeyID != e.KeyID || got.Kind != e.Kind || got.Commitment != e.Commitment || got.Nonce != e.Nonce {
+		t.Fatalf("fields differ: %+v", got)
+	}
+}
+
+func TestParseRejectsEveryTruncationAndTrailingByte(t *testing.T) {
+	e := sample()
+	b, _ := e.Marshal()
+	for n := range len(b) {
+		if _, err := Parse(b[:n]); !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupportedVersion) {
+			t.Fatalf("truncated to %d: err = %v", n, err)
+		}
+	}
+	if _, err := Parse(append(b, 0)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("trailing byte: err = %v", err)
+	}
+}
+
+func TestCapsRefused(t *testing.T) {
+	cases := map[string]func(*Envelope){
+		"version":    func(e *Envelope) { e.Version = 9 },
+		"alg":        func(e *Envelope) { e.Alg = 0 },
+		"empty kind": func(e *Envelope) { e.Kind = "" },
+		"long kind":  func(e *Envelope) { e.Kind = string(make([]byte, MaxKindSize+1)) },
+		"no key id":  func(e *Envelope) { e.KeyID = "" },
+		"no wrapped": func(e *Envelope) { e.WrappedDEK = nil },
+		"big meta":   func(e *Envelope) { e.Meta = make([]byte, MaxMetaSize+1) },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := sample()
+			mutate(&e)
+			if _, err := e.Marshal(); err == nil {
+				t.Fatal("Marshal accepted an out-of-bounds envelope")
+			}
+		})
+	}
+}
+
+func TestDeriveKeysSeparatesOutputs(t *testing.T) {
+	dek := bytes.Repeat([]byte{1}, DEKSize)
+	k, c, err := DeriveKeys(dek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k == c {
+		t.Fatal("payload key equals commitment")
+	}
+	dek[0] ^= 1
+	_, c2, _ := DeriveKeys(dek)
+	if CheckCommitment(c, c2) == nil {
+		t.Fatal("different DEKs share a commitment")
+	}
+	if _, _, err := DeriveKeys(dek[:16]); err == nil {
+		t.Fatal("short DEK accepted")
+	}
+}
+
+func TestSealOpenBothCiphers(t *testing.T) {
+	for _, alg := range []byte{AlgXChaCha20Poly1305, AlgAES256GCM} {
+		var key [32]byte
+		var nonce [NonceSize]byte
+		key[0], nonce[0] = 3, 4
+		ct, err := Seal(nil, alg, &key, &nonce, []byte("payload"), []byte("aad"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ct) != len("payload")+Overhead(alg) {
+			t.Fatalf("alg %d: overhead %d", alg, len(ct)-len("payload"))
+		}
+		pt, err := Open(nil, alg, &key, &nonce, ct, []byte("aad"))
+		if err != nil || string(pt) != "payload" {
+			t.Fatalf("alg %d: open = %q, %v", alg, pt, err)
+		}
+		if _, err := Open(nil, alg, &key, &nonce, ct, []byte("other")); !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("alg %d: wrong AAD: %v", alg, err)
+		}
+	}
+}
+
+func TestAADIsUnambiguous(t *testing.T) {
+	a := DEKAAD(nil, Version1, "ab", "c", "k")
+	b := DEKAAD(nil, Version1, "a", "bc", "k")
+	if bytes.Equal(a, b) {
+		t.Fatal("length prefixes missing: (ab,c) == (a,bc)")
+	}
+	e := sample()
+	p1 := PayloadAAD(nil, &e, "org", "reg")
+	e.WrappedDEK, e.KeyID = []byte{1}, "other"
+	if !bytes.Equal(p1, PayloadAAD(nil, &e, "org", "reg")) {
+		t.Fatal("payload AAD must not depend on the wrapped DEK or key ID (rewrap keeps the payload)")
+	}
+	e.Meta = []byte("changed")
+	if bytes.Equal(p1, PayloadAAD(nil, &e, "org", "reg")) {
+		t.Fatal("payload AAD ignores metadata")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	e := sample()
+	b, _ := e.Marshal()
+	f.Add(b)
+	f.Add([]byte{})
+	f.Add([]byte{1, 1, 0xff, 0xff})
+	f.Add(b[:len(b)/2])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupportedVersion) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		again, err := got.Marshal()
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("accepted input does not re-marshal identically: %v", err)
+		}
+	})
+}

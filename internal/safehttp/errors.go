@@ -1,0 +1,49 @@
+package safehttp
+
+import (
+	"errors"
+	"net/netip"
+	"strconv"
+)
+
+// Sentinels matched with errors.Is.
+var (
+	// ErrBlocked: the guard refused an address or host. The error is a
+	// *BlockedError.
+	ErrBlocked = errors.New("safehttp: destination blocked")
+	// ErrInvalidURL: the URL cannot be requested (scheme other than http or
+	// https, no host, userinfo, bad port).
+	ErrInvalidURL = errors.New("safehttp: invalid url")
+	// ErrTooManyRedirects: more than MaxRedirects hops.
+	ErrTooManyRedirects = errors.New("safehttp: too many redirects")
+	// ErrInsecureRedirect: a redirect from https to http.
+	ErrInsecureRedirect = errors.New("safehttp: redirect from https to http")
+	// ErrBodyTooLarge: a response body exceeded its cap.
+	ErrBodyTooLarge = errors.New("safehttp: response body too large")
+	// ErrNoAddresses: the host resolved to no address.
+	ErrNoAddresses = errors.New("safehttp: host has no addresses")
+)
+
+// A BlockedError reports a refused destination. It carries the host as
+// requested (never userinfo) and the address that was refused, which is
+// the zero Addr when the host name itself was refused.
+type BlockedError struct {
+	Addr   netip.Addr
+	Host   string
+	Reason string // e.g. "loopback", "private", "cloud metadata"
+}
+
+// Error names the reason, the quoted host and the refused address.
+func (e *BlockedError) Error() string {
+	s := ErrBlocked.Error() + ": " + e.Reason
+	if e.Host != "" {
+		s += ": host " + strconv.Quote(e.Host)
+	}
+	if e.Addr.IsValid() {
+		s += " address " + e.Addr.String()
+	}
+	return s
+}
+
+// Unwrap returns ErrBlocked.
+func (e *BlockedError) Unwrap() error { return ErrBlocked }

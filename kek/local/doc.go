@@ -1,0 +1,61 @@
+// Package local implements kek.KEK with Tink keysets kept on local disk, one
+// keyset per org, each encrypted at rest under a root key.
+//
+// # Root key
+//
+// A RootKey is 32 bytes used as an AES-256-GCM key that encrypts every org
+// keyset. Load it with RootKeyFromFile (raw or base64, mode 0600/0400 only),
+// RootKeyFromEnv (base64), RootKeyFromPassphrase (Argon2id, t=3, 64 MiB,
+// 2 lanes, salt of at least 16 bytes) or RootKeyFromBytes; make one with
+// GenerateRootKey and WriteRootKeyFile. A RootKey never prints: every
+// formatting path gives a fixed redaction.
+//
+// # Files
+//
+// Manager stores org "acme" in <dir>/acme.keyset.json (mode 0600, written
+// through a synced temporary file and an atomic rename). The file is JSON:
+// a format tag, the org, the list of destroyed versions and Tink's encrypted
+// keyset. The keyset's associated data is
+//
+//	"credvault/keyset/v1/" + org + "\x00destroyed=" + versions joined by ","
+//
+// so a file copied to another org's name, or with its destroyed list
+// edited, fails to open with ErrBadRootKey. The cleartext "keysetInfo"
+// Tink writes beside the ciphertext is informational: statuses and the
+// primary are read from the decrypted keyset only. Org names match
+// ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$.
+//
+// # Key IDs
+//
+// Every version is an AES-256-GCM Tink key with the TINK output prefix. Its
+// key ID is
+//
+//	local://<org>#v=<Tink key ID in decimal>
+//
+// for example "local://acme#v=2041534455". Unwrap accepts only key IDs of
+// its own org, in canonical decimal, and checks that the ciphertext's 5-byte
+// Tink prefix (0x01 and the big-endian Tink key ID) names the same version,
+// so a DEK recorded under one version never opens under another.
+//
+// # Rotation
+//
+// Rotate adds a key and makes it primary; KEKs already handed out follow
+// it. Disable (reversible) and Destroy (permanent; the key material is
+// deleted and only the version number kept) refuse the primary and refuse
+// versions a UsageCounter still reports records for.
+//
+// # Errors
+//
+// KEK errors match the kek sentinels: kek.ErrKeyNotFound (foreign or unknown
+// version, or no keyset for the org), kek.ErrKeyDisabled,
+// kek.ErrKeyDestroyed, kek.ErrUnwrap, kek.ErrInvalidInput, kek.ErrKeyInUse.
+// Management errors add ErrInvalidRootKey, ErrInsecureFile (*FileModeError),
+// ErrBadRootKey, ErrBadKeyset, ErrInvalidOrg, ErrExists and ErrPrimaryKey.
+// No error carries key material.
+//
+// # Performance
+//
+// Each keyset change builds one immutable snapshot holding a ready Tink
+// AES-GCM primitive per enabled version; Wrap and Unwrap load it through an
+// atomic pointer, take no lock and allocate only their output.
+package local

@@ -1,0 +1,127 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/kek"
+)
+
+// OpenRecord authenticates and decrypts a record read from the store. The
+// DEK goes to the exact KEK key version the record names; the key
+// commitment is checked before the payload is decrypted; decrypted buffers
+// are zeroed before returning.
+func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
+	env, err := parseRecord(rec)
+	if err != nil {
+		return Entry{}, err
+	}
+	kk, err := v.keys.KEK(ctx, rec.Org)
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: resolve KEK: %w", rec.Key, err)
+	}
+	dek, err := v.unwrap(ctx, kk, &env, rec.Key)
+	if err != nil {
+		if errors.Is(err, kek.ErrUnwrap) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
+	}
+	defer clear(dek)
+	return openPayload(&env, rec.Key, dek)
+}
+
+// unwrap returns the record's plaintext DEK, from the cache when enabled.
+func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, k Key) ([]byte, error) {
+	aad := envelope.DEKAAD(make([]byte, 0, 256), env.Version, k.Org, k.Registry, env.Kind)
+	var ck string
+	if v.cache != nil {
+		ck = cacheKey(env.KeyID, env.WrappedDEK, aad)
+		if dek, ok := v.cache.get(ck); ok {
+			v.n.hits.Add(1)
+			return dek, nil
+		}
+		v.n.misses.Add(1)
+	}
+	v.n.unwraps.Add(1)
+	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, aad)
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		v.cache.put(ck, dek)
+	}
+	return dek, nil
+}
+
+// parseRecord parses the envelope and checks it against the store's
+// columns.
+func parseRecord(rec Record) (envelope.Envelope, error) {
+	env, err := envelope.Parse(rec.Envelope)
+	if err != nil {
+		return env, fmt.Errorf("vault: open %s: %w: %w", rec.Key, ErrCorrupt, err)
+	}
+	if env.KeyID != rec.KeyID {
+		return env, fmt.Errorf("vault: open %s: %w: key ID column disagrees with the envelope", rec.Key, ErrCorrupt)
+	}
+	return env, nil
+}
+
+func openPayload(env *envelope.Envelope, k Key, dek []byte) (Entry, error) {
+	payloadKey, commit, err := envelope.DeriveKeys(dek)
+	defer clear(payloadKey[:])
+	if err == nil {
+		err = envelope.CheckCommitment(commit, env.Commitment)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
+	}
+	aad := envelope.PayloadAAD(make([]byte, 0, 256), env, k.Org, k.Registry)
+	pt, err := envelope.Open(make([]byte, 0, len(env.Ciphertext)), env.Alg, &payloadKey, &env.Nonce, env.Ciphertext, aad)
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
+	}
+	defer clear(pt)
+	cred, err := credentials.Decode(pt)
+	if err == nil && string(cred.Kind()) != env.Kind {
+		err = errors.New("kind disagrees with the header")
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: %w: payload: %w", k, ErrCorrupt, err)
+	}
+	e, err := decodeMeta(env.Meta)
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
+	}
+	e.Credential = cred
+	return e.Entry, nil
+}
+
+// describe builds the redacted view from the record header alone.
+func (v *Vault) describe(rec Record) (Description, error) {
+	env, err := parseRecord(rec)
+	if err != nil {
+		return Description{}, err
+	}
+	m, err := decodeMeta(env.Meta)
+	if err != nil {
+		return Description{}, fmt.Errorf("vault: describe %s: %w: %w", rec.Key, ErrCorrupt, err)
+	}
+	return Description{
+		Key: rec.Key, Version: rec.Version, UpdatedAt: rec.UpdatedAt, KeyID: rec.KeyID,
+		Provider: m.Provider, URL: m.URL, Insecure: m.Insecure,
+		Kind: credentials.Kind(env.Kind), View: m.View,
+	}, nil
+}
+
+// describeEntry builds the description of a record just sealed from e.
+func describeEntry(rec Record, e Entry) Description {
+	return Description{
+		Key: rec.Key, Version: rec.Version, KeyID: rec.KeyID,
+		Provider: e.Provider, URL: e.URL, Insecure: e.Insecure,
+		Kind: e.Credential.Kind(), View: credentials.Describe(e.Credential),
+	}
+}

@@ -1,0 +1,307 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
+)
+
+const canary = "CANARYzq7Xv93Lk"
+
+type env struct {
+	v     *vault.Vault
+	store *memstore.Store
+	keys  *local.Manager
+}
+
+func newEnv(t testing.TB, orgs ...string) env {
+	t.Helper()
+	root, err := local.GenerateRootKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := local.Open(t.TempDir(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, org := range append([]string{"acme", "globex"}, orgs...) {
+		if err := m.Create(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := memstore.New()
+	v, err := vault.New(st, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{v: v, store: st, keys: m}
+}
+
+func entry(c credentials.Credential) vault.Entry {
+	return vault.Entry{Provider: "GHCR", URL: "https://ghcr.io", Credential: c}
+}
+
+var ghcr = vault.Key{Org: "acme", Registry: "ghcr-main"}
+
+func TestPutOpenRoundTripEveryKind(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, c := range fixtures.All(canary) {
+		t.Run(string(c.Kind()), func(t *testing.T) {
+			k := vault.Key{Org: "acme", Registry: "reg-" + string(c.Kind())}
+			d, err := e.v.Put(ctx, k, entry(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Version != 1 || d.Kind != c.Kind() || d.KeyID == "" {
+				t.Fatalf("description = %+v", d)
+			}
+			got, ver, err := e.v.Open(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ver != 1 || got.Provider != "GHCR" || got.URL != "https://ghcr.io" {
+				t.Fatalf("entry = %+v, version %d", got, ver)
+			}
+			a, _ := credentials.Encode(c)
+			b, _ := credentials.Encode(got.Credential)
+			if !bytes.Equal(a, b) {
+				t.Fatal("opened credential differs from the one sealed")
+			}
+			rec, _ := e.store.Get(ctx, k)
+			if bytes.Contains(rec.Envelope, []byte(canary)) {
+				t.Fatal("stored record contains the secret in the clear")
+			}
+		})
+	}
+}
+
+func TestFreshDEKPerWrite(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := fixtures.All(canary)[1]
+	var envs []envelope.Envelope
+	for range 2 {
+		if _, err := e.v.Put(ctx, ghcr, entry(c)); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ := e.store.Get(ctx, ghcr)
+		env, err := envelope.Parse(rec.Envelope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs = append(envs, env)
+	}
+	if envs[0].Commitment == envs[1].Commitment || bytes.Equal(envs[0].WrappedDEK, envs[1].WrappedDEK) {
+		t.Fatal("two writes share a DEK")
+	}
+}
+
+func TestDescribeAndListCarryNoSecret(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i, c := range fixtures.All(canary) {
+		k := vault.Key{Org: "acme", Registry: string(rune('a' + i))}
+		if _, err := e.v.Put(ctx, k, entry(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := e.v.List(ctx, vault.Query{Org: "acme"})
+	if err != nil || len(p.Descriptions) != 7 || len(p.Errors) != 0 {
+		t.Fatalf("list = %d descriptions, %v errors, err %v", len(p.Descriptions), p.Errors, err)
+	}
+	for _, d := range p.Descriptions {
+		assertNoCanary(t, d)
+		d2, err := e.v.Describe(ctx, d.Key)
+		if err != nil || d2.View != d.View || d2.URL != "https://ghcr.io" {
+			t.Fatalf("describe = %+v, %v", d2, err)
+		}
+	}
+	if p.Descriptions[0].View.Username != "deploy-bot" {
+		t.Fatalf("view lost the username: %+v", p.Descriptions[0].View)
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	e := newEnv(t)
+	if _, _, err := e.v.Open(context.Background(), ghcr); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRecordsOpenAfterKEKRotation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := fixtures.All(canary)[0]
+	d1, err := e.v.Put(ctx, ghcr, entry(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newID, err := e.keys.Rotate(ctx, "acme")
+	if err != nil || newID == d1.KeyID {
+		t.Fatalf("rotate = %q, %v", newID, err)
+	}
+	other := vault.Key{Org: "acme", Registry: "other"}
+	d2, err := e.v.Put(ctx, other, entry(c))
+	if err != nil || d2.KeyID != newID {
+		t.Fatalf("new record key ID %q, want %q (%v)", d2.KeyID, newID, err)
+	}
+	for _, k := range []vault.Key{ghcr, other} {
+		if _, _, err := e.v.Open(ctx, k); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	usage, _ := e.store.KeyUsage(ctx, "acme")
+	if usage[d1.KeyID] != 1 || usage[newID] != 1 {
+		t.Fatalf("usage = %v", usage)
+	}
+}
+
+func TestConditionalPut(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := fixtures.All(canary)[0]
+	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(0)); !errors.Is(err, vault.ErrConflict) {
+		t.Fatalf("create over existing: %v", err)
+	}
+	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(7)); !errors.Is(err, vault.ErrConflict) {
+		t.Fatalf("stale version: %v", err)
+	}
+	d, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(1))
+	if err != nil || d.Version != 2 {
+		t.Fatalf("put v1 -> %+v, %v", d, err)
+	}
+	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(1)); !errors.Is(err, vault.ErrConflict) {
+		t.Fatalf("stale delete: %v", err)
+	}
+	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.v.Describe(ctx, ghcr); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func TestInvalidInputRefused(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	bad := credentials.AwsEcr{AccessKeyID: "nope", SecretAccessKey: credentials.NewSecret(canary), Region: "eu-west-1"}
+	cases := map[string]struct {
+		k vault.Key
+		e vault.Entry
+	}{
+		"nil credential":     {ghcr, vault.Entry{}},
+		"invalid credential": {ghcr, entry(bad)},
+		"empty org":          {vault.Key{Registry: "r"}, entry(fixtures.All(canary)[0])},
+		"org with slash":     {vault.Key{Org: "a/b", Registry: "r"}, entry(fixtures.All(canary)[0])},
+		"control char":       {vault.Key{Org: "acme", Registry: "r\n"}, entry(fixtures.All(canary)[0])},
+		"unknown org KEK":    {vault.Key{Org: "nobody", Registry: "r"}, entry(fixtures.All(canary)[0])},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.v.Put(ctx, tc.k, tc.e)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			assertNoCanary(t, err)
+		})
+	}
+}
+
+func TestHarnessAndBuildkiteRefs(t *testing.T) {
+	good := map[string]vault.Key{
+		"acc123/registry123/+":                {Org: "acc123", Registry: "registry123"},
+		"acc123/org456/registry123/+":         {Org: "acc123", Registry: "org456/registry123"},
+		"acc123/org456/proj789/registry123/+": {Org: "acc123", Registry: "org456/proj789/registry123"},
+	}
+	for in, want := range good {
+		got, err := vault.ParseHarnessRef(in)
+		if err != nil || got != want {
+			t.Errorf("ParseHarnessRef(%q) = %+v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"acc123/+", "acc123/registry123", "a/b/c/d/e/+", "acc/../x/+", "acc//x/+", "acc/x y/+", ""} {
+		if _, err := vault.ParseHarnessRef(in); !errors.Is(err, vault.ErrInvalidKey) {
+			t.Errorf("ParseHarnessRef(%q) err = %v", in, err)
+		}
+	}
+	if k, err := vault.ParseBuildkiteRef("my-org/my-registry"); err != nil || k != (vault.Key{Org: "my-org", Registry: "my-registry"}) {
+		t.Errorf("ParseBuildkiteRef = %+v, %v", k, err)
+	}
+	for _, in := range []string{"my-org", "a/b/c", "/x", "a/"} {
+		if _, err := vault.ParseBuildkiteRef(in); !errors.Is(err, vault.ErrInvalidKey) {
+			t.Errorf("ParseBuildkiteRef(%q) err = %v", in, err)
+		}
+	}
+}
+
+// failingKEK refuses every call, standing in for a KMS outage.
+type failingKEK struct{ kek.KEK }
+
+func (failingKEK) Wrap(context.Context, []byte, []byte) ([]byte, string, error) {
+	return nil, "", kek.ErrUnavailable
+}
+
+type resolverFunc func(ctx context.Context, org string) (kek.KEK, error)
+
+func (f resolverFunc) KEK(ctx context.Context, org string) (kek.KEK, error) { return f(ctx, org) }
+
+// failingStore fails every Put after the first n.
+type failingStore struct {
+	vault.Store
+	n int
+}
+
+func (s *failingStore) Put(ctx context.Context, r vault.Record, expect int64) (int64, error) {
+	if s.n--; s.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return s.Store.Put(ctx, r, expect)
+}
+
+func TestFailedPutLeavesPreviousRecordIntact(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	orig := fixtures.All(canary)[0]
+	if _, err := e.v.Put(ctx, ghcr, entry(orig)); err != nil {
+		t.Fatal(err)
+	}
+	next := credentials.UsernamePassword{Username: "new-user", Password: credentials.NewSecret("new-pw")}
+
+	kmsDown, _ := vault.New(e.store, resolverFunc(func(ctx context.Context, org string) (kek.KEK, error) {
+		k, err := e.keys.KEK(ctx, org)
+		return failingKEK{k}, err
+	}))
+	diskFull, _ := vault.New(&failingStore{Store: e.store}, e.keys)
+	for name, v := range map[string]*vault.Vault{"kek down": kmsDown, "store fails": diskFull} {
+		if _, err := v.Put(ctx, ghcr, entry(next)); err == nil {
+			t.Fatalf("%s: put succeeded", name)
+		}
+		got, ver, err := e.v.Open(ctx, ghcr)
+		if err != nil || ver != 1 || got.Credential.(credentials.UsernamePassword).Username != "deploy-bot" {
+			t.Fatalf("%s: previous record damaged: %+v v%d %v", name, got, ver, err)
+		}
+	}
+}
+
+func assertNoCanary(t *testing.T, v any) {
+	t.Helper()
+	for _, s := range formatAll(v) {
+		if bytes.Contains([]byte(s), []byte(canary)) {
+			t.Fatalf("canary leaked: %s", s)
+		}
+	}
+}
