@@ -81,6 +81,9 @@ type Target struct {
 	// credentials.DefaultRobotPrefix ("robot$"). Only HARBOR targets with a
 	// HarborRobot credential use it: the robot name must start with it.
 	RobotPrefix string
+	// CABundle is PEM certificates to trust for this registry, beside the
+	// system roots (a registry behind a private CA).
+	CABundle []byte
 }
 
 // Validate is Target{Provider: p, URL: rawURL}.Validate(c): a secure

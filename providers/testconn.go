@@ -1,0 +1,173 @@
+package providers
+
+import (
+	"context"
+	"crypto/x509"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/safehttp"
+)
+
+// Status is the outcome of a connection test.
+type Status string
+
+// The statuses, from best to worst-understood.
+const (
+	StatusHealthy       Status = "healthy"
+	StatusAuthFailed    Status = "auth_failed"    // credentials refused (401, bad token grant)
+	StatusForbidden     Status = "forbidden"      // authenticated but not allowed (403, DENIED)
+	StatusNotFound      Status = "not_found"      // registry, repository or API path absent (404)
+	StatusRateLimited   Status = "rate_limited"   // 429 or a provider throttle
+	StatusTLSError      Status = "tls_error"      // certificate or handshake failure
+	StatusUnreachable   Status = "unreachable"    // DNS, refused connection, blocked by policy
+	StatusTimeout       Status = "timeout"        // deadline exceeded
+	StatusInvalidConfig Status = "invalid_config" // target or credential invalid before any request
+	StatusProviderError Status = "provider_error" // 5xx or a response that breaks the protocol
+)
+
+// A Result is the typed outcome of TestConnection. Message never contains
+// a secret.
+type Result struct {
+	Status Status `json:"status"`
+	// Endpoint is the URL checked last (without credentials).
+	Endpoint string `json:"endpoint,omitempty"`
+	// Latency is the wall time of the whole check.
+	Latency time.Duration `json:"latency"`
+	// RoundTrips counts HTTP requests sent, token exchanges included.
+	RoundTrips int `json:"roundTrips"`
+	// ProviderCode is the provider's own error code when it sent one
+	// (e.g. "UNAUTHORIZED", "DENIED", "ThrottlingException").
+	ProviderCode string `json:"providerCode,omitempty"`
+	// Authenticated is false when the check ran without credentials and
+	// proved only reachability and TLS.
+	Authenticated bool `json:"authenticated"`
+	// Message explains the status for a human.
+	Message string `json:"message"`
+}
+
+// Healthy reports whether the status is StatusHealthy.
+func (r Result) Healthy() bool { return r.Status == StatusHealthy }
+
+// Options tune a connection test. The zero value is the production
+// default: public addresses only, system roots, default timeouts.
+type Options struct {
+	// AllowPrivate admits these private prefixes (a sensor inside a
+	// private network). Cloud metadata addresses stay refused unless a
+	// single-address prefix names them.
+	AllowPrivate []netip.Prefix
+	// AllowLoopback admits loopback addresses; only tests should set it.
+	AllowLoopback bool
+	// Timeout bounds the whole check; zero means 30s.
+	Timeout time.Duration
+	// Endpoints rewrites fixed provider origins (scheme://host[:port]) to
+	// others, e.g. "https://auth.docker.io" to a mirror or a test
+	// emulator. Keys and values are origins without a path.
+	Endpoints map[string]string
+	// RootCAs adds trust roots beside the target's CA bundle.
+	RootCAs *x509.CertPool
+	// Resolver replaces DNS for the address guard (tests).
+	Resolver safehttp.Resolver
+}
+
+// A Checker performs one provider's protocol. Adapters in this package
+// and in the cloud subpackages (providers/ecr, providers/acr,
+// providers/gar) register one per provider.
+type Checker func(ctx context.Context, s *Session, t Target, c credentials.Credential) Result
+
+var (
+	checkersMu sync.RWMutex
+	checkers   = map[Provider]Checker{}
+)
+
+// Register installs the checker for p, replacing any before it. Cloud
+// adapter packages call it from init, so a program pays for a cloud SDK
+// only when it imports that adapter.
+func Register(p Provider, c Checker) {
+	checkersMu.Lock()
+	defer checkersMu.Unlock()
+	checkers[p] = c
+}
+
+func checkerFor(p Provider) (Checker, bool) {
+	checkersMu.RLock()
+	defer checkersMu.RUnlock()
+	c, ok := checkers[p]
+	return c, ok
+}
+
+// A Session is what a Checker gets: the one safe HTTP client (held to the
+// caller's address policy, counting round trips) and the options.
+type Session struct {
+	Client  *http.Client
+	Policy  safehttp.Policy
+	Options Options
+	trips   atomic.Int64
+}
+
+// RoundTrips reports the requests sent so far.
+func (s *Session) RoundTrips() int { return int(s.trips.Load()) }
+
+// countingTransport counts every request handed to the safe transport.
+type countingTransport struct {
+	next  http.RoundTripper
+	trips *atomic.Int64
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.trips.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// NewSession builds the session a Checker runs in for target t: one safe
+// client held to opts' address policy, trusting t.CABundle and
+// opts.RootCAs besides the system roots, skipping verification only when
+// t.Insecure is set.
+func NewSession(t Target, opts Options) (*Session, error) {
+	policy := safehttp.Policy{AllowPrivate: opts.AllowPrivate, AllowLoopback: opts.AllowLoopback, Resolver: opts.Resolver}
+	roots, err := rootPool(t.CABundle, opts.RootCAs)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	client := safehttp.NewClient(policy, safehttp.Options{Insecure: t.Insecure, RootCAs: roots, Timeout: timeout})
+	s := &Session{Policy: policy, Options: opts}
+	client.Transport = countingTransport{next: client.Transport, trips: &s.trips}
+	s.Client = client
+	return s, nil
+}
+
+// rootPool returns nil (system roots) unless extra roots are given, in
+// which case it returns the system pool plus them.
+func rootPool(bundle []byte, extra *x509.CertPool) (*x509.CertPool, error) {
+	if len(bundle) == 0 && extra == nil {
+		return nil, nil
+	}
+	var pool *x509.CertPool
+	if extra != nil {
+		pool = extra.Clone()
+	} else if sys, err := x509.SystemCertPool(); err == nil {
+		pool = sys
+	} else {
+		pool = x509.NewCertPool()
+	}
+	if len(bundle) > 0 && !pool.AppendCertsFromPEM(bundle) {
+		return nil, &FieldError{Field: "caBundle", Reason: "no PEM certificate found", Err: ErrInvalidURL}
+	}
+	return pool, nil
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// safe transport.
+func (c countingTransport) CloseIdleConnections() {
+	if ci, ok := c.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
