@@ -99,6 +99,9 @@ func checkSecret(field string, s Secret, max int) error {
 // checkText refuses invalid UTF-8 and control or format characters. Its
 // messages never include v.
 func checkText(field, v string) error {
+	if printableASCII(v) { // the common case, without per-rune table lookups
+		return nil
+	}
 	if !utf8.ValidString(v) {
 		return fieldErr(field, ErrInvalid, "not valid UTF-8")
 	}
@@ -108,6 +111,16 @@ func checkText(field, v string) error {
 		}
 	}
 	return nil
+}
+
+// printableASCII reports whether v is all printable ASCII (0x20-0x7e).
+func printableASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // checkCharset reports whether every byte of v is accepted by ok.

@@ -64,14 +64,20 @@ func encodeMeta(e Entry) ([]byte, error) {
 
 var errMeta = errors.New("malformed metadata")
 
-func decodeMeta(b []byte) (meta, error) {
+// decodeMeta decodes metadata; with view false it stops after the
+// provider and URL (what Open needs), skipping the view's allocations.
+func decodeMeta(b []byte, view bool) (meta, error) {
 	var m meta
 	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
 		return m, errMeta
 	}
 	m.Insecure = b[1]&1 == 1
 	b = b[2:]
-	for _, f := range m.fields() {
+	fs := m.fields()
+	for i, f := range fs {
+		if !view && i == 2 {
+			return m, nil
+		}
 		if len(b) < 2 {
 			return meta{}, errMeta
 		}

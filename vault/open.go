@@ -92,7 +92,7 @@ func openPayload(env *envelope.Envelope, k Key, dek []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("vault: open %s: %w: payload: %w", k, ErrCorrupt, err)
 	}
-	e, err := decodeMeta(env.Meta)
+	e, err := decodeMeta(env.Meta, false)
 	if err != nil {
 		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
 	}
@@ -106,7 +106,7 @@ func (v *Vault) describe(rec Record) (Description, error) {
 	if err != nil {
 		return Description{}, err
 	}
-	m, err := decodeMeta(env.Meta)
+	m, err := decodeMeta(env.Meta, true)
 	if err != nil {
 		return Description{}, fmt.Errorf("vault: describe %s: %w: %w", rec.Key, ErrCorrupt, err)
 	}

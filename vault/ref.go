@@ -35,6 +35,8 @@ func checkName(field, s string, max int) error {
 		return fmt.Errorf("%w: %s: empty", ErrInvalidKey, field)
 	case len(s) > max:
 		return fmt.Errorf("%w: %s: longer than %d bytes", ErrInvalidKey, field, max)
+	case printableASCII(s):
+		return nil
 	case !utf8.ValidString(s):
 		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidKey, field)
 	}
@@ -98,4 +100,13 @@ func checkSegments(what string, parts []string) error {
 		}
 	}
 	return nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

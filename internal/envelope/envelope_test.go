@@ -2,9 +2,30 @@ package envelope
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"testing"
 )
+
+func TestDeriveKeysIsHKDF(t *testing.T) {
+	for range 64 {
+		dek := make([]byte, DEKSize)
+		rand.Read(dek)
+		want, err := hkdf.Expand(sha256.New, dek, deriveInfo, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, c, err := DeriveKeys(dek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(k[:], want[:32]) || !bytes.Equal(c[:], want[32:]) {
+			t.Fatal("DeriveKeys differs from RFC 5869 HKDF-Expand")
+		}
+	}
+}
 
 func sample() Envelope {
 	e := Envelope{

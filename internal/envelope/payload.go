@@ -3,7 +3,6 @@ package envelope
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -33,14 +32,38 @@ func DeriveKeys(dek []byte) (payloadKey, commitment [32]byte, err error) {
 	if len(dek) != DEKSize {
 		return payloadKey, commitment, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
 	}
-	okm, err := hkdf.Expand(sha256.New, dek, deriveInfo, 64)
-	if err != nil {
-		return payloadKey, commitment, err
-	}
-	copy(payloadKey[:], okm[:32])
-	copy(commitment[:], okm[32:])
-	clear(okm)
+	var prk [32]byte
+	copy(prk[:], dek)
+	payloadKey = hmacSHA256(&prk, nil, 1)
+	commitment = hmacSHA256(&prk, payloadKey[:], 2)
+	clear(prk[:])
 	return payloadKey, commitment, nil
+}
+
+// hmacSHA256 computes HKDF-Expand's block T(i) = HMAC-SHA256(prk, prev ||
+// deriveInfo || i) with stack buffers: crypto/hmac allocates a hasher pair
+// per key, which is most of the cost when every key is used once.
+// TestDeriveKeysIsHKDF checks it against crypto/hkdf.
+func hmacSHA256(prk *[32]byte, prev []byte, i byte) [32]byte {
+	const block = sha256.BlockSize
+	var inner [block + 32 + len(deriveInfo) + 1]byte
+	var outer [block + sha256.Size]byte
+	for j := range block {
+		k := byte(0)
+		if j < len(prk) {
+			k = prk[j]
+		}
+		inner[j], outer[j] = k^0x36, k^0x5c
+	}
+	n := block + copy(inner[block:], prev)
+	n += copy(inner[n:], deriveInfo)
+	inner[n] = i
+	sum := sha256.Sum256(inner[:n+1])
+	copy(outer[block:], sum[:])
+	out := sha256.Sum256(outer[:])
+	clear(inner[:])
+	clear(outer[:])
+	return out
 }
 
 // CheckCommitment compares the commitment derived from a DEK with the one

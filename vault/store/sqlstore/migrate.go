@@ -1,0 +1,169 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// SchemaVersion is the newest schema version this package knows: the
+// version of the last migration. Opening a database recorded at a higher
+// version fails with a *SchemaVersionError.
+const SchemaVersion = 1
+
+// A migration is one schema change, written once per dialect. Migrations
+// run in version order, each in its own transaction, and are never edited
+// once released: a change is a new migration.
+type migration struct {
+	version  int64
+	name     string
+	sqlite   []string
+	postgres []string
+}
+
+// statements returns m's statements for d.
+func (m migration) statements(d Dialect) []string {
+	if d == Postgres {
+		return m.postgres
+	}
+	return m.sqlite
+}
+
+// migrations is the ordered migration list; the last version is
+// SchemaVersion.
+var migrations = []migration{{
+	version: 1,
+	name:    "create credvault_records",
+	sqlite: []string{
+		`CREATE TABLE credvault_records (
+			org        TEXT    NOT NULL,
+			registry   TEXT    NOT NULL,
+			version    INTEGER NOT NULL,
+			key_id     TEXT    NOT NULL,
+			envelope   BLOB    NOT NULL,
+			updated_at TEXT    NOT NULL,
+			PRIMARY KEY (org, registry)
+		)`,
+		`CREATE INDEX credvault_records_key_id ON credvault_records (key_id, org, registry)`,
+	},
+	postgres: []string{
+		`CREATE TABLE credvault_records (
+			org        TEXT COLLATE "C" NOT NULL,
+			registry   TEXT COLLATE "C" NOT NULL,
+			version    BIGINT           NOT NULL,
+			key_id     TEXT COLLATE "C" NOT NULL,
+			envelope   BYTEA            NOT NULL,
+			updated_at TIMESTAMPTZ      NOT NULL,
+			PRIMARY KEY (org, registry)
+		)`,
+		`CREATE INDEX credvault_records_key_id ON credvault_records (key_id, org, registry)`,
+	},
+}}
+
+// The migration bookkeeping table, per dialect.
+const (
+	createMigrationsSQLite = `CREATE TABLE IF NOT EXISTS credvault_schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL
+	)`
+	createMigrationsPostgres = `CREATE TABLE IF NOT EXISTS credvault_schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL
+	)`
+	// migrationLockID keys the PostgreSQL advisory lock that serializes
+	// concurrent migrators ("credvlt" in ASCII).
+	migrationLockID = 0x63726564766c74
+)
+
+// migrate brings the schema up to SchemaVersion, or refuses a newer one.
+func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
+	create := createMigrationsSQLite
+	if d == Postgres {
+		create = createMigrationsPostgres
+	}
+	if _, err := db.ExecContext(ctx, create); err != nil {
+		return dbError("migrate", err)
+	}
+	current, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if current > SchemaVersion {
+		return &SchemaVersionError{Database: current, Supported: SchemaVersion}
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if err := apply(ctx, db, d, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryer is what schemaVersion reads through: a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// schemaVersion returns the highest applied migration version, 0 for none.
+func schemaVersion(ctx context.Context, q queryer) (int64, error) {
+	var v sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT MAX(version) FROM credvault_schema_migrations`).Scan(&v)
+	if err != nil {
+		return 0, dbError("read schema version", err)
+	}
+	return v.Int64, nil
+}
+
+// apply runs m in one transaction and records it, unless a concurrent
+// migrator got there first.
+func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbError("migrate", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+	}()
+	if d == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
+			return dbError("migrate: lock", err)
+		}
+	}
+	current, err := schemaVersion(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if current >= m.version {
+		return tx.Commit()
+	}
+	for _, stmt := range m.statements(d) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return dbError("migrate "+m.name, err)
+		}
+	}
+	record := d.rebind(`INSERT INTO credvault_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`)
+	if _, err := tx.ExecContext(ctx, record, m.version, m.name, d.timeArg(time.Now())); err != nil {
+		return dbError("migrate: record version", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return dbError("migrate: commit", err)
+	}
+	return nil
+}
+
+// ignoreDone drops the error Rollback returns after a Commit already ended
+// the transaction.
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}

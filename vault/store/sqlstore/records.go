@@ -1,0 +1,251 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/credvault/credvault/vault"
+)
+
+// Get returns the record at k or [vault.ErrNotFound].
+func (s *Store) Get(ctx context.Context, k vault.Key) (vault.Record, error) {
+	if err := s.check(ctx); err != nil {
+		return vault.Record{}, err
+	}
+	rec := vault.Record{Key: k}
+	err := s.stmts.get.QueryRowContext(ctx, k.Org, k.Registry).
+		Scan(&rec.Version, &rec.KeyID, &rec.Envelope, utcTime{&rec.UpdatedAt})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return vault.Record{}, vault.ErrNotFound
+	case err != nil:
+		return vault.Record{}, dbError("get", err)
+	}
+	return rec, nil
+}
+
+// Put writes rec's Key, KeyID and Envelope if the stored version equals
+// expect (0: the record must not exist) and returns the new version, or
+// [vault.ErrConflict] leaving the store unchanged.
+func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	if expect < 0 {
+		return 0, vault.ErrConflict
+	}
+	env := rec.Envelope
+	if env == nil {
+		env = []byte{}
+	}
+	at := s.dialect.timeArg(s.now())
+	var n int64
+	var err error
+	if expect == 0 {
+		n, err = s.exec(ctx, s.stmts.insert, rec.Org, rec.Registry, rec.KeyID, env, at)
+	} else {
+		n, err = s.exec(ctx, s.stmts.update, rec.KeyID, env, at, rec.Org, rec.Registry, expect)
+	}
+	if err := oneRow(n, err, "put"); err != nil {
+		return 0, err
+	}
+	return expect + 1, nil
+}
+
+// exec runs a write statement and returns the number of rows it changed:
+// on SQLite through the Store's writer, directly on PostgreSQL.
+func (s *Store) exec(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, error) {
+	if s.writer != nil {
+		return s.writer.exec(ctx, stmt, args...)
+	}
+	return execRows(ctx, stmt, args)
+}
+
+// oneRow checks that a write succeeded and changed exactly one row; no
+// row changed means the compare-and-swap lost. The context's own errors
+// and ErrClosed pass through unwrapped.
+func oneRow(n int64, err error, op string) error {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrClosed):
+		return err
+	case err != nil:
+		return dbError(op, err)
+	case n == 0:
+		return vault.ErrConflict
+	case n != 1:
+		return fmt.Errorf("sqlstore: %s: %d rows changed, want 1", op, n)
+	}
+	return nil
+}
+
+// Delete removes the record at k if its version equals expect, or
+// unconditionally when expect is 0.
+func (s *Store) Delete(ctx context.Context, k vault.Key, expect int64) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	var n int64
+	var err error
+	if expect == 0 {
+		n, err = s.exec(ctx, s.stmts.deleteAny, k.Org, k.Registry)
+	} else {
+		n, err = s.exec(ctx, s.stmts.deleteVersion, k.Org, k.Registry, expect)
+	}
+	err = oneRow(n, err, "delete")
+	if !errors.Is(err, vault.ErrConflict) {
+		return err
+	}
+	return s.missingOrConflict(ctx, k, expect)
+}
+
+// missingOrConflict explains a delete that removed nothing: ErrNotFound
+// when nothing is stored at k, ErrConflict when a record with another
+// version is.
+func (s *Store) missingOrConflict(ctx context.Context, k vault.Key, expect int64) error {
+	if expect == 0 {
+		return vault.ErrNotFound
+	}
+	var v int64
+	err := s.stmts.exists.QueryRowContext(ctx, k.Org, k.Registry).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return vault.ErrNotFound
+	case err != nil:
+		return dbError("delete", err)
+	}
+	return vault.ErrConflict
+}
+
+// pageSize returns the effective page size for a requested limit.
+func pageSize(limit int) int {
+	switch {
+	case limit <= 0:
+		return vault.DefaultPageSize
+	case limit > vault.MaxPageSize:
+		return vault.MaxPageSize
+	}
+	return limit
+}
+
+// List returns one page of records matching q, ordered by (Org, Registry)
+// byte-wise.
+func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
+	if err := s.check(ctx); err != nil {
+		return vault.Page{}, err
+	}
+	size := pageSize(q.Limit)
+	filters, args := 0, []any{q.After.Org, q.After.Registry}
+	if q.Org != "" {
+		if q.After.Org > q.Org {
+			return vault.Page{}, nil // the cursor is past every record of q.Org
+		}
+		low := ""
+		if q.After.Org == q.Org {
+			low = q.After.Registry
+		}
+		filters |= filterOrg
+		args = append(args, q.Org, low)
+	}
+	if q.KeyID != "" {
+		filters |= filterKeyID
+		args = append(args, q.KeyID)
+	}
+	args = append(args, size+1) // one more row tells whether a next page exists
+	rows, err := s.stmts.list[filters].QueryContext(ctx, args...)
+	if err != nil {
+		return vault.Page{}, dbError("list", err)
+	}
+	recs, err := scanRecords(rows, size+1)
+	if err != nil {
+		return vault.Page{}, err
+	}
+	var page vault.Page
+	if len(recs) > size {
+		recs = recs[:size]
+		page.More, page.Next = true, recs[size-1].Key
+	}
+	page.Records = recs
+	return page, nil
+}
+
+// scanRecords reads and closes rows of the list query.
+func scanRecords(rows *sql.Rows, capacity int) (recs []vault.Record, err error) {
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	recs = make([]vault.Record, 0, min(capacity, 64))
+	for rows.Next() {
+		var r vault.Record
+		if err := rows.Scan(&r.Org, &r.Registry, &r.Version, &r.KeyID, &r.Envelope, utcTime{&r.UpdatedAt}); err != nil {
+			return nil, dbError("list", err)
+		}
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list", err)
+	}
+	return recs, nil
+}
+
+// KeyUsage counts records per KEK key ID, for one org or for all ("").
+func (s *Store) KeyUsage(ctx context.Context, org string) (map[string]int64, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	var err error
+	if org == "" {
+		rows, err = s.stmts.usageAll.QueryContext(ctx)
+	} else {
+		rows, err = s.stmts.usageOrg.QueryContext(ctx, org)
+	}
+	if err != nil {
+		return nil, dbError("key usage", err)
+	}
+	return scanUsage(rows)
+}
+
+// scanUsage reads and closes (key ID, count) rows.
+func scanUsage(rows *sql.Rows) (usage map[string]int64, err error) {
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	usage = make(map[string]int64)
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, dbError("key usage", err)
+		}
+		usage[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("key usage", err)
+	}
+	return usage, nil
+}
+
+// utcTime scans a timestamp column into a UTC time.Time: a time value
+// (PostgreSQL) or ISO 8601 text (SQLite).
+type utcTime struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (u utcTime) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case time.Time:
+		*u.t = v.UTC()
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("sqlstore: timestamp column holds %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("sqlstore: timestamp column: %w", err)
+	}
+	*u.t = t.UTC()
+	return nil
+}

@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/credvault/credvault/vault"
+)
+
+var _ vault.Store = (*Store)(nil)
+
+// sqliteReadConns is the connection pool size for a file-backed SQLite
+// database: WAL lets readers run beside the one writer.
+const sqliteReadConns = 4
+
+// Store is a [vault.Store] on an SQL database, safe for concurrent use.
+// Create one with [Open] or [New].
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	ownsDB  bool
+	stmts   *statements
+	// writer batches this Store's writes on SQLite; nil on PostgreSQL.
+	writer    *writer
+	now       func() time.Time
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open connects to the database named by dsn (see the package
+// documentation for the forms it takes), applies pending migrations and
+// returns a Store that owns the connection pool: Close closes it.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	t, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(t.driver, t.dsn)
+	if err != nil {
+		return nil, dbError("open", err)
+	}
+	configurePool(db, t)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(dbError("connect", err), db.Close())
+	}
+	s, err := New(ctx, db, t.dialect)
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	s.ownsDB = true
+	return s, nil
+}
+
+// configurePool sizes db's pool for t: one connection for an in-memory
+// SQLite database (each connection would see its own database), a few for
+// a SQLite file, the driver's defaults for PostgreSQL.
+func configurePool(db *sql.DB, t target) {
+	switch {
+	case t.memory:
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	case t.dialect == SQLite:
+		db.SetMaxOpenConns(sqliteReadConns)
+		db.SetMaxIdleConns(sqliteReadConns)
+	}
+}
+
+// New returns a Store on db, a database of the given dialect, after
+// applying pending migrations. The caller keeps ownership of db: Close
+// does not close it. For SQLite the caller should configure what Open
+// configures (WAL, busy_timeout, and a single connection for an in-memory
+// database).
+func New(ctx context.Context, db *sql.DB, dialect Dialect) (*Store, error) {
+	if !dialect.valid() {
+		return nil, fmt.Errorf("%w: %v", ErrUnknownDialect, dialect)
+	}
+	if err := migrate(ctx, db, dialect); err != nil {
+		return nil, err
+	}
+	stmts, err := prepare(ctx, db, dialect)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		db:      db,
+		dialect: dialect,
+		stmts:   stmts,
+		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	if dialect == SQLite {
+		s.writer = startWriter(db)
+	}
+	return s, nil
+}
+
+// Dialect returns the database the Store talks to.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close waits for writes in progress, then releases the Store's prepared
+// statements, its writer goroutine (SQLite) and, when the Store was created
+// by Open, its connection pool. Afterwards methods return ErrClosed. Close
+// is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		if s.writer != nil {
+			s.writer.stop()
+		}
+		s.closeErr = s.stmts.close()
+		if s.ownsDB {
+			s.closeErr = errors.Join(s.closeErr, s.db.Close())
+		}
+	})
+	return s.closeErr
+}
+
+// check returns ctx's error, or ErrClosed after Close.
+func (s *Store) check(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,47 @@
+// Package storetest is the conformance suite every [vault.Store] passes.
+//
+// A Store implementation's tests call [Run] with a constructor that returns
+// a fresh, empty store for each subtest:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) vault.Store { return memstore.New() })
+//	}
+//
+// # What it checks
+//
+// Get, Put and Delete with compare-and-swap semantics and their sentinel
+// errors; that the store owns copies of envelope bytes; List filters,
+// byte-wise (Org, Registry) ordering and cursor paging across more than a
+// thousand records with small, default and over-large page sizes; KeyUsage;
+// concurrent compare-and-swap with exactly one winner per version; context
+// cancellation; Unicode, '/' and '+' in names; and 1 MiB envelopes.
+//
+// The suite never calls t.Parallel: stores backed by one shared server
+// can hand each subtest its own schema or database in newStore.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/credvault/credvault/vault"
+)
+
+// A check is one conformance test run against a fresh store.
+type check struct {
+	name string
+	fn   func(t *testing.T, s vault.Store)
+}
+
+// Run runs the conformance suite, one subtest per check, each on a store
+// newStore returns. newStore must return an empty store and may register
+// cleanup with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
+	t.Helper()
+	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks} {
+		for _, c := range group {
+			t.Run(c.name, func(t *testing.T) {
+				c.fn(t, newStore(t))
+			})
+		}
+	}
+}
