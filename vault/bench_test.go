@@ -44,6 +44,7 @@ func benchCredential(b *testing.B) credentials.Credential {
 func BenchmarkSealOpen(b *testing.B) {
 	b.Run("credvault", func(b *testing.B) { benchVault(b) })
 	b.Run("credvault-aesgcm", func(b *testing.B) { benchVault(b, vault.WithCipher(vault.AES256GCM)) })
+	b.Run("credvault-nostore", benchSealOpenRecord)
 	b.Run("stdlib", benchStdlib)
 	b.Run("tink-envelope", benchTinkEnvelope)
 }
@@ -63,6 +64,25 @@ func benchVault(b *testing.B, opts ...vault.Option) {
 			b.Fatal(err)
 		}
 		if _, _, err := v.Open(ctx, ghcr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchSealOpenRecord is the vault's seal and open without the store:
+// validation, canonical encoding, metadata, KEK and payload crypto.
+func benchSealOpenRecord(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	en := entry(benchCredential(b))
+	b.ReportAllocs()
+	b.SetBytes(benchPayloadSize)
+	for b.Loop() {
+		rec, err := e.v.Seal(ctx, ghcr, en)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.v.OpenRecord(ctx, rec); err != nil {
 			b.Fatal(err)
 		}
 	}
