@@ -1,0 +1,445 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/kek"
+)
+
+// RotateOptions configure a rotation job. Org is required.
+type RotateOptions struct {
+	// Org whose records the job rotates.
+	Org string
+	// Workers bounds concurrent record rotations; 0 means 8.
+	Workers int
+	// RatePerSecond caps KEK calls per second across workers (KMS request
+	// quotas are shared per account); 0 means unlimited.
+	RatePerSecond float64
+	// PageSize is how many records each store page holds; 0 means 500.
+	PageSize int
+	// Checkpoints, when set, lets a restarted job resume after the last
+	// completed page instead of starting over.
+	Checkpoints Checkpointer
+	// JobID names the job's checkpoint; "" means "<kind>/<org>".
+	JobID string
+	// Progress, when set, is called after every page and at the end.
+	Progress func(Progress)
+	// DryRun counts what the job would do and writes nothing.
+	DryRun bool
+	// StopOnError ends the job at the first failed record; by default
+	// failures are counted, reported per record, and the job goes on.
+	StopOnError bool
+	// MaxErrors bounds the per-record errors kept in the Summary; 0 means 100.
+	MaxErrors int
+}
+
+// Progress reports a running job.
+type Progress struct {
+	Done    int64   // records rotated (or, in a dry run, that would be)
+	Skipped int64   // records already current, deleted or replaced meanwhile
+	Failed  int64   // records that could not be rotated
+	Total   int64   // records the job expects to visit (an estimate for DEK jobs)
+	Rate    float64 // records per second so far
+	Elapsed time.Duration
+}
+
+// A Summary is the result of a finished (or cancelled) job.
+type Summary struct {
+	Progress
+	// Errors holds the first MaxErrors per-record failures.
+	Errors []RecordError
+	// Resumed reports that the job started from a checkpoint.
+	Resumed bool
+}
+
+// A Checkpointer persists a job's cursor: the key after which every record
+// is done. vault/store/sqlstore and memstore implement it, or use
+// MemCheckpoints.
+type Checkpointer interface {
+	LoadCheckpoint(ctx context.Context, jobID string) (after Key, ok bool, err error)
+	SaveCheckpoint(ctx context.Context, jobID string, after Key) error
+	ClearCheckpoint(ctx context.Context, jobID string) error
+}
+
+// errSkip marks a record that needed no work.
+var errSkip = errors.New("skip")
+
+// job is the machinery shared by the rotation jobs: paging, the worker
+// pool, the rate limit, counting, checkpoints and progress.
+type job struct {
+	v       *Vault
+	opts    RotateOptions
+	limiter *rate.Limiter
+	start   time.Time
+	done    atomic.Int64
+	skipped atomic.Int64
+	failed  atomic.Int64
+	total   int64
+	mu      sync.Mutex
+	errs    []RecordError
+	fatal   error
+}
+
+func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
+	if err := (Key{Org: opts.Org, Registry: "-"}).Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 500
+	}
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = 100
+	}
+	if opts.JobID == "" {
+		opts.JobID = kind + "/" + opts.Org
+	}
+	j := &job{v: v, opts: opts, start: time.Now()}
+	if opts.RatePerSecond > 0 {
+		burst := max(1, int(opts.RatePerSecond/10))
+		j.limiter = rate.NewLimiter(rate.Limit(opts.RatePerSecond), burst)
+	}
+	return j, nil
+}
+
+// wait blocks for one KEK call's worth of rate budget.
+func (j *job) wait(ctx context.Context) error {
+	if j.limiter == nil {
+		return ctx.Err()
+	}
+	return j.limiter.Wait(ctx)
+}
+
+// run pages through q from its cursor, applying fn to every record with
+// the worker pool; after each complete page it saves the checkpoint.
+func (j *job) run(ctx context.Context, q Query, fn func(context.Context, Record) error) error {
+	q.Limit = j.opts.PageSize
+	for {
+		p, err := j.v.store.List(ctx, q)
+		if err != nil {
+			return fmt.Errorf("vault: rotation: list: %w", err)
+		}
+		j.page(ctx, p.Records, fn)
+		if err := j.stopErr(ctx); err != nil {
+			return err
+		}
+		if !p.More {
+			return nil
+		}
+		q.After = p.Next
+		if j.opts.Checkpoints != nil && !j.opts.DryRun {
+			if err := j.opts.Checkpoints.SaveCheckpoint(ctx, j.opts.JobID, q.After); err != nil {
+				return fmt.Errorf("vault: rotation: checkpoint: %w", err)
+			}
+		}
+		j.report()
+	}
+}
+
+// page rotates one page of records with at most Workers in flight.
+func (j *job) page(ctx context.Context, recs []Record, fn func(context.Context, Record) error) {
+	sem := make(chan struct{}, j.opts.Workers)
+	var wg sync.WaitGroup
+	for _, rec := range recs {
+		if j.stopErr(ctx) != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			j.record(ctx, rec, fn)
+		}()
+	}
+	wg.Wait()
+}
+
+func (j *job) record(ctx context.Context, rec Record, fn func(context.Context, Record) error) {
+	err := fn(ctx, rec)
+	switch {
+	case err == nil:
+		j.done.Add(1)
+	case errors.Is(err, errSkip):
+		j.skipped.Add(1)
+	case ctx.Err() != nil:
+		// Cancelled mid-record: nothing was written; not a record failure.
+	default:
+		j.failed.Add(1)
+		j.mu.Lock()
+		if len(j.errs) < j.opts.MaxErrors {
+			j.errs = append(j.errs, RecordError{Key: rec.Key, Err: err})
+		}
+		if j.opts.StopOnError && j.fatal == nil {
+			j.fatal = fmt.Errorf("vault: rotation stopped at %s: %w", rec.Key, err)
+		}
+		j.mu.Unlock()
+	}
+}
+
+func (j *job) stopErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.fatal
+}
+
+func (j *job) progress() Progress {
+	p := Progress{Done: j.done.Load(), Skipped: j.skipped.Load(), Failed: j.failed.Load(),
+		Total: j.total, Elapsed: time.Since(j.start)}
+	if s := p.Elapsed.Seconds(); s > 0 {
+		p.Rate = float64(p.Done+p.Skipped+p.Failed) / s
+	}
+	return p
+}
+
+func (j *job) report() {
+	if j.opts.Progress != nil {
+		j.opts.Progress(j.progress())
+	}
+}
+
+// finish reports the end, clears the checkpoint after a complete run, and
+// builds the summary.
+func (j *job) finish(ctx context.Context, resumed bool, err error) (Summary, error) {
+	j.report()
+	if err == nil && j.opts.Checkpoints != nil && !j.opts.DryRun {
+		err = j.opts.Checkpoints.ClearCheckpoint(ctx, j.opts.JobID)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return Summary{Progress: j.progress(), Errors: j.errs, Resumed: resumed}, err
+}
+
+// cursor loads the job's checkpoint, if any.
+func (j *job) cursor(ctx context.Context) (Key, bool, error) {
+	if j.opts.Checkpoints == nil {
+		return Key{}, false, nil
+	}
+	return j.opts.Checkpoints.LoadCheckpoint(ctx, j.opts.JobID)
+}
+
+// RewrapKEK moves every record of opts.Org whose DEK is wrapped by an
+// older key onto the org KEK's current key. It rewraps server-side (the
+// KEK's kek.Rewrapper, e.g. AWS KMS ReEncrypt) when offered, so plaintext
+// DEKs never enter the process; otherwise it unwraps, checks the key
+// commitment, and wraps again. Payloads are untouched. Each record is
+// written by compare-and-swap on the version read, so a concurrent Put is
+// never overwritten; a record changed meanwhile is re-read and skipped if
+// already current. The job is naturally resumable: it selects records by
+// key ID, so a restarted job finds only those still to do.
+func (v *Vault) RewrapKEK(ctx context.Context, opts RotateOptions) (Summary, error) {
+	j, err := newJob(v, opts, "rewrap")
+	if err != nil {
+		return Summary{}, err
+	}
+	kk, err := v.keys.KEK(ctx, opts.Org)
+	if err != nil {
+		return Summary{}, fmt.Errorf("vault: rewrap: resolve KEK: %w", err)
+	}
+	current, err := kk.CurrentKeyID(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("vault: rewrap: current key: %w", err)
+	}
+	usage, err := v.store.KeyUsage(ctx, opts.Org)
+	if err != nil {
+		return Summary{}, fmt.Errorf("vault: rewrap: key usage: %w", err)
+	}
+	for id, n := range usage {
+		if id != current {
+			j.total += n
+		}
+	}
+	for id := range usage {
+		if id == current {
+			continue
+		}
+		q := Query{Org: opts.Org, KeyID: id}
+		if err = j.run(ctx, q, func(ctx context.Context, rec Record) error {
+			return v.rewrapRecord(ctx, j, kk, current, rec)
+		}); err != nil {
+			break
+		}
+	}
+	return j.finish(ctx, false, err)
+}
+
+// rewrapRecord rewraps one record, retrying once after a lost race.
+func (v *Vault) rewrapRecord(ctx context.Context, j *job, kk kek.KEK, current string, rec Record) error {
+	for attempt := 0; ; attempt++ {
+		if rec.KeyID == current {
+			return errSkip
+		}
+		out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec)
+		if err != nil || j.opts.DryRun {
+			return err
+		}
+		_, err = v.store.Put(ctx, Record{Key: rec.Key, KeyID: keyID, Envelope: out}, rec.Version)
+		if !errors.Is(err, ErrConflict) || attempt > 0 {
+			return err
+		}
+		if rec, err = v.store.Get(ctx, rec.Key); errors.Is(err, ErrNotFound) {
+			return errSkip
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// rewrapEnvelope returns rec's envelope with its DEK wrapped by the
+// current key, and that key's ID.
+func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Record) ([]byte, string, error) {
+	env, err := parseRecord(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	aad := envelope.DEKAAD(make([]byte, 0, 256), env.Version, rec.Org, rec.Registry, env.Kind)
+	if err := j.wait(ctx); err != nil {
+		return nil, "", err
+	}
+	if j.opts.DryRun {
+		return nil, "", nil
+	}
+	var wrapped []byte
+	var keyID string
+	if rw, ok := kk.(kek.Rewrapper); ok {
+		v.n.rewraps.Add(1)
+		wrapped, keyID, err = rw.Rewrap(ctx, env.KeyID, env.WrappedDEK, aad)
+	} else {
+		wrapped, keyID, err = v.rewrapLocally(ctx, j, kk, &env, aad)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("rewrap DEK: %w", err)
+	}
+	env.WrappedDEK, env.KeyID = wrapped, keyID
+	out, err := env.Marshal()
+	return out, keyID, err
+}
+
+// rewrapLocally unwraps, verifies the commitment, and wraps again.
+func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
+	v.n.unwraps.Add(1)
+	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, aad)
+	if err != nil {
+		if errors.Is(err, kek.ErrUnwrap) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return nil, "", err
+	}
+	defer clear(dek)
+	_, commit, err := envelope.DeriveKeys(dek)
+	if err == nil {
+		err = envelope.CheckCommitment(commit, env.Commitment)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if err := j.wait(ctx); err != nil {
+		return nil, "", err
+	}
+	v.n.wraps.Add(1)
+	return kk.Wrap(ctx, dek, aad)
+}
+
+// RotateDEKs re-encrypts every record of opts.Org under a fresh DEK (and
+// the KEK's current key). It opens each record, which authenticates it,
+// seals it again, and writes it by compare-and-swap; a record replaced by
+// a concurrent Put already has a fresh DEK and is skipped. With
+// Checkpoints set, a restarted job resumes after the last completed page.
+func (v *Vault) RotateDEKs(ctx context.Context, opts RotateOptions) (Summary, error) {
+	j, err := newJob(v, opts, "dek")
+	if err != nil {
+		return Summary{}, err
+	}
+	after, resumed, err := j.cursor(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err)
+	}
+	usage, err := v.store.KeyUsage(ctx, opts.Org)
+	if err != nil {
+		return Summary{}, fmt.Errorf("vault: rotate DEKs: key usage: %w", err)
+	}
+	for _, n := range usage {
+		j.total += n
+	}
+	err = j.run(ctx, Query{Org: opts.Org, After: after}, func(ctx context.Context, rec Record) error {
+		return v.reencryptRecord(ctx, j, rec)
+	})
+	return j.finish(ctx, resumed, err)
+}
+
+func (v *Vault) reencryptRecord(ctx context.Context, j *job, rec Record) error {
+	if err := j.wait(ctx); err != nil {
+		return err
+	}
+	e, err := v.OpenRecord(ctx, rec)
+	if err != nil {
+		return err
+	}
+	if j.opts.DryRun {
+		return nil
+	}
+	if err := j.wait(ctx); err != nil {
+		return err
+	}
+	next, err := v.Seal(ctx, rec.Key, e)
+	if err != nil {
+		return err
+	}
+	_, err = v.store.Put(ctx, next, rec.Version)
+	if errors.Is(err, ErrConflict) {
+		return errSkip // rewritten meanwhile: it already has a fresh DEK, or is gone
+	}
+	return err
+}
+
+// KeyUsage counts the org's records per KEK key ID ("" for every org),
+// for retiring key versions only when nothing uses them.
+func (v *Vault) KeyUsage(ctx context.Context, org string) (map[string]int64, error) {
+	return v.store.KeyUsage(ctx, org)
+}
+
+// MemCheckpoints is an in-memory Checkpointer (for tests and for jobs
+// that need not survive a restart).
+type MemCheckpoints struct {
+	mu sync.Mutex
+	m  map[string]Key
+}
+
+// LoadCheckpoint implements Checkpointer.
+func (c *MemCheckpoints) LoadCheckpoint(_ context.Context, id string) (Key, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.m[id]
+	return k, ok, nil
+}
+
+// SaveCheckpoint implements Checkpointer.
+func (c *MemCheckpoints) SaveCheckpoint(_ context.Context, id string, after Key) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]Key{}
+	}
+	c.m[id] = after
+	return nil
+}
+
+// ClearCheckpoint implements Checkpointer.
+func (c *MemCheckpoints) ClearCheckpoint(_ context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
+	return nil
+}

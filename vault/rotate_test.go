@@ -1,0 +1,205 @@
+package vault_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/vault"
+)
+
+// fill seals n records for acme and returns their keys.
+func fill(t *testing.T, e env, n int) []vault.Key {
+	t.Helper()
+	ctx := context.Background()
+	var ks []vault.Key
+	for i := range n {
+		k := vault.Key{Org: "acme", Registry: fmt.Sprintf("reg-%04d", i)}
+		c := credentials.UsernamePassword{Username: "u", Password: credentials.NewSecret(fmt.Sprintf("pw-%d", i))}
+		if _, err := e.v.Put(ctx, k, entry(c)); err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 120)
+	before, _ := e.store.Get(ctx, ks[0])
+	newID, err := e.keys.Rotate(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports int
+	s, err := e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 25, Workers: 4, RatePerSecond: 1e6,
+		Progress: func(vault.Progress) { reports++ }})
+	if err != nil || s.Done != 120 || s.Failed != 0 || s.Total != 120 {
+		t.Fatalf("summary %+v, err %v", s, err)
+	}
+	if reports < 5 {
+		t.Fatalf("%d progress reports for 5 pages", reports)
+	}
+	usage, _ := e.v.KeyUsage(ctx, "acme")
+	if len(usage) != 1 || usage[newID] != 120 {
+		t.Fatalf("usage after rewrap = %v", usage)
+	}
+	after, _ := e.store.Get(ctx, ks[0])
+	eb, _ := envelope.Parse(before.Envelope)
+	ea, _ := envelope.Parse(after.Envelope)
+	if string(eb.Ciphertext) != string(ea.Ciphertext) || eb.Commitment != ea.Commitment {
+		t.Fatal("rewrap touched the payload")
+	}
+	for i, k := range ks {
+		got, _, err := e.v.Open(ctx, k)
+		if err != nil || got.Credential.(credentials.UsernamePassword).Password.Reveal() != fmt.Sprintf("pw-%d", i) {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	// A second run finds nothing to do.
+	if s, err := e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme"}); err != nil || s.Done != 0 || s.Total != 0 {
+		t.Fatalf("second run: %+v, %v", s, err)
+	}
+}
+
+func TestRewrapDryRunWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	fill(t, e, 10)
+	old, _ := e.v.KeyUsage(ctx, "acme")
+	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", DryRun: true})
+	if err != nil || s.Done != 10 {
+		t.Fatalf("dry run: %+v, %v", s, err)
+	}
+	if now, _ := e.v.KeyUsage(ctx, "acme"); fmt.Sprint(now) != fmt.Sprint(old) {
+		t.Fatalf("dry run changed usage: %v -> %v", old, now)
+	}
+}
+
+func TestRotationCountsCorruptRecordsAndGoesOn(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 20)
+	bad, _ := e.store.Get(ctx, ks[7])
+	env, _ := envelope.Parse(bad.Envelope)
+	env.WrappedDEK[len(env.WrappedDEK)-1] ^= 1
+	b, _ := env.Marshal()
+	bad.Envelope = b
+	if _, err := e.store.Put(ctx, bad, bad.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	for name, run := range map[string]func(vault.RotateOptions) (vault.Summary, error){
+		"rewrap": func(o vault.RotateOptions) (vault.Summary, error) { return e.v.RewrapKEK(ctx, o) },
+		"dek":    func(o vault.RotateOptions) (vault.Summary, error) { return e.v.RotateDEKs(ctx, o) },
+	} {
+		s, err := run(vault.RotateOptions{Org: "acme"})
+		if err != nil || s.Failed != 1 || len(s.Errors) != 1 || s.Errors[0].Key != ks[7] || !errors.Is(s.Errors[0], vault.ErrCorrupt) {
+			t.Fatalf("%s: summary %+v, err %v", name, s, err)
+		}
+		after, _ := e.store.Get(ctx, ks[7])
+		if string(after.Envelope) != string(bad.Envelope) {
+			t.Fatalf("%s: the corrupt record was rewritten", name)
+		}
+		if _, err := run(vault.RotateOptions{Org: "acme", StopOnError: true}); !errors.Is(err, vault.ErrCorrupt) {
+			t.Fatalf("%s: StopOnError did not stop", name)
+		}
+	}
+}
+
+func TestRotateDEKsResumesFromCheckpoint(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 50)
+	cp := &vault.MemCheckpoints{}
+	cctx, cancel := context.WithCancel(ctx)
+	pages := 0
+	_, err := e.v.RotateDEKs(cctx, vault.RotateOptions{Org: "acme", PageSize: 10, Workers: 2, Checkpoints: cp,
+		Progress: func(vault.Progress) {
+			if pages++; pages == 2 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled job: %v", err)
+	}
+	if _, ok, _ := cp.LoadCheckpoint(ctx, "dek/acme"); !ok {
+		t.Fatal("no checkpoint after two pages")
+	}
+	s, err := e.v.RotateDEKs(ctx, vault.RotateOptions{Org: "acme", PageSize: 10, Checkpoints: cp})
+	if err != nil || !s.Resumed || s.Done >= 50 || s.Done == 0 {
+		t.Fatalf("resumed run: %+v, %v", s, err)
+	}
+	if _, ok, _ := cp.LoadCheckpoint(ctx, "dek/acme"); ok {
+		t.Fatal("checkpoint left after a complete run")
+	}
+	for _, k := range ks {
+		if _, _, err := e.v.Open(ctx, k); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+}
+
+func TestRotationRacesPutsAndDeletes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 200)
+	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	latest := make([]string, len(ks))
+	deleted := make([]bool, len(ks))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; i < len(ks); i += 3 {
+			pw := fmt.Sprintf("new-%d", i)
+			c := credentials.UsernamePassword{Username: "u", Password: credentials.NewSecret(pw)}
+			if _, err := e.v.Put(ctx, ks[i], entry(c)); err != nil {
+				t.Error(err)
+			}
+			latest[i] = pw
+			if i%2 == 0 {
+				if err := e.v.Delete(ctx, ks[i]); err != nil {
+					t.Error(err)
+				}
+				deleted[i] = true
+			}
+		}
+	})
+	for _, run := range []func() (vault.Summary, error){
+		func() (vault.Summary, error) { return e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 16}) },
+		func() (vault.Summary, error) { return e.v.RotateDEKs(ctx, vault.RotateOptions{Org: "acme", PageSize: 16}) },
+	} {
+		if s, err := run(); err != nil || s.Failed != 0 {
+			t.Fatalf("summary %+v, err %v", s, err)
+		}
+	}
+	wg.Wait()
+	for i, k := range ks {
+		got, _, err := e.v.Open(ctx, k)
+		if deleted[i] {
+			if !errors.Is(err, vault.ErrNotFound) {
+				t.Fatalf("%s: deleted record came back: %v", k, err)
+			}
+			continue
+		}
+		want := latest[i]
+		if want == "" {
+			want = fmt.Sprintf("pw-%d", i)
+		}
+		if err != nil || got.Credential.(credentials.UsernamePassword).Password.Reveal() != want {
+			t.Fatalf("%s: lost the latest value: %v", k, err)
+		}
+	}
+}
