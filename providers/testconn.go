@@ -171,3 +171,68 @@ func (c countingTransport) CloseIdleConnections() {
 		ci.CloseIdleConnections()
 	}
 }
+
+// cloudAdapters names the package that registers each cloud provider's
+// checker, for the message when none is linked.
+var cloudAdapters = map[Provider]string{
+	AWSECR:    "github.com/credvault/credvault/providers/ecr",
+	AzureACR:  "github.com/credvault/credvault/providers/acr",
+	GoogleGAR: "github.com/credvault/credvault/providers/gar",
+}
+
+// TestConnection checks that c opens the registry t names, speaking the
+// provider's own protocol through the one safe HTTP client, and returns a
+// typed [Result]. It never returns an error: every failure is a Status.
+//
+// The target and credential are validated first (a problem is
+// StatusInvalidConfig naming the field). A nil credential tests
+// reachability and TLS only: Result.Authenticated is false and a 401
+// challenge then counts as healthy, since it proves a registry answered.
+// opts.Timeout (30s when zero) bounds the whole check. The Message never
+// contains a secret of c: adapters never format one, and every Message is
+// scrubbed of c's secret values as a last line of defence.
+func TestConnection(ctx context.Context, t Target, c credentials.Credential, opts Options) Result {
+	start := time.Now()
+	if isNil(c) {
+		c = nil
+	}
+	r, s := runCheck(ctx, t, c, opts)
+	r.Latency = time.Since(start)
+	if s != nil {
+		r.RoundTrips = s.RoundTrips()
+		s.Client.CloseIdleConnections()
+	}
+	r.Message = scrub(r.Message, c)
+	r.ProviderCode = scrub(r.ProviderCode, c)
+	r.Endpoint = scrub(r.Endpoint, c)
+	return r
+}
+
+func runCheck(ctx context.Context, t Target, c credentials.Credential, opts Options) (Result, *Session) {
+	if err := t.Validate(c); err != nil {
+		return Result{Status: StatusInvalidConfig, Message: err.Error()}, nil
+	}
+	check, ok := checkerFor(t.Provider)
+	if !ok {
+		return Result{Status: StatusInvalidConfig, Message: noAdapterMessage(t.Provider)}, nil
+	}
+	s, err := NewSession(t, opts)
+	if err != nil {
+		return Result{Status: StatusInvalidConfig, Message: err.Error()}, nil
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return check(ctx, s, t, c), s
+}
+
+func noAdapterMessage(p Provider) string {
+	msg := "no adapter linked for " + string(p)
+	if pkg, ok := cloudAdapters[p]; ok {
+		msg += ": import " + pkg
+	}
+	return msg
+}

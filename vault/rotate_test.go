@@ -178,8 +178,12 @@ func TestRotationRacesPutsAndDeletes(t *testing.T) {
 		}
 	})
 	for _, run := range []func() (vault.Summary, error){
-		func() (vault.Summary, error) { return e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 16}) },
-		func() (vault.Summary, error) { return e.v.RotateDEKs(ctx, vault.RotateOptions{Org: "acme", PageSize: 16}) },
+		func() (vault.Summary, error) {
+			return e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 16})
+		},
+		func() (vault.Summary, error) {
+			return e.v.RotateDEKs(ctx, vault.RotateOptions{Org: "acme", PageSize: 16})
+		},
 	} {
 		if s, err := run(); err != nil || s.Failed != 0 {
 			t.Fatalf("summary %+v, err %v", s, err)
