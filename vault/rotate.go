@@ -311,6 +311,7 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	if j.opts.DryRun {
 		return nil, "", nil
 	}
+	ctx = labelled(ctx, kk, rec.Key)
 	var wrapped []byte
 	var keyID string
 	if rw, ok := kk.(kek.Rewrapper); ok {

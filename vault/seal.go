@@ -59,7 +59,7 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, env *envelope.E
 	env.Commitment = commit
 	aadBuf := make([]byte, 0, 256)
 	v.n.wraps.Add(1)
-	wrapped, keyID, err := kk.Wrap(ctx, dek[:], envelope.DEKAAD(aadBuf, env.Version, k.Org, k.Registry, env.Kind))
+	wrapped, keyID, err := kk.Wrap(labelled(ctx, kk, k), dek[:], envelope.DEKAAD(aadBuf, env.Version, k.Org, k.Registry, env.Kind))
 	if err != nil {
 		return nil, fmt.Errorf("wrap DEK: %w", err)
 	}
@@ -71,4 +71,15 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, env *envelope.E
 	}
 	aad := envelope.PayloadAAD(aadBuf[:0], env, k.Org, k.Registry)
 	return envelope.Seal(out, env.Alg, &payloadKey, &env.Nonce, plaintext, aad)
+}
+
+// labelled attaches the record's org and registry as readable labels for
+// KEKs that record them in an audit trail (kek/awskms puts them in the
+// KMS EncryptionContext, which CloudTrail logs). Every wrap, unwrap and
+// rewrap attaches the same labels, so a KEK may also bind them.
+func labelled(ctx context.Context, kk kek.KEK, k Key) context.Context {
+	if _, ok := kk.(kek.LabelConsumer); !ok {
+		return ctx
+	}
+	return kek.WithLabels(ctx, map[string]string{"org": k.Org, "registry": k.Registry})
 }

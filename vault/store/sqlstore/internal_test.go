@@ -168,8 +168,8 @@ func TestWriterBatchOutcomes(t *testing.T) {
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	update := func(ctx context.Context, reg, keyID string, expect int64) *writeReq {
-		return &writeReq{ctx: ctx, stmt: s.stmts.update, done: make(chan writeResult, 1),
-			args: []any{keyID, []byte{}, SQLite.timeArg(time.Now()), "o", reg, expect}}
+		return &writeReq{ctx: ctx, done: make(chan []writeResult, 1), items: []writeItem{{stmt: s.stmts.update,
+			args: []any{keyID, []byte{}, SQLite.timeArg(time.Now()), "o", reg, expect}}}}
 	}
 	batch := []*writeReq{
 		update(ctx, "a", "k2", 1),       // wins
@@ -184,7 +184,11 @@ func TestWriterBatchOutcomes(t *testing.T) {
 		err  error
 	}{{1, nil}, {0, nil}, {0, errAny}, {0, context.Canceled}, {1, nil}}
 	for i, r := range batch {
-		got := <-r.done
+		res := <-r.done
+		if len(res) != 1 {
+			t.Fatalf("request %d: %d results", i, len(res))
+		}
+		got := res[0]
 		switch {
 		case want[i].err == errAny:
 			if got.err == nil {

@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the newest schema version this package knows: the
 // version of the last migration. Opening a database recorded at a higher
 // version fails with a *SchemaVersionError.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // A migration is one schema change, written once per dialect. Migrations
 // run in version order, each in its own transaction, and are never edited
@@ -58,6 +58,25 @@ var migrations = []migration{{
 			PRIMARY KEY (org, registry)
 		)`,
 		`CREATE INDEX credvault_records_key_id ON credvault_records (key_id, org, registry)`,
+	},
+}, {
+	version: 2,
+	name:    "create credvault_checkpoints",
+	sqlite: []string{
+		`CREATE TABLE credvault_checkpoints (
+			job_id         TEXT NOT NULL PRIMARY KEY,
+			after_org      TEXT NOT NULL,
+			after_registry TEXT NOT NULL,
+			updated_at     TEXT NOT NULL
+		)`,
+	},
+	postgres: []string{
+		`CREATE TABLE credvault_checkpoints (
+			job_id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+			after_org      TEXT COLLATE "C" NOT NULL,
+			after_registry TEXT COLLATE "C" NOT NULL,
+			updated_at     TIMESTAMPTZ      NOT NULL
+		)`,
 	},
 }}
 

@@ -22,6 +22,12 @@ const (
 	usageAllSQL      = `SELECT key_id, COUNT(*) FROM credvault_records GROUP BY key_id`
 	usageOrgSQL      = `SELECT key_id, COUNT(*) FROM credvault_records WHERE org = ? GROUP BY key_id`
 
+	loadCheckpointSQL = `SELECT after_org, after_registry FROM credvault_checkpoints WHERE job_id = ?`
+	saveCheckpointSQL = `INSERT INTO credvault_checkpoints (job_id, after_org, after_registry, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (job_id) DO UPDATE SET after_org = excluded.after_org,
+		after_registry = excluded.after_registry, updated_at = excluded.updated_at`
+	clearCheckpointSQL = `DELETE FROM credvault_checkpoints WHERE job_id = ?`
+
 	listSelect = `SELECT ` + columns + ` FROM credvault_records WHERE (org, registry) > (?, ?)`
 	listOrder  = ` ORDER BY org, registry LIMIT ?`
 )
@@ -54,6 +60,7 @@ type statements struct {
 	get, exists, insert, update *sql.Stmt
 	deleteAny, deleteVersion    *sql.Stmt
 	usageAll, usageOrg          *sql.Stmt
+	loadCP, saveCP, clearCP     *sql.Stmt
 	list                        [filterCount]*sql.Stmt
 	all                         []*sql.Stmt
 }
@@ -68,6 +75,7 @@ func prepare(ctx context.Context, db *sql.DB, d Dialect) (*statements, error) {
 		{&s.get, getSQL}, {&s.exists, existsSQL}, {&s.insert, insertSQL}, {&s.update, updateSQL},
 		{&s.deleteAny, deleteSQL}, {&s.deleteVersion, deleteVersionSQL},
 		{&s.usageAll, usageAllSQL}, {&s.usageOrg, usageOrgSQL},
+		{&s.loadCP, loadCheckpointSQL}, {&s.saveCP, saveCheckpointSQL}, {&s.clearCP, clearCheckpointSQL},
 	}
 	for f := range filterCount {
 		targets = append(targets, struct {

@@ -7,7 +7,8 @@ import (
 	"runtime"
 )
 
-// maxBatch bounds how many writes share one SQLite transaction.
+// maxBatch bounds how many write requests (a PutBatch is one) share one
+// SQLite transaction.
 const maxBatch = 256
 
 // A writer funnels a Store's SQLite writes through one goroutine and
@@ -24,12 +25,18 @@ type writer struct {
 	exited chan struct{}
 }
 
-// A writeReq is one statement to execute in a batch.
+// A writeReq is what one caller asks the writer to execute: one
+// statement, or several (a PutBatch) that each keep their own outcome.
 type writeReq struct {
-	ctx  context.Context
+	ctx   context.Context
+	items []writeItem
+	done  chan []writeResult // buffered: the writer never blocks on it
+}
+
+// A writeItem is one statement with its arguments.
+type writeItem struct {
 	stmt *sql.Stmt
 	args []any
-	done chan writeResult // buffered: the writer never blocks on it
 }
 
 // A writeResult is the outcome of one write: rows changed, or an error.
@@ -60,16 +67,31 @@ func (w *writer) stop() {
 // changed. It returns ctx's error if ctx ends before the write starts; once
 // started, a write runs to its commit, so its outcome is never ambiguous.
 func (w *writer) exec(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, error) {
-	req := &writeReq{ctx: ctx, stmt: stmt, args: args, done: make(chan writeResult, 1)}
+	res := w.execItems(ctx, []writeItem{{stmt: stmt, args: args}})
+	return res[0].rows, res[0].err
+}
+
+// execItems runs items in the next batch and returns one result per item,
+// under the same rules as exec.
+func (w *writer) execItems(ctx context.Context, items []writeItem) []writeResult {
+	req := &writeReq{ctx: ctx, items: items, done: make(chan []writeResult, 1)}
 	select {
 	case w.reqs <- req:
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return failAll(len(items), ctx.Err())
 	case <-w.quit:
-		return 0, ErrClosed
+		return failAll(len(items), ErrClosed)
 	}
-	res := <-req.done
-	return res.rows, res.err
+	return <-req.done
+}
+
+// failAll returns n results carrying err.
+func failAll(n int, err error) []writeResult {
+	res := make([]writeResult, n)
+	for i := range res {
+		res[i].err = err
+	}
+	return res
 }
 
 // run serves batches until stop.
@@ -117,66 +139,86 @@ func (w *writer) drain(batch []*writeReq) []*writeReq {
 
 // commit executes a batch and answers every request in it. Requests whose
 // context ended while queued are refused. If a statement fails (rather
-// than changing no row), the batch is rolled back and each request is
+// than changing no row), the batch is rolled back and each statement is
 // retried in a transaction of its own, so one bad write cannot fail others.
 func (w *writer) commit(batch []*writeReq) {
 	live := make([]*writeReq, 0, len(batch))
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
-			r.done <- writeResult{err: err}
+			r.done <- failAll(len(r.items), err)
 			continue
 		}
 		live = append(live, r)
 	}
-	switch len(live) {
-	case 0:
-		return
-	case 1:
-		live[0].done <- w.alone(live[0])
+	var items []writeItem
+	for _, r := range live {
+		items = append(items, r.items...)
+	}
+	if len(items) == 0 {
 		return
 	}
-	results, failed, err := w.inTx(live)
-	switch {
-	case err == nil:
-		for i, r := range live {
-			r.done <- results[i]
+	results, err := w.run1(items)
+	for _, r := range live {
+		if err != nil {
+			r.done <- failAll(len(r.items), err)
+			continue
 		}
-	case failed >= 0 && len(live) > 1:
-		for _, r := range live {
-			r.done <- w.alone(r)
-		}
-	default:
-		for _, r := range live {
-			r.done <- writeResult{err: err}
-		}
+		r.done <- results[:len(r.items):len(r.items)]
+		results = results[len(r.items):]
 	}
 }
 
-// alone executes r on its own, as a single-statement transaction.
-func (w *writer) alone(r *writeReq) writeResult {
-	rows, err := execRows(context.Background(), r.stmt, r.args)
+// run1 executes items in one transaction; if a statement fails, it rolls
+// back and executes each item alone. err is set only when the transaction
+// itself failed.
+func (w *writer) run1(items []writeItem) ([]writeResult, error) {
+	if len(items) == 1 {
+		return []writeResult{alone(items[0])}, nil
+	}
+	results, failed, err := w.inTx(items)
+	switch {
+	case err == nil:
+		return results, nil
+	case failed >= 0:
+		results = make([]writeResult, len(items))
+		for i, it := range items {
+			results[i] = alone(it)
+		}
+		return results, nil
+	}
+	return nil, err
+}
+
+// alone executes it on its own, as a single-statement transaction.
+func alone(it writeItem) writeResult {
+	rows, err := execRows(context.Background(), it.stmt, it.args)
 	return writeResult{rows: rows, err: err}
 }
 
-// inTx executes reqs in one transaction and commits it. On error nothing
-// is committed, and failed is the index of the request whose statement
+// inTx executes items in one transaction and commits it. On error nothing
+// is committed, and failed is the index of the item whose statement
 // failed, or -1 when the transaction itself failed. Statements run without
 // the callers' contexts: interrupting one would roll back the whole batch.
-func (w *writer) inTx(reqs []*writeReq) (results []writeResult, failed int, err error) {
-	ctx := context.Background()
-	tx, err := w.db.BeginTx(ctx, nil)
+func (w *writer) inTx(items []writeItem) (results []writeResult, failed int, err error) {
+	return runTx(context.Background(), w.db, items)
+}
+
+// runTx executes items in one transaction on db and commits it, as inTx
+// describes.
+func runTx(ctx context.Context, db *sql.DB, items []writeItem) (results []writeResult, failed int, err error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, -1, err
 	}
 	txStmts := make(map[*sql.Stmt]*sql.Stmt, 2)
-	results = make([]writeResult, len(reqs))
-	for i, r := range reqs {
-		ts, ok := txStmts[r.stmt]
+	results = make([]writeResult, len(items))
+	for i, it := range items {
+		ts, ok := txStmts[it.stmt]
 		if !ok {
-			ts = tx.StmtContext(ctx, r.stmt)
-			txStmts[r.stmt] = ts
+			ts = tx.StmtContext(ctx, it.stmt)
+			txStmts[it.stmt] = ts
 		}
-		if results[i].rows, err = execRows(ctx, ts, r.args); err != nil {
+		if results[i].rows, err = execRows(ctx, ts, it.args); err != nil {
 			return nil, i, errors.Join(err, ignoreDone(tx.Rollback()))
 		}
 	}

@@ -1,0 +1,316 @@
+package kmsemu_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/credvault/credvault/internal/kmsemu"
+)
+
+// newClient returns a real SDK client for e with the given max attempts
+// and no backoff between retries.
+func newClient(e *kmsemu.Emulator, attempts int) *kms.Client {
+	return kms.NewFromConfig(e.Config(), func(o *kms.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = attempts
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	})
+}
+
+var ecA = map[string]string{"org": "acme", "registry": "ghcr"}
+
+func TestSDKOperations(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	c := newClient(e, 1)
+	ctx := t.Context()
+
+	ck, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("test")})
+	mustOK(t, err)
+	arn := aws.ToString(ck.KeyMetadata.Arn)
+	checkTrue(t, strings.HasPrefix(arn, "arn:aws:kms:us-east-1:111122223333:key/"), arn)
+	checkEqual(t, types.KeyStateEnabled, ck.KeyMetadata.KeyState)
+	checkEqual(t, types.KeyUsageTypeEncryptDecrypt, ck.KeyMetadata.KeyUsage)
+
+	dk, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: ck.KeyMetadata.KeyId})
+	mustOK(t, err)
+	checkEqual(t, arn, aws.ToString(dk.KeyMetadata.Arn))
+	checkEqual(t, []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault}, dk.KeyMetadata.EncryptionAlgorithms)
+	checkFalse(t, dk.KeyMetadata.CreationDate.IsZero())
+
+	enc, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("dek"), EncryptionContext: ecA})
+	mustOK(t, err)
+	checkEqual(t, arn, aws.ToString(enc.KeyId))
+	checkEqual(t, types.EncryptionAlgorithmSpecSymmetricDefault, enc.EncryptionAlgorithm)
+
+	dec, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ecA})
+	mustOK(t, err)
+	checkEqual(t, []byte("dek"), dec.Plaintext)
+	checkEqual(t, arn, aws.ToString(dec.KeyId))
+
+	other := e.AddKey(false)
+	re, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{
+		CiphertextBlob: enc.CiphertextBlob, SourceKeyId: &arn, SourceEncryptionContext: ecA,
+		DestinationKeyId: &other, DestinationEncryptionContext: ecA,
+	})
+	mustOK(t, err)
+	checkEqual(t, other, aws.ToString(re.KeyId))
+	checkEqual(t, arn, aws.ToString(re.SourceKeyId))
+	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: re.CiphertextBlob, KeyId: &other, EncryptionContext: ecA})
+	mustOK(t, err)
+	checkEqual(t, []byte("dek"), dec.Plaintext)
+
+	gdk, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &arn, KeySpec: types.DataKeySpecAes256})
+	mustOK(t, err)
+	checkLen(t, gdk.Plaintext, 32)
+	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: gdk.CiphertextBlob})
+	mustOK(t, err)
+	checkEqual(t, gdk.Plaintext, dec.Plaintext)
+
+	gwp, err := c.GenerateDataKeyWithoutPlaintext(ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: &arn, NumberOfBytes: aws.Int32(16), EncryptionContext: ecA})
+	mustOK(t, err)
+	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: gwp.CiphertextBlob, EncryptionContext: ecA})
+	mustOK(t, err)
+	checkLen(t, dec.Plaintext, 16)
+
+	_, err = c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/acme"), TargetKeyId: ck.KeyMetadata.KeyId})
+	mustOK(t, err)
+	la, err := c.ListAliases(ctx, &kms.ListAliasesInput{})
+	mustOK(t, err)
+	checkLen(t, la.Aliases, 1)
+	checkEqual(t, "alias/acme", aws.ToString(la.Aliases[0].AliasName))
+	checkEqual(t, "arn:aws:kms:us-east-1:111122223333:alias/acme", aws.ToString(la.Aliases[0].AliasArn))
+	checkEqual(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(la.Aliases[0].TargetKeyId))
+
+	_, err = c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &arn})
+	mustOK(t, err)
+	dk, err = c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/acme")})
+	mustOK(t, err)
+	checkFalse(t, dk.KeyMetadata.Enabled)
+	checkEqual(t, types.KeyStateDisabled, dk.KeyMetadata.KeyState)
+	_, err = c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: &arn})
+	mustOK(t, err)
+
+	rot, err := c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: &arn})
+	mustOK(t, err)
+	checkEqual(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(rot.KeyId))
+	checkEqual(t, 2, e.KeyVersions(arn))
+	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ecA})
+	mustOK(t, err, "ciphertext under the old backing key must still decrypt")
+	checkEqual(t, []byte("dek"), dec.Plaintext)
+	enc2, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("dek")})
+	mustOK(t, err)
+	checkNotEqual(t, enc.CiphertextBlob[:50], enc2.CiphertextBlob[:50])
+}
+
+func TestKeyIDForms(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	c := newClient(e, 1)
+	arn := e.AddKey(false)
+	mrk := e.AddKey(true)
+	id := arn[strings.LastIndex(arn, "/")+1:]
+	mustOK(t, e.AddAlias("alias/org/acme", id))
+	mustOK(t, e.AddAlias("alias/mrk", mrk))
+	checkContains(t, mrk, ":key/mrk-")
+
+	tests := []struct{ name, keyID, want string }{
+		{"key id", id, arn},
+		{"key arn", arn, arn},
+		{"alias name", "alias/org/acme", arn},
+		{"alias arn", "arn:aws:kms:us-east-1:111122223333:alias/org/acme", arn},
+		{"multi-Region arn", mrk, mrk},
+		{"multi-Region id", mrk[strings.LastIndex(mrk, "/")+1:], mrk},
+		{"multi-Region alias", "alias/mrk", mrk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &tt.keyID, Plaintext: []byte{1}})
+			mustOK(t, err)
+			checkEqual(t, tt.want, aws.ToString(out.KeyId))
+			dec, err := c.Decrypt(t.Context(), &kms.DecryptInput{CiphertextBlob: out.CiphertextBlob, KeyId: &tt.keyID})
+			mustOK(t, err)
+			checkEqual(t, []byte{1}, dec.Plaintext)
+		})
+	}
+}
+
+// TestSDKErrorTypes checks that every exception the emulator sends is
+// decoded by the real SDK into its typed error (or, for exceptions the KMS
+// model does not define, a smithy.APIError with that code).
+func TestSDKErrorTypes(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	c := newClient(e, 1)
+	arn := e.AddKey(false)
+	other := e.AddKey(false)
+	disabled := e.AddKey(false)
+	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	pending := e.AddKey(false)
+	mustOK(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
+	denied := e.AddKey(false)
+	mustOK(t, e.Deny("Encrypt", denied))
+	ck, err := c.CreateKey(t.Context(), &kms.CreateKeyInput{KeyUsage: types.KeyUsageTypeSignVerify})
+	mustOK(t, err)
+	signing := aws.ToString(ck.KeyMetadata.Arn)
+	enc, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("x"), EncryptionContext: ecA})
+	mustOK(t, err)
+	tampered := bytes.Clone(enc.CiphertextBlob)
+	tampered[len(tampered)-1] ^= 1
+
+	encrypt := func(key string, pt []byte) error {
+		_, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &key, Plaintext: pt})
+		return err
+	}
+	decrypt := func(blob []byte, key string, ec map[string]string) error {
+		in := &kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ec}
+		if key != "" {
+			in.KeyId = &key
+		}
+		_, err := c.Decrypt(t.Context(), in)
+		return err
+	}
+	tests := []struct {
+		name  string
+		call  func() error
+		check func(error) bool
+		code  string
+	}{
+		{"not found", func() error { return encrypt("alias/missing", []byte("x")) }, as[*types.NotFoundException], "NotFoundException"},
+		{"disabled", func() error { return encrypt(disabled, []byte("x")) }, as[*types.DisabledException], "DisabledException"},
+		{"pending deletion", func() error { return encrypt(pending, []byte("x")) }, as[*types.KMSInvalidStateException], "KMSInvalidStateException"},
+		{"key usage", func() error { return encrypt(signing, []byte("x")) }, as[*types.InvalidKeyUsageException], "InvalidKeyUsageException"},
+		{"tampered blob", func() error { return decrypt(tampered, "", ecA) }, as[*types.InvalidCiphertextException], "InvalidCiphertextException"},
+		{"context mismatch", func() error { return decrypt(enc.CiphertextBlob, "", map[string]string{"org": "acme"}) }, as[*types.InvalidCiphertextException], "InvalidCiphertextException"},
+		{"no context", func() error { return decrypt(enc.CiphertextBlob, "", nil) }, as[*types.InvalidCiphertextException], "InvalidCiphertextException"},
+		{"garbage blob", func() error { return decrypt([]byte("garbage"), "", nil) }, as[*types.InvalidCiphertextException], "InvalidCiphertextException"},
+		{"incorrect key", func() error { return decrypt(enc.CiphertextBlob, other, ecA) }, as[*types.IncorrectKeyException], "IncorrectKeyException"},
+		{"oversize plaintext", func() error { return encrypt(arn, make([]byte, 4097)) }, nil, "ValidationException"},
+		{"access denied", func() error { return encrypt(denied, []byte("x")) }, nil, "AccessDeniedException"},
+		{"throttled", func() error { e.ThrottleNext(1); return encrypt(arn, []byte("x")) }, nil, "ThrottlingException"},
+		{"internal", func() error { e.FailNext(1); return encrypt(arn, []byte("x")) }, as[*types.KMSInternalException], "KMSInternalException"},
+		{"dependency timeout", func() error { e.FailNextWith(1, kmsemu.ExDependencyTimeout); return encrypt(arn, []byte("x")) }, as[*types.DependencyTimeoutException], "DependencyTimeoutException"},
+		{"alias exists", func() error { return e.AddAlias("alias/dup", arn) }, nil, ""},
+	}
+	mustOK(t, e.AddAlias("alias/dup", arn))
+	for _, tt := range tests {
+		// Sequential: throttle and failure injections are global.
+		err := tt.call()
+		mustErr(t, err, tt.name)
+		if tt.check != nil {
+			checkTrue(t, tt.check(err), "%s: got %T %v", tt.name, err, err)
+		}
+		if tt.code != "" {
+			var ae smithy.APIError
+			mustTrue(t, errors.As(err, &ae), tt.name)
+			checkEqual(t, tt.code, ae.ErrorCode(), tt.name)
+		}
+	}
+}
+
+func as[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+func TestAliasErrors(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	c := newClient(e, 1)
+	arn := e.AddKey(false)
+	_, err := c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/a"), TargetKeyId: &arn})
+	mustOK(t, err)
+	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/a"), TargetKeyId: &arn})
+	checkTrue(t, as[*types.AlreadyExistsException](err), "%v", err)
+	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/aws/x"), TargetKeyId: &arn})
+	checkTrue(t, as[*types.InvalidAliasNameException](err), "%v", err)
+	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("noprefix"), TargetKeyId: &arn})
+	checkTrue(t, as[*types.InvalidAliasNameException](err), "%v", err)
+	_, err = c.UpdateAlias(t.Context(), &kms.UpdateAliasInput{AliasName: aws.String("alias/none"), TargetKeyId: &arn})
+	checkTrue(t, as[*types.NotFoundException](err), "%v", err)
+}
+
+func TestRetriesAndFaults(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	arn := e.AddKey(false)
+	c := newClient(e, 4)
+	ctx := t.Context()
+
+	e.ThrottleNext(3)
+	_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
+	mustOK(t, err, "three throttles then success within four attempts")
+	checkEqual(t, int64(4), e.Calls("Encrypt"))
+	checkEqual(t, 3, e.Throttled())
+
+	e.DropNext(1)
+	_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
+	mustOK(t, err, "a dropped connection is retried")
+
+	e.DropNext(1)
+	_, err = newClient(e, 1).Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
+	mustErr(t, err)
+	var ae smithy.APIError
+	checkFalse(t, errors.As(err, &ae), "a dropped connection is a transport error")
+
+	e.SetLatency(time.Hour)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Encrypt(short, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
+	mustIs(t, err, context.DeadlineExceeded)
+	e.ClearFaults()
+	_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
+	mustOK(t, err)
+}
+
+func TestConcurrentFaultChanges(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	arn := e.AddKey(false)
+	c := newClient(e, 10)
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var err error
+			for range 10 {
+				if _, err = c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}}); err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	e.ThrottleFraction(0.3)
+	mustOK(t, e.RotateKey(arn))
+	e.SetLatency(time.Millisecond)
+	for range 8 {
+		mustOK(t, <-done)
+	}
+	e.ClearFaults()
+	checkTrue(t, e.Calls("Encrypt") >= 80, "calls %d", e.Calls("Encrypt"))
+}
+
+// BenchmarkEncryptSDK measures one Encrypt through the real SDK client
+// (signing, HTTP on loopback, JSON, AES-GCM).
+func BenchmarkEncryptSDK(b *testing.B) {
+	e := kmsemu.Start(b)
+	arn := e.AddKey(false)
+	c := newClient(e, 1)
+	dek := make([]byte, 32)
+	for b.Loop() {
+		if _, err := c.Encrypt(b.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: dek, EncryptionContext: ecA}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,341 @@
+package awskms_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/credvault/credvault/internal/kmsemu"
+	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/kek/awskms"
+)
+
+var dek = bytes.Repeat([]byte{7}, 32)
+
+// recorder is a KMSAPI that remembers the last EncryptionContext sent.
+type recorder struct {
+	*kms.Client
+	last map[string]string
+}
+
+func (r *recorder) Encrypt(ctx context.Context, in *kms.EncryptInput, o ...func(*kms.Options)) (*kms.EncryptOutput, error) {
+	r.last = in.EncryptionContext
+	return r.Client.Encrypt(ctx, in, o...)
+}
+
+func TestEncryptionContextCarriesAADHashAndLabels(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	rec := &recorder{Client: newClient(e, nil)}
+	k := mustNew(t, rec, e.AddKey(false))
+	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme", "registry": "ghcr"})
+	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
+	mustOK(t, err)
+	checkEqual(t, "acme", rec.last["credvault:org"])
+	checkEqual(t, "ghcr", rec.last["credvault:registry"])
+	h, err := base64.RawURLEncoding.DecodeString(rec.last["credvault:aad"])
+	mustOK(t, err)
+	checkLen(t, h, 32)
+	checkLen(t, rec.last, 3)
+
+	got, err := k.Unwrap(ctx, keyID, wrapped, []byte("aad"))
+	mustOK(t, err)
+	checkEqual(t, dek, got)
+	_, err = k.Unwrap(t.Context(), keyID, wrapped, []byte("aad"))
+	mustIs(t, err, kek.ErrUnwrap)
+	other := kek.WithLabels(t.Context(), map[string]string{"org": "evil", "registry": "ghcr"})
+	_, err = k.Unwrap(other, keyID, wrapped, []byte("aad"))
+	mustIs(t, err, kek.ErrUnwrap)
+}
+
+func TestBadLabels(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	k := mustNew(t, newClient(e, nil), e.AddKey(false))
+	for name, labels := range map[string]map[string]string{
+		"reserved":  {"aad": "x"},
+		"uppercase": {"Org": "x"},
+		"empty":     {"": "x"},
+		"long":      {"org": strings.Repeat("x", 257)},
+	} {
+		_, _, err := k.Wrap(kek.WithLabels(t.Context(), labels), dek, nil)
+		mustIs(t, err, kek.ErrInvalidInput)
+		checkEqual(t, int64(0), e.Calls("Encrypt"), name)
+	}
+}
+
+func TestWrapRecordsKeyARNNotAlias(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	arn := e.AddKey(true)
+	mustOK(t, e.AddAlias("alias/acme", arn))
+	k := mustNew(t, newClient(e, nil), "alias/acme")
+	_, keyID, err := k.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	checkEqual(t, arn, keyID)
+	checkContains(t, keyID, ":key/mrk-")
+	_, err = k.Unwrap(t.Context(), "alias/acme", []byte("x"), nil)
+	mustIs(t, err, kek.ErrKeyNotFound)
+}
+
+func TestErrorMapping(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	client := newClient(e, nil)
+	good := e.AddKey(false)
+	other := e.AddKey(false)
+	// other is allowed so the incorrect-key case reaches KMS.
+	k := mustNew(t, client, good, awskms.WithMaxAttempts(2), awskms.WithAllowedKeys(other))
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, []byte("aad"))
+	mustOK(t, err)
+	disabled, pending, denied := e.AddKey(false), e.AddKey(false), e.AddKey(false)
+	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	mustOK(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
+	mustOK(t, e.Deny("", denied))
+	wrapWith := func(id string) error {
+		_, _, err := mustNew(t, client, id, awskms.WithMaxAttempts(2)).Wrap(t.Context(), dek, nil)
+		return err
+	}
+	tests := []struct {
+		name  string
+		call  func() error
+		want  error
+		code  string
+		sdkAs func(error) bool
+	}{
+		{"not found", func() error { return wrapWith("alias/missing") }, kek.ErrKeyNotFound, "NotFoundException", as[*types.NotFoundException]},
+		{"disabled", func() error { return wrapWith(disabled) }, kek.ErrKeyDisabled, "DisabledException", as[*types.DisabledException]},
+		{"pending deletion", func() error { return wrapWith(pending) }, kek.ErrKeyDisabled, "KMSInvalidStateException", as[*types.KMSInvalidStateException]},
+		{"access denied", func() error { return wrapWith(denied) }, kek.ErrAccessDenied, "AccessDeniedException", nil},
+		{"wrong AAD", func() error { _, err := k.Unwrap(t.Context(), keyID, wrapped, []byte("bad")); return err }, kek.ErrUnwrap, "InvalidCiphertextException", as[*types.InvalidCiphertextException]},
+		{"incorrect key", func() error { _, err := k.Unwrap(t.Context(), other, wrapped, []byte("aad")); return err }, kek.ErrUnwrap, "IncorrectKeyException", as[*types.IncorrectKeyException]},
+		{"throttled past retries", func() error { e.ThrottleNext(2); return wrapWith(good) }, kek.ErrUnavailable, "ThrottlingException", nil},
+		{"internal error past retries", func() error { e.FailNext(2); return wrapWith(good) }, kek.ErrUnavailable, "KMSInternalException", as[*types.KMSInternalException]},
+		{"dependency timeout", func() error { e.FailNextWith(2, kmsemu.ExDependencyTimeout); return wrapWith(good) }, kek.ErrUnavailable, "DependencyTimeoutException", as[*types.DependencyTimeoutException]},
+		{"dropped connections", func() error { e.DropNext(2); return wrapWith(good) }, kek.ErrUnavailable, "", nil},
+		{"current key disabled", func() error {
+			_, err := mustNew(t, client, disabled).CurrentKeyID(t.Context())
+			return err
+		}, kek.ErrKeyDisabled, "", nil},
+	}
+	for _, tt := range tests {
+		// Sequential: injected faults are emulator-wide.
+		err := tt.call()
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+			continue
+		}
+		var ae *awskms.Error
+		mustTrue(t, errors.As(err, &ae), tt.name)
+		checkEqual(t, tt.code, ae.Code, tt.name)
+		if tt.sdkAs != nil {
+			checkTrue(t, tt.sdkAs(err), "%s: SDK error reachable with errors.As", tt.name)
+		}
+	}
+}
+
+func as[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+func TestThrottledCallsAreRetried(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	k := mustNew(t, newClient(e, nil), e.AddKey(false), awskms.WithMaxAttempts(4))
+	e.ThrottleNext(3)
+	_, _, err := k.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	checkEqual(t, int64(4), e.Calls("Encrypt"))
+	checkEqual(t, 3, e.Throttled())
+}
+
+func TestDefaultRetryerRetriesThrottling(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	// The SDK's own default retryer, backoff included (3 attempts).
+	k := mustNew(t, kms.NewFromConfig(e.Config()), e.AddKey(false))
+	e.ThrottleNext(2)
+	_, _, err := k.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	checkEqual(t, int64(3), e.Calls("Encrypt"))
+}
+
+func TestRewrapUsesReEncrypt(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	oldARN, newARN := e.AddKey(false), e.AddKey(false)
+	mustOK(t, e.AddAlias("alias/acme", oldARN))
+	k := mustNew(t, newClient(e, nil), "alias/acme", awskms.WithKeyIDCacheTTL(0), awskms.WithAllowedKeys(oldARN))
+	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme"})
+	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
+	mustOK(t, err)
+	checkEqual(t, oldARN, keyID)
+	mustOK(t, e.RetargetAlias("alias/acme", newARN))
+	cur, err := k.CurrentKeyID(ctx)
+	mustOK(t, err)
+	checkEqual(t, newARN, cur)
+
+	rewrapped, newID, err := k.Rewrap(ctx, keyID, wrapped, []byte("aad"))
+	mustOK(t, err)
+	checkEqual(t, newARN, newID)
+	checkEqual(t, int64(0), e.Calls("Decrypt"), "rewrap never decrypts in the process")
+	checkEqual(t, int64(1), e.Calls("ReEncrypt"))
+	got, err := k.Unwrap(ctx, newID, rewrapped, []byte("aad"))
+	mustOK(t, err)
+	checkEqual(t, dek, got)
+	_, _, err = k.Rewrap(ctx, keyID, wrapped, []byte("other"))
+	mustIs(t, err, kek.ErrUnwrap)
+}
+
+func TestForeignKeyRefusedWithoutDecrypt(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	client := newClient(e, nil)
+	a, b := mustNew(t, client, e.AddKey(false)), mustNew(t, client, e.AddKey(false))
+	wrapped, keyID, err := a.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	_, err = b.Unwrap(t.Context(), keyID, wrapped, nil)
+	mustIs(t, err, kek.ErrKeyNotFound)
+	_, _, err = b.Rewrap(t.Context(), keyID, wrapped, nil)
+	mustIs(t, err, kek.ErrKeyNotFound)
+	checkEqual(t, int64(0), e.Calls("Decrypt")+e.Calls("ReEncrypt"))
+}
+
+func TestAutomaticRotationKeepsKeyID(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	arn := e.AddKey(false)
+	k := mustNew(t, newClient(e, nil), arn)
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	mustOK(t, e.RotateKey(arn))
+	_, keyID2, err := k.Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	checkEqual(t, keyID, keyID2)
+	got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
+	mustOK(t, err)
+	checkEqual(t, dek, got)
+}
+
+func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	k := mustNew(t, newClient(e, transport), e.AddKey(false))
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil) // warm up the SDK
+	mustOK(t, err)
+	before := settledGoroutines(transport, 0)
+
+	e.SetLatency(time.Hour)
+	ops := map[string]func(context.Context) error{
+		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, dek, nil); return err },
+		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, keyID, wrapped, nil); return err },
+		"Rewrap": func(ctx context.Context) error { _, _, err := k.Rewrap(ctx, keyID, wrapped, nil); return err },
+	}
+	for name, op := range ops {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		err := op(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, kek.ErrUnavailable) {
+			t.Errorf("%s: got %v, want DeadlineExceeded and ErrUnavailable", name, err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, err = k.Wrap(cancelled, dek, nil)
+	mustIs(t, err, context.Canceled)
+	e.ClearFaults()
+
+	if after := settledGoroutines(transport, before); after > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: %d before, %d after\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// settledGoroutines closes idle connections and waits (bounded) until the
+// goroutine count is at most target (0: until it stops changing), returning
+// the last count.
+func settledGoroutines(tr *http.Transport, target int) int {
+	prev := -1
+	for range 200 {
+		tr.CloseIdleConnections()
+		n := runtime.NumGoroutine()
+		if (target > 0 && n <= target) || (target == 0 && n == prev) {
+			return n
+		}
+		prev = n
+		time.Sleep(10 * time.Millisecond)
+	}
+	return prev
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	c := kms.NewFromConfig(kmsemu.New().Config())
+	for name, tc := range map[string]struct {
+		client awskms.KMSAPI
+		keyID  string
+		opts   []awskms.Option
+	}{
+		"nil client":   {nil, "alias/x", nil},
+		"empty key":    {c, "", nil},
+		"spaces":       {c, "alias/a b", nil},
+		"long key":     {c, strings.Repeat("a", kek.MaxKeyIDSize+1), nil},
+		"attempts 0":   {c, "alias/x", []awskms.Option{awskms.WithMaxAttempts(0)}},
+		"negative TTL": {c, "alias/x", []awskms.Option{awskms.WithKeyIDCacheTTL(-1)}},
+	} {
+		_, err := awskms.New(tc.client, tc.keyID, tc.opts...)
+		if !errors.Is(err, kek.ErrInvalidInput) {
+			t.Errorf("%s: got %v, want ErrInvalidInput", name, err)
+		}
+	}
+}
+
+// BenchmarkWrapUnwrap measures a Wrap and an Unwrap through the real SDK
+// against the emulator (two loopback KMS calls).
+func BenchmarkWrapUnwrap(b *testing.B) {
+	e := kmsemu.Start(b)
+	k := mustNew(b, newClient(e, nil), e.AddKey(false))
+	for b.Loop() {
+		wrapped, keyID, err := k.Wrap(b.Context(), dek, []byte("aad"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := k.Unwrap(b.Context(), keyID, wrapped, []byte("aad")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// denyDescribe is a KMSAPI whose credentials lack kms:DescribeKey.
+type denyDescribe struct{ *kms.Client }
+
+func (denyDescribe) DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	return nil, errors.New("DescribeKey not allowed")
+}
+
+func TestUnwrapWithoutDescribeKeyWhenConfiguredByKeyID(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	arn := e.AddKey(false)
+	bare := arn[strings.LastIndex(arn, "/")+1:]
+	wrapped, keyID, err := mustNew(t, newClient(e, nil), arn).Wrap(t.Context(), dek, nil)
+	mustOK(t, err)
+	for _, id := range []string{arn, bare} {
+		k := mustNew(t, denyDescribe{newClient(e, nil)}, id)
+		got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
+		mustOK(t, err, id)
+		checkEqual(t, dek, got)
+	}
+	checkEqual(t, int64(0), e.Calls("DescribeKey"))
+}

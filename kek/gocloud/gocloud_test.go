@@ -1,0 +1,241 @@
+package gocloud_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "gocloud.dev/secrets/awskms"
+	_ "gocloud.dev/secrets/localsecrets"
+
+	"github.com/credvault/credvault/internal/kmsemu"
+	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/kek/gocloud"
+	"github.com/credvault/credvault/kek/kektest"
+)
+
+// TestMain gives gocloud's awskms driver (which loads the default AWS
+// config) fake static credentials and no shared config files.
+func TestMain(m *testing.M) {
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
+		"AWS_CONFIG_FILE":             os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
+// urls remembers the URL each KEK was opened from, for Reopen.
+var urls sync.Map
+
+func open(t *testing.T, u string) *gocloud.KEK {
+	t.Helper()
+	k, err := gocloud.Open(t.Context(), u)
+	mustOK(t, err)
+	t.Cleanup(func() { _ = k.Close() })
+	urls.Store(k, u)
+	return k
+}
+
+func reopen(t *testing.T, k kek.KEK) kek.KEK {
+	u, _ := urls.Load(k)
+	return open(t, u.(string))
+}
+
+func randomKeyURL(t *testing.T) string {
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	mustOK(t, err)
+	return "base64key://" + base64.URLEncoding.EncodeToString(key)
+}
+
+func awsURL(e *kmsemu.Emulator, keyID string) string {
+	return "awskms:///" + keyID + "?region=" + e.Region() + "&endpoint=" + url.QueryEscape(e.URL)
+}
+
+func TestConformanceBase64Key(t *testing.T) {
+	t.Parallel()
+	kektest.Run(t, kektest.Harness{
+		New:           func(t *testing.T) kek.KEK { return open(t, randomKeyURL(t)) },
+		Other:         func(t *testing.T) kek.KEK { return open(t, randomKeyURL(t)) },
+		Reopen:        reopen,
+		ChecksContext: true,
+	})
+}
+
+func TestConformanceAWSKMS(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	kektest.Run(t, kektest.Harness{
+		New:           func(t *testing.T) kek.KEK { return open(t, awsURL(e, e.AddKey(false))) },
+		Other:         func(t *testing.T) kek.KEK { return open(t, awsURL(e, e.AddKey(true))) },
+		Reopen:        reopen,
+		ChecksContext: true,
+	})
+}
+
+func TestKeyID(t *testing.T) {
+	t.Parallel()
+	key := "smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4="
+	tests := []struct{ url, want string }{
+		{"base64key://" + key, "base64key://sha256:"},
+		{"awskms:///arn:aws:kms:us-east-1:111122223333:key/abc?region=us-east-1&context_org=acme", "awskms:///arn:aws:kms:us-east-1:111122223333:key/abc"},
+		{"awskms://alias/acme?region=us-east-1", "awskms://alias/acme"},
+		{"gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k", "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"},
+		{"hashivault://user:pass@vault/mykey?token=s.secret#frag", "hashivault://vault/mykey"},
+	}
+	for _, tt := range tests {
+		got, err := gocloud.KeyID(tt.url)
+		mustOK(t, err)
+		checkTrue(t, strings.HasPrefix(got, tt.want), "KeyID(%q) = %q, want prefix %q", tt.url, got, tt.want)
+		for _, secret := range []string{key, "pass", "s.secret", "region", "frag"} {
+			checkFalse(t, strings.Contains(got, secret), "key ID %q contains %q", got, secret)
+		}
+	}
+	id1, _ := gocloud.KeyID("base64key://" + key)
+	id2, _ := gocloud.KeyID(randomKeyURL(t))
+	checkNotEqual(t, id1, id2)
+	checkEqual(t, len("base64key://sha256:")+16, len(id1))
+
+	for _, bad := range []string{"", "base64key://", "no-scheme", "base64key:opaque", "http://[::1", strings.Repeat("a", 5000)} {
+		_, err := gocloud.KeyID(bad)
+		mustIs(t, err, kek.ErrInvalidInput)
+	}
+}
+
+// TestErrorsNeverLeakSecrets drives every failing path with canary
+// secrets in the URL and checks no error text contains them.
+func TestErrorsNeverLeakSecrets(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	const canary = "CANARYsecretVALUE"
+	keyURL := randomKeyURL(t)
+	key := strings.TrimPrefix(keyURL, "base64key://")
+	opens := []string{
+		keyURL + "?x=" + canary,                                  // localsecrets refuses the query
+		"base64key://" + canary,                                  // not base64 of 32 bytes
+		"unregistered://" + canary + "@host/key?token=" + canary, // no driver
+		awsURL(e, e.AddKey(false)) + "&token=" + canary,          // unknown awskms parameter
+		"http://[::1" + canary,                                   // unparsable
+	}
+	for _, u := range opens {
+		_, err := gocloud.Open(t.Context(), u)
+		mustErr(t, err, "open must fail")
+		checkFalse(t, strings.Contains(err.Error(), canary), "error leaks the canary: %v", err)
+	}
+	k := open(t, keyURL)
+	id, _ := k.CurrentKeyID(t.Context())
+	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+	mustOK(t, err)
+	errs := []error{}
+	_, err = k.Unwrap(t.Context(), id, wrapped, []byte("other"))
+	errs = append(errs, err)
+	_, err = k.Unwrap(t.Context(), id, []byte("garbage"), nil)
+	errs = append(errs, err)
+	_, err = k.Unwrap(t.Context(), "x", wrapped, nil)
+	errs = append(errs, err)
+	for _, err := range errs {
+		mustErr(t, err)
+		checkFalse(t, strings.Contains(err.Error(), key), "error leaks the key: %v", err)
+		checkFalse(t, strings.Contains(k.String(), key), "String leaks the key")
+	}
+}
+
+func TestAWSErrorMapping(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	good := e.AddKey(false)
+	k := open(t, awsURL(e, good))
+	id, err := k.CurrentKeyID(t.Context())
+	mustOK(t, err)
+	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+	mustOK(t, err)
+	disabled, denied := e.AddKey(false), e.AddKey(false)
+	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	mustOK(t, e.Deny("", denied))
+	wrapWith := func(keyID string) error {
+		_, _, err := open(t, awsURL(e, keyID)).Wrap(t.Context(), []byte("dek"), nil)
+		return err
+	}
+	tampered := append([]byte(nil), wrapped...)
+	tampered[len(tampered)-1] ^= 1
+	tests := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"not found", func() error { return wrapWith("alias/missing") }, kek.ErrKeyNotFound},
+		{"disabled (gocloud: PermissionDenied)", func() error { return wrapWith(disabled) }, kek.ErrAccessDenied},
+		{"tampered", func() error { _, err := k.Unwrap(t.Context(), id, tampered, []byte("aad")); return err }, kek.ErrUnwrap},
+		{"wrong AAD", func() error { _, err := k.Unwrap(t.Context(), id, wrapped, []byte("bad")); return err }, kek.ErrUnwrap},
+		{"internal errors past retries", func() error { e.FailNext(3); return wrapWith(good) }, kek.ErrUnavailable},
+		{"dropped connections", func() error { e.DropNext(3); _, err := k.Unwrap(t.Context(), id, wrapped, []byte("aad")); return err }, kek.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		// Sequential: injected faults are emulator-wide.
+		err := tt.call()
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+		var ge *gocloud.Error
+		checkTrue(t, errors.As(err, &ge), "%s: *gocloud.Error", tt.name)
+	}
+	_ = denied
+}
+
+func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	k := open(t, awsURL(e, e.AddKey(false)))
+	id, _ := k.CurrentKeyID(t.Context())
+	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), nil)
+	mustOK(t, err)
+	before := runtime.NumGoroutine()
+	e.SetLatency(time.Hour)
+	for name, op := range map[string]func(context.Context) error{
+		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, []byte("dek"), nil); return err },
+		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, id, wrapped, nil); return err },
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		err := op(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, kek.ErrUnavailable) {
+			t.Errorf("%s: got %v, want DeadlineExceeded and ErrUnavailable", name, err)
+		}
+	}
+	e.ClearFaults()
+	after := 0
+	for range 200 {
+		if after = runtime.NumGoroutine(); after <= before {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: %d before, %d after\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestNewAndCancelledOpen(t *testing.T) {
+	t.Parallel()
+	_, err := gocloud.New(nil, "x")
+	mustIs(t, err, kek.ErrInvalidInput)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = gocloud.Open(ctx, randomKeyURL(t))
+	mustIs(t, err, kek.ErrUnavailable)
+	mustIs(t, err, context.Canceled)
+}

@@ -1,0 +1,26 @@
+package vault
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrBatchLength: PutBatch was given a different number of records and
+// expected versions.
+var ErrBatchLength = errors.New("vault: batch has mismatched records and versions")
+
+// A BatchPutter is an optional [Store] capability: writing many records
+// in one round trip (one transaction where the store has them), each
+// under its own compare-and-swap. Rotation jobs use it, when the store
+// offers it, to write a page of rotated records at the cost of one
+// commit. sqlstore and memstore implement it.
+type BatchPutter interface {
+	// PutBatch writes every recs[i] as Put(ctx, recs[i], expects[i])
+	// would, and returns, per record, the new version or the error Put
+	// would have returned. A record whose write fails (ErrConflict, a
+	// database error) is left unchanged and does not affect the others.
+	// If len(expects) != len(recs), every record fails with
+	// ErrBatchLength and nothing is written. If ctx ends before the batch
+	// starts, every record fails with ctx's error.
+	PutBatch(ctx context.Context, recs []Record, expects []int64) (versions []int64, errs []error)
+}
