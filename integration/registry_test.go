@@ -1,0 +1,232 @@
+package integration_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/crypto/bcrypt"
+
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
+	_ "github.com/distribution/distribution/v3/registry/auth/token"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/providers"
+)
+
+const (
+	user     = "deploy-bot"
+	password = "s3cret-CANARY-4d1f"
+	service  = "credvault-test-registry"
+	issuer   = "credvault-test-issuer"
+)
+
+func init() { logrus.SetOutput(io.Discard) }
+
+// serve runs h over TLS on loopback with httptest's self-signed
+// certificate, discarding the server's handshake-error log.
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// newRegistry builds distribution's registry app with in-memory storage
+// and the given auth section.
+func newRegistry(t *testing.T, auth configuration.Auth) http.Handler {
+	t.Helper()
+	cfg := &configuration.Configuration{
+		Storage: configuration.Storage{"inmemory": configuration.Parameters{}},
+		Auth:    auth,
+	}
+	cfg.HTTP.Secret = "integration-test-secret"
+	cfg.Log.Level = "error"
+	return handlers.NewApp(context.Background(), cfg)
+}
+
+func htpasswdRegistry(t *testing.T) *httptest.Server {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "htpasswd")
+	if err := os.WriteFile(path, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, newRegistry(t, configuration.Auth{"htpasswd": configuration.Parameters{
+		"realm": "credvault-test", "path": path}}))
+}
+
+// tokenIssuer is the test's token server: Basic login in, a JWT signed by
+// a key whose self-signed certificate the registry trusts out.
+type tokenIssuer struct {
+	key    *ecdsa.PrivateKey
+	certDE []byte
+}
+
+func newIssuer(t *testing.T) *tokenIssuer {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: issuer},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tokenIssuer{key: key, certDE: der}
+}
+
+func (ti *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u, p, ok := r.BasicAuth()
+	if !ok || u != user || p != password || r.URL.Query().Get("service") != service {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+		return
+	}
+	tok, err := ti.sign(u)
+	if err != nil {
+		http.Error(w, "sign", http.StatusInternalServerError)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "expires_in": 300, "issued_at": time.Now().UTC().Format(time.RFC3339)})
+}
+
+func (ti *tokenIssuer) sign(sub string) (string, error) {
+	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(ti.certDE)})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: ti.key}, opts)
+	if err != nil {
+		return "", err
+	}
+	now := time.Now()
+	claims, _ := json.Marshal(map[string]any{"iss": issuer, "sub": sub, "aud": service, "exp": now.Add(5 * time.Minute).Unix(),
+		"nbf": now.Add(-time.Minute).Unix(), "iat": now.Unix(), "jti": "t1", "access": []any{}})
+	jws, err := signer.Sign(claims)
+	if err != nil {
+		return "", err
+	}
+	return jws.CompactSerialize()
+}
+
+func tokenRegistry(t *testing.T) *httptest.Server {
+	ti := newIssuer(t)
+	auth := serve(t, ti)
+	bundle := filepath.Join(t.TempDir(), "root.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ti.certDE}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, newRegistry(t, configuration.Auth{"token": configuration.Parameters{
+		"realm": auth.URL + "/token", "service": service, "issuer": issuer, "rootcertbundle": bundle}}))
+}
+
+// noDNS answers every lookup with "no such host".
+type noDNS struct{}
+
+func (noDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+func TestDistribution(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(*testing.T) *httptest.Server
+		trips int
+	}{
+		{"htpasswd", htpasswdRegistry, 2},
+		{"token", tokenRegistry, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tc.start(t)
+			pool := x509.NewCertPool()
+			pool.AddCert(srv.Certificate())
+			opts := providers.Options{AllowLoopback: true, RootCAs: pool, Resolver: noDNS{}}
+			target := providers.Target{Provider: providers.DockerRegistry, URL: srv.URL}
+			good := credentials.UsernamePassword{Username: user, Password: credentials.NewSecret(password)}
+			bad := credentials.UsernamePassword{Username: user, Password: credentials.NewSecret(password + "x")}
+			run := func(t *testing.T, tg providers.Target, c credentials.Credential, o providers.Options, want providers.Status) providers.Result {
+				t.Helper()
+				r := providers.TestConnection(context.Background(), tg, c, o)
+				if r.Status != want {
+					t.Fatalf("status %s, want %s: %+v", r.Status, want, r)
+				}
+				if js, _ := json.Marshal(r); containsSecret(string(js)) {
+					t.Fatalf("secret in result %s", js)
+				}
+				return r
+			}
+			t.Run("right credentials", func(t *testing.T) {
+				r := run(t, target, good, opts, providers.StatusHealthy)
+				if !r.Authenticated || r.RoundTrips != tc.trips {
+					t.Fatalf("%+v, want authenticated in %d round trips", r, tc.trips)
+				}
+			})
+			t.Run("wrong credentials", func(t *testing.T) { run(t, target, bad, opts, providers.StatusAuthFailed) })
+			t.Run("anonymous", func(t *testing.T) {
+				if r := run(t, target, nil, opts, providers.StatusHealthy); r.Authenticated {
+					t.Fatalf("%+v", r)
+				}
+			})
+			t.Run("wrong host", func(t *testing.T) {
+				run(t, providers.Target{Provider: providers.DockerRegistry, URL: "https://registry.invalid"}, good, opts, providers.StatusUnreachable)
+			})
+			t.Run("closed port", func(t *testing.T) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				addr := l.Addr().String()
+				l.Close()
+				run(t, providers.Target{Provider: providers.DockerRegistry, URL: "https://" + addr}, good, opts, providers.StatusUnreachable)
+			})
+			t.Run("self-signed", func(t *testing.T) {
+				untrusting := opts
+				untrusting.RootCAs = nil
+				run(t, target, good, untrusting, providers.StatusTLSError)
+				insecure := target
+				insecure.Insecure = true
+				// With token auth the realm is self-signed too: Insecure
+				// covers the whole target, realm included.
+				run(t, insecure, good, untrusting, providers.StatusHealthy)
+			})
+			t.Run("production default refuses loopback", func(t *testing.T) {
+				r := run(t, target, good, providers.Options{RootCAs: pool}, providers.StatusUnreachable)
+				if r.RoundTrips != 1 {
+					t.Fatalf("%+v", r)
+				}
+			})
+		})
+	}
+}
+
+func containsSecret(s string) bool {
+	return strings.Contains(s, password) || strings.Contains(s, base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
+}

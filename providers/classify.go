@@ -1,0 +1,182 @@
+package providers
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/credvault/credvault/internal/safehttp"
+)
+
+// maxErrorBody caps how much of an error response is read and parsed.
+const maxErrorBody = 64 << 10
+
+// maxDetail caps a provider message copied into a Result.
+const maxDetail = 200
+
+// ErrorResult classifies a failed request to endpoint: a refusal by the
+// address policy or any network error is StatusUnreachable (a refused
+// connection is never healthy), certificate and handshake failures are
+// StatusTLSError, deadlines are StatusTimeout.
+func ErrorResult(err error, endpoint string) Result {
+	st, msg := classifyErr(err)
+	return Result{Status: st, Endpoint: endpoint, Message: msg}
+}
+
+func classifyErr(err error) (Status, string) {
+	var blocked *safehttp.BlockedError
+	switch {
+	case errors.As(err, &blocked):
+		return StatusUnreachable, "blocked by address policy: " + blocked.Reason
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return StatusTimeout, "timed out: " + innermost(err)
+	case errors.Is(err, context.Canceled):
+		return StatusTimeout, "canceled"
+	case isTLSError(err):
+		return StatusTLSError, "TLS: " + innermost(err)
+	case errors.Is(err, safehttp.ErrInvalidURL):
+		return StatusInvalidConfig, innermost(err)
+	case errors.Is(err, safehttp.ErrInsecureRedirect), errors.Is(err, safehttp.ErrTooManyRedirects),
+		errors.Is(err, safehttp.ErrBodyTooLarge):
+		return StatusProviderError, innermost(err)
+	}
+	return StatusUnreachable, "unreachable: " + innermost(err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isTLSError(err error) bool {
+	var (
+		unknown   x509.UnknownAuthorityError
+		invalid   x509.CertificateInvalidError
+		hostname  x509.HostnameError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+		alert     tls.AlertError
+		constrain x509.ConstraintViolationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname) ||
+		errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) ||
+		errors.As(err, &constrain) || strings.Contains(err.Error(), "tls: ")
+}
+
+// innermost is the text of err without the *url.Error wrapping, which
+// repeats the method and URL.
+func innermost(err error) string {
+	var ue *url.Error
+	for errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	return clean(err.Error(), 300)
+}
+
+// StatusFor maps an HTTP status code to a Status: 401 auth_failed, 403
+// forbidden, 404 not_found, 429 rate_limited, 5xx provider_error; any
+// other non-2xx code is provider_error too.
+func StatusFor(code int) Status {
+	switch {
+	case code >= 200 && code < 300:
+		return StatusHealthy
+	case code == http.StatusUnauthorized:
+		return StatusAuthFailed
+	case code == http.StatusForbidden:
+		return StatusForbidden
+	case code == http.StatusNotFound:
+		return StatusNotFound
+	case code == http.StatusTooManyRequests:
+		return StatusRateLimited
+	}
+	return StatusProviderError
+}
+
+// ResponseResult classifies a non-2xx response from endpoint, reading at
+// most 64 KiB of body for the provider's code and message
+// (distribution's {"errors":[{"code","message"}]}, Docker Hub's
+// {"detail"} and its token server's {"details"}, Harness's
+// {"code","message"}).
+func ResponseResult(code int, body []byte, endpoint, what string) Result {
+	pc, pm := ParseErrorBody(body)
+	msg := what + ": HTTP " + strconv.Itoa(code)
+	if pm != "" {
+		msg += ": " + pm
+	}
+	return Result{Status: StatusFor(code), Endpoint: endpoint, ProviderCode: pc, Message: msg}
+}
+
+// errorBody covers the error shapes registries send.
+type errorBody struct {
+	Errors []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+	Detail  any    `json:"detail"`
+	Details any    `json:"details"`
+	Code    any    `json:"code"`
+	Message string `json:"message"`
+	Error   string `json:"error"`
+}
+
+// ParseErrorBody extracts the provider's error code and message from an
+// error response body, or returns empty strings. Both are cleaned of
+// control characters and capped.
+func ParseErrorBody(body []byte) (code, message string) {
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	var b errorBody
+	if json.Unmarshal(body, &b) != nil {
+		return "", ""
+	}
+	switch {
+	case len(b.Errors) > 0:
+		code, message = b.Errors[0].Code, b.Errors[0].Message
+	case b.Message != "":
+		code, message = scalar(b.Code), b.Message
+	default:
+		message = scalar(b.Detail)
+		if message == "" {
+			message = scalar(b.Details)
+		}
+		if message == "" {
+			message = b.Error
+		}
+	}
+	return clean(code, 64), clean(message, maxDetail)
+}
+
+// scalar renders a JSON string or number; anything else is "".
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return ""
+}
+
+// clean drops control and non-printing characters and caps s at max
+// bytes, so a hostile body cannot forge log lines or flood a Result.
+func clean(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return -1
+	}, s)
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
+}

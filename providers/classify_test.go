@@ -1,0 +1,60 @@
+package providers_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/credvault/credvault/providers"
+)
+
+func TestParseErrorBody(t *testing.T) {
+	tests := []struct {
+		name, body, code, msg string
+	}{
+		{"distribution", `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}`, "UNAUTHORIZED", "authentication required"},
+		{"hub api", `{"detail":"Incorrect authentication credentials"}`, "", "Incorrect authentication credentials"},
+		{"hub token server", `{"details":"incorrect username or password"}`, "", "incorrect username or password"},
+		{"harness", `{"code":"401","message":"Invalid API key","details":{}}`, "401", "Invalid API key"},
+		{"numeric code", `{"code":403,"message":"no"}`, "403", "no"},
+		{"buildkite", `{"message":"Authentication required"}`, "", "Authentication required"},
+		{"quay", `{"error":"Invalid Username or Password"}`, "", "Invalid Username or Password"},
+		{"control chars", `{"errors":[{"code":"X\n","message":"a\r\nb\u001b[31m"}]}`, "X", "ab[31m"},
+		{"not json", `<html>502</html>`, "", ""},
+		{"empty", ``, "", ""},
+	}
+	for _, tc := range tests {
+		code, msg := providers.ParseErrorBody([]byte(tc.body))
+		if code != tc.code || msg != tc.msg {
+			t.Errorf("%s: got (%q, %q), want (%q, %q)", tc.name, code, msg, tc.code, tc.msg)
+		}
+	}
+	long := `{"message":"` + strings.Repeat("x", 5000) + `"}`
+	if _, msg := providers.ParseErrorBody([]byte(long)); len(msg) > 300 {
+		t.Fatalf("message not capped: %d bytes", len(msg))
+	}
+}
+
+func TestStatusFor(t *testing.T) {
+	for code, want := range map[int]providers.Status{
+		200: providers.StatusHealthy, 401: providers.StatusAuthFailed, 403: providers.StatusForbidden,
+		404: providers.StatusNotFound, 429: providers.StatusRateLimited, 500: providers.StatusProviderError,
+		503: providers.StatusProviderError, 412: providers.StatusProviderError,
+	} {
+		if got := providers.StatusFor(code); got != want {
+			t.Errorf("StatusFor(%d) = %s, want %s", code, got, want)
+		}
+	}
+}
+
+// FuzzParseErrorBody: never panics, output capped and printable.
+func FuzzParseErrorBody(f *testing.F) {
+	for _, s := range []string{`{"errors":[{"code":"DENIED","message":"x"}]}`, `{"detail":1}`, `{"code":{},"message":"m"}`, `[]`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		code, msg := providers.ParseErrorBody(b)
+		if len(code) > 70 || len(msg) > 210 || strings.ContainsAny(code+msg, "\r\n\x00") {
+			t.Fatalf("unsafe output %q %q", code, msg)
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package providers
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/credvault/credvault/credentials"
+)
+
+// minScrubLen is the shortest secret value scrub replaces: shorter ones
+// would mangle ordinary words and are rejected by validation anyway.
+const minScrubLen = 4
+
+// secretValues returns every secret string c holds, plus the Basic
+// authorization encodings of its login (what a leaked header would show).
+// It is the one place in this package that reveals secrets for a purpose
+// other than sending them.
+func secretValues(c credentials.Credential) []string {
+	user, secrets := loginParts(c)
+	out := make([]string, 0, 2*len(secrets))
+	for _, s := range secrets {
+		v := s.Reveal()
+		if len(v) < minScrubLen {
+			continue
+		}
+		out = append(out, v, base64.StdEncoding.EncodeToString([]byte(user+":"+v)))
+	}
+	return out
+}
+
+// loginParts returns c's login name (if any) and its secret fields,
+// for values and pointers alike.
+func loginParts(c credentials.Credential) (string, []credentials.Secret) {
+	switch v := deref(c).(type) {
+	case credentials.UsernamePassword:
+		return v.Username, []credentials.Secret{v.Password}
+	case credentials.UsernamePat:
+		return v.Username, []credentials.Secret{v.Pat}
+	case credentials.HarborRobot:
+		return v.RobotName, []credentials.Secret{v.Secret}
+	case credentials.JfrogIdentityToken:
+		return v.Username, []credentials.Secret{v.IdentityToken}
+	case credentials.AwsEcr:
+		return v.AccessKeyID, []credentials.Secret{v.SecretAccessKey, v.SessionToken}
+	case credentials.AzureAcr:
+		return v.ClientID, []credentials.Secret{v.ClientSecret}
+	case credentials.GoogleGar:
+		return "_json_key", []credentials.Secret{v.ServiceAccountKey}
+	}
+	return "", nil
+}
+
+// deref turns a pointer to one of the credential structs into its value;
+// nil pointers come back as nil.
+func deref(c credentials.Credential) credentials.Credential {
+	if isNil(c) {
+		return nil
+	}
+	switch v := c.(type) {
+	case *credentials.UsernamePassword:
+		return *v
+	case *credentials.UsernamePat:
+		return *v
+	case *credentials.HarborRobot:
+		return *v
+	case *credentials.JfrogIdentityToken:
+		return *v
+	case *credentials.AwsEcr:
+		return *v
+	case *credentials.AzureAcr:
+		return *v
+	case *credentials.GoogleGar:
+		return *v
+	}
+	return c
+}
+
+// scrub replaces every secret value of c found in s with
+// credentials.Redacted.
+func scrub(s string, c credentials.Credential) string {
+	if s == "" || c == nil {
+		return s
+	}
+	for _, v := range secretValues(c) {
+		s = strings.ReplaceAll(s, v, credentials.Redacted)
+	}
+	return s
+}
+
+// A BasicAuth is a registry login: a user name and its password or token.
+// Its Password is a Secret, so a BasicAuth prints redacted.
+type BasicAuth struct {
+	Username string
+	Password credentials.Secret
+}
+
+// LoginFor returns the registry login a credential presents as Basic
+// authentication (UsernamePassword, UsernamePat, HarborRobot,
+// JfrogIdentityToken), or nil for nil and for the cloud kinds, whose
+// adapters mint their own.
+func LoginFor(c credentials.Credential) *BasicAuth {
+	switch v := deref(c).(type) {
+	case credentials.UsernamePassword:
+		return &BasicAuth{Username: v.Username, Password: v.Password}
+	case credentials.UsernamePat:
+		return &BasicAuth{Username: v.Username, Password: v.Pat}
+	case credentials.HarborRobot:
+		return &BasicAuth{Username: v.RobotName, Password: v.Secret}
+	case credentials.JfrogIdentityToken:
+		return &BasicAuth{Username: v.Username, Password: v.IdentityToken}
+	}
+	return nil
+}

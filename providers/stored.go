@@ -1,0 +1,42 @@
+package providers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/credvault/credvault/vault"
+)
+
+// TestStored tests the credential stored at k without handing it to the
+// caller. The target (provider, URL, insecure flag) comes only from the
+// stored entry, which vault.Open authenticates: they are bound to the
+// ciphertext, so a row rewritten to point the credential at another URL
+// fails to open and no request is sent. There is deliberately no way to
+// pass another URL: a caller-chosen URL would send stored credentials
+// wherever it points (HarborGuard #23463).
+//
+// A record that cannot be opened is StatusInvalidConfig (not found,
+// tampered or undecryptable: the Message says which, never the secret);
+// otherwise the Result is TestConnection's.
+func TestStored(ctx context.Context, v *vault.Vault, k vault.Key, opts Options) Result {
+	e, _, err := v.Open(ctx, k)
+	if err != nil {
+		return Result{Status: StatusInvalidConfig, Message: storedMessage(k, err)}
+	}
+	t := Target{Provider: Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
+	return TestConnection(ctx, t, e.Credential, opts)
+}
+
+// storedMessage explains why the record did not open. The vault's errors
+// carry no secret, but only the sentinel's text is used.
+func storedMessage(k vault.Key, err error) string {
+	switch {
+	case errors.Is(err, vault.ErrNotFound):
+		return "no stored record " + k.String()
+	case errors.Is(err, vault.ErrCorrupt):
+		return "stored record " + k.String() + " failed authentication (provider, URL or insecure flag changed, or corrupt); nothing was sent"
+	case errors.Is(err, vault.ErrInvalidKey):
+		return "invalid record key"
+	}
+	return "stored record " + k.String() + " could not be opened"
+}

@@ -1,0 +1,316 @@
+package providers_test
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/regemu"
+	"github.com/credvault/credvault/providers"
+)
+
+func check(t *testing.T, pc provCase, r *regemu.Registry, tg providers.Target, c credentials.Credential, o providers.Options) providers.Result {
+	t.Helper()
+	res := providers.TestConnection(context.Background(), tg, c, o)
+	assertNoSecret(t, res, c)
+	return res
+}
+
+func want(t *testing.T, res providers.Result, st providers.Status) {
+	t.Helper()
+	if res.Status != st {
+		t.Fatalf("status %s, want %s (%+v)", res.Status, st, res)
+	}
+}
+
+func TestProvidersAgainstEmulators(t *testing.T) {
+	for _, pc := range provCases {
+		t.Run(pc.name, func(t *testing.T) {
+			r := pc.start(t)
+			tg, o := pc.target(r), opts(r)
+			t.Run("healthy", func(t *testing.T) {
+				res := check(t, pc, r, tg, pc.good(), o)
+				want(t, res, providers.StatusHealthy)
+				if !res.Authenticated || res.RoundTrips != pc.trips || res.Endpoint == "" || res.Latency <= 0 {
+					t.Fatalf("got %+v, want authenticated in %d round trips", res, pc.trips)
+				}
+			})
+			t.Run("wrong_credentials", func(t *testing.T) {
+				want(t, check(t, pc, r, tg, pc.bad(), o), providers.StatusAuthFailed)
+			})
+			for _, m := range []struct {
+				name string
+				mode regemu.Mode
+				st   providers.Status
+			}{
+				{"denied", regemu.Deny, providers.StatusForbidden},
+				{"rate_limited", regemu.RateLimit, providers.StatusRateLimited},
+				{"server_error", regemu.ServerError, providers.StatusProviderError},
+			} {
+				t.Run(m.name, func(t *testing.T) {
+					r.SetMode(m.mode)
+					defer r.SetMode(regemu.Normal)
+					want(t, check(t, pc, r, tg, pc.good(), o), m.st)
+				})
+			}
+			t.Run("anonymous", func(t *testing.T) {
+				res := check(t, pc, r, tg, nil, o)
+				if info, _ := providers.Lookup(pc.provider); !info.Anonymous {
+					want(t, res, providers.StatusInvalidConfig)
+					if !strings.Contains(res.Message, "credentials") || res.RoundTrips != 0 {
+						t.Fatalf("anonymous result %+v", res)
+					}
+					return
+				}
+				want(t, res, providers.StatusHealthy)
+				if res.Authenticated || !strings.Contains(res.Message, "no credentials") {
+					t.Fatalf("anonymous result %+v", res)
+				}
+			})
+			t.Run("tls", func(t *testing.T) { testTLS(t, pc, r) })
+			t.Run("zero_options_refuse_loopback", func(t *testing.T) {
+				res := check(t, pc, r, tg, pc.good(), providers.Options{Endpoints: r.Endpoints(), RootCAs: r.CertPool()})
+				want(t, res, providers.StatusUnreachable)
+				if !strings.Contains(res.Message, "blocked by address policy") {
+					t.Fatalf("message %q", res.Message)
+				}
+			})
+			t.Run("connection_refused", func(t *testing.T) {
+				dead := pc.start(t)
+				dead.Close()
+				res := check(t, pc, dead, pc.target(dead), pc.good(), opts(dead))
+				want(t, res, providers.StatusUnreachable)
+			})
+		})
+	}
+}
+
+func testTLS(t *testing.T, pc provCase, r *regemu.Registry) {
+	o := opts(r)
+	o.RootCAs = nil
+	want(t, check(t, pc, r, pc.target(r), pc.good(), o), providers.StatusTLSError)
+	insecure := pc.target(r)
+	insecure.Insecure = true
+	want(t, check(t, pc, r, insecure, pc.good(), o), providers.StatusHealthy)
+	bundled := pc.target(r)
+	bundled.CABundle = r.CertPEM()
+	want(t, check(t, pc, r, bundled, pc.good(), o), providers.StatusHealthy)
+}
+
+// TestRealmRefusedBeforeAnyByte points the Bearer challenge at addresses
+// the policy refuses; nothing may be sent there (the address cannot even
+// be connected to here, so the round trip count proves it).
+func TestRealmRefusedBeforeAnyByte(t *testing.T) {
+	for _, pc := range provCases {
+		if !pc.bearer {
+			continue
+		}
+		for _, realm := range []string{"https://169.254.169.254/token", "https://10.0.0.1/token"} {
+			t.Run(pc.name+"/"+realm, func(t *testing.T) {
+				r := pc.start(t, func(c *regemu.Config) { c.Realm = realm })
+				res := check(t, pc, r, pc.target(r), pc.good(), opts(r))
+				if pc.pinned {
+					want(t, res, providers.StatusProviderError)
+					if !strings.Contains(res.Message, "not the provider's") {
+						t.Fatalf("message %q", res.Message)
+					}
+				} else {
+					want(t, res, providers.StatusUnreachable)
+					if !strings.Contains(res.Message, "blocked by address policy") {
+						t.Fatalf("message %q", res.Message)
+					}
+				}
+				wantTrips := 1 // only /v2/
+				if pc.provider == providers.HarnessAR {
+					wantTrips = 2 // the Harness API call comes first
+				}
+				if res.RoundTrips != wantTrips {
+					t.Fatalf("%d round trips, want %d", res.RoundTrips, wantTrips)
+				}
+			})
+		}
+	}
+}
+
+func TestRealmDowngradeRefused(t *testing.T) {
+	pc := provCases[7] // docker_registry
+	r := pc.start(t, func(c *regemu.Config) { c.Realm = "http://127.0.0.1:1/token" })
+	res := check(t, pc, r, pc.target(r), pc.good(), opts(r))
+	want(t, res, providers.StatusProviderError)
+	if !strings.Contains(res.Message, "downgrade") || res.RoundTrips != 1 {
+		t.Fatalf("got %+v", res)
+	}
+}
+
+// TestRedirectDropsAuthorization: an authenticated /v2/ redirected to
+// another host:port must arrive there without credentials.
+func TestRedirectDropsAuthorization(t *testing.T) {
+	for _, pc := range []provCase{provCases[7], provCases[8], provCases[6]} {
+		t.Run(pc.name, func(t *testing.T) {
+			sink := regemu.NewSink(true)
+			defer sink.Close()
+			r := pc.start(t, func(c *regemu.Config) { c.RedirectTo = sink.URL + "/v2/" })
+			res := check(t, pc, r, pc.target(r), pc.good(), opts(r))
+			want(t, res, providers.StatusHealthy)
+			if sink.Hits() != 1 || sink.SawAuthorization() {
+				t.Fatalf("sink hits %d, saw Authorization %v", sink.Hits(), sink.SawAuthorization())
+			}
+		})
+	}
+}
+
+func TestDockerHubTwoFactorNeedsPAT(t *testing.T) {
+	pc := provCases[0]
+	pc.cred, pc.pass = up, "password-"+emuCanary
+	r := pc.start(t, func(c *regemu.Config) { c.RequirePAT = true })
+	res := check(t, pc, r, pc.target(r), pc.good(), opts(r))
+	want(t, res, providers.StatusAuthFailed)
+	if !strings.Contains(res.Message, "personal access token") {
+		t.Fatalf("message %q", res.Message)
+	}
+}
+
+func TestGitLabTokenRequest(t *testing.T) {
+	pc := provCases[3]
+	r := pc.start(t)
+	want(t, check(t, pc, r, pc.target(r), pc.good(), opts(r)), providers.StatusHealthy)
+	q := r.LastTokenQuery()
+	for k, v := range map[string]string{"service": "container_registry", "account": "deployer", "client_id": "docker", "offline_token": "true"} {
+		if q.Get(k) != v {
+			t.Errorf("token query %s=%q, want %q", k, q.Get(k), v)
+		}
+	}
+}
+
+func TestHarborRobotPrefix(t *testing.T) {
+	pc := provCases[4]
+	pc.user = "svc-ci"
+	r := pc.start(t)
+	tg := pc.target(r)
+	tg.RobotPrefix = "svc-"
+	want(t, check(t, pc, r, tg, pc.good(), opts(r)), providers.StatusHealthy)
+	tg.RobotPrefix = ""
+	want(t, check(t, pc, r, tg, pc.good(), opts(r)), providers.StatusInvalidConfig)
+}
+
+func TestJFrogReportsTokenSubject(t *testing.T) {
+	pc := provCases[5]
+	r := pc.start(t)
+	res := check(t, pc, r, pc.target(r), pc.good(), opts(r))
+	if !strings.Contains(res.Message, "users/ci") {
+		t.Fatalf("message %q", res.Message)
+	}
+	tg := pc.target(r)
+	tg.URL = r.URL + "/artifactory/api/npm/x"
+	want(t, check(t, pc, r, tg, pc.good(), opts(r)), providers.StatusInvalidConfig)
+}
+
+func TestInvalidConfig(t *testing.T) {
+	good := pat("u", "p-"+emuCanary)
+	for _, tc := range []struct {
+		name string
+		tg   providers.Target
+		c    credentials.Credential
+		msg  string
+	}{
+		{"unknown provider", providers.Target{Provider: "NOPE"}, good, "provider"},
+		{"url required", providers.Target{Provider: providers.Harbor}, robot("robot$x", "s-"+emuCanary), "url"},
+		{"http without insecure", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, good, "url"},
+		{"credentials required", providers.Target{Provider: providers.HarnessAR, URL: "https://pkg.harness.io/a"}, nil, "credentials"},
+		{"no adapter", providers.Target{Provider: providers.AWSECR}, credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
+			SecretAccessKey: credentials.NewSecret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), Region: "eu-west-1"},
+			"no adapter linked for AWS_ECR: import github.com/credvault/credvault/providers/ecr"},
+		{"buildkite path", providers.Target{Provider: providers.Buildkite}, good, "/<org>/<registry>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := providers.TestConnection(context.Background(), tc.tg, tc.c, providers.Options{})
+			want(t, res, providers.StatusInvalidConfig)
+			if !strings.Contains(res.Message, tc.msg) || res.RoundTrips != 0 {
+				t.Fatalf("got %+v, want message naming %q", res, tc.msg)
+			}
+		})
+	}
+}
+
+// TestMessageScrubbed: a hostile registry echoes the login back in its
+// error body; the last line of defence removes it.
+func TestMessageScrubbed(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Header.Get("Authorization") == "" {
+			w.Header().Set("Www-Authenticate", `Basic realm="x"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		u, p, _ := req.BasicAuth()
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"errors":[{"code":"%s","message":"bad login %s:%s via %s"}]}`, p, u, p, req.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	c := up("dev", "pw-"+emuCanary)
+	res := providers.TestConnection(context.Background(), providers.Target{Provider: providers.Custom, URL: srv.URL, Insecure: true},
+		c, providers.Options{AllowLoopback: true})
+	want(t, res, providers.StatusAuthFailed)
+	assertNoSecret(t, res, c)
+	if !strings.Contains(res.Message, credentials.Redacted) {
+		t.Fatalf("message %q: the echo should show as redacted", res.Message)
+	}
+}
+
+// TestCanaryEveryProviderEveryOutcome prints every Result every way.
+func TestCanaryEveryProviderEveryOutcome(t *testing.T) {
+	for _, pc := range provCases {
+		r := pc.start(t)
+		for _, m := range []regemu.Mode{regemu.Normal, regemu.Deny, regemu.RateLimit, regemu.ServerError} {
+			r.SetMode(m)
+			for _, c := range []credentials.Credential{pc.good(), pc.bad()} {
+				res := providers.TestConnection(context.Background(), pc.target(r), c, opts(r))
+				assertNoSecret(t, res, c)
+			}
+		}
+	}
+}
+
+func assertNoSecret(t *testing.T, res providers.Result, c credentials.Credential) {
+	t.Helper()
+	js, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("%v %+v %#v %s %s", res, res, res, res.Message, js)
+	needles := []string{emuCanary, base64.StdEncoding.EncodeToString([]byte(emuCanary))}
+	if l := providers.LoginFor(c); l != nil {
+		needles = append(needles, base64.StdEncoding.EncodeToString([]byte(l.Username+":"+l.Password.Reveal())))
+	}
+	for _, n := range needles {
+		if strings.Contains(out, n) {
+			t.Fatalf("secret in result: %s", out)
+		}
+	}
+}
+
+// TestTimeout: a registry that never answers is a timeout, not healthy
+// and not unreachable. No duration is asserted.
+func TestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-release:
+		case <-req.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	res := providers.TestConnection(context.Background(), providers.Target{Provider: providers.Custom, URL: srv.URL},
+		up("dev", "pw-"+emuCanary), providers.Options{AllowLoopback: true, RootCAs: pool, Timeout: 100 * time.Millisecond})
+	want(t, res, providers.StatusTimeout)
+}
