@@ -1,0 +1,185 @@
+package aademu
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Defaults of an emulator.
+const (
+	DefaultTenant   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	DefaultRegistry = "credvaultacr"
+	// ACRScope is the Entra scope of an ACR-bound access token.
+	ACRScope = "https://containerregistry.azure.net/.default"
+)
+
+// An Emulator is an Entra ID tenant and one container registry. Methods
+// are safe for concurrent use.
+type Emulator struct {
+	// AAD serves the authority; Registry the ACR endpoints.
+	AAD, Registry *httptest.Server
+
+	tenant, name string
+
+	mu                                   sync.Mutex
+	apps                                 map[string]string // client id -> secret
+	admin                                [2]string         // user, password
+	aadTokens, refreshTokens, accessToks map[string]bool
+	denyIP                               bool
+	throttle                             int
+	latency                              time.Duration
+	done                                 chan struct{}
+
+	discoveryHits, aadTokenHits, exchangeHits, tokenHits, registryHits atomic.Int64
+}
+
+// Start runs an emulator on two loopback TLS servers closed when the test
+// ends.
+func Start(t testing.TB) *Emulator {
+	t.Helper()
+	e := &Emulator{tenant: DefaultTenant, name: DefaultRegistry, apps: map[string]string{},
+		aadTokens: map[string]bool{}, refreshTokens: map[string]bool{}, accessToks: map[string]bool{}, done: make(chan struct{})}
+	e.AAD = startTLS(e.serveAAD)
+	e.Registry = startTLS(e.serveRegistry)
+	t.Cleanup(e.AAD.Close)
+	t.Cleanup(e.Registry.Close)
+	t.Cleanup(func() { close(e.done) }) // runs first
+	return e
+}
+
+func startTLS(h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
+}
+
+// Tenant is the tenant id the authority serves.
+func (e *Emulator) Tenant() string { return e.tenant }
+
+// Host is the registry host the emulator stands for.
+func (e *Emulator) Host() string { return e.name + ".azurecr.io" }
+
+// Endpoints maps the real origins (the public cloud's authority and the
+// registry) to the emulator, as providers.Options.Endpoints takes them.
+func (e *Emulator) Endpoints() map[string]string {
+	return map[string]string{
+		"https://login.microsoftonline.com": e.AAD.URL,
+		"https://" + e.Host():               e.Registry.URL,
+	}
+}
+
+// CertPool trusts the emulator's servers.
+func (e *Emulator) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(e.AAD.Certificate())
+	return p
+}
+
+// AddApp registers a service principal (application) and its secret.
+func (e *Emulator) AddApp(clientID, secret string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.apps[clientID] = secret
+}
+
+// EnableAdmin turns on the admin user; its name is the registry name.
+func (e *Emulator) EnableAdmin(password string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.admin = [2]string{e.name, password}
+}
+
+// DenyClientIP makes the registry's firewall refuse every /v2/ request.
+func (e *Emulator) DenyClientIP() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.denyIP = true
+}
+
+// ThrottleNext makes the next n registry requests answer 429.
+func (e *Emulator) ThrottleNext(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttle = n
+}
+
+// SetLatency delays every response by d (or until the client gives up).
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.latency = d
+}
+
+// Hits counts requests per endpoint.
+type Hits struct{ Discovery, AADToken, Exchange, Token, Registry int }
+
+// Hits reports the requests received so far.
+func (e *Emulator) Hits() Hits {
+	return Hits{Discovery: int(e.discoveryHits.Load()), AADToken: int(e.aadTokenHits.Load()),
+		Exchange: int(e.exchangeHits.Load()), Token: int(e.tokenHits.Load()), Registry: int(e.registryHits.Load())}
+}
+
+func (e *Emulator) takeThrottle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.throttle > 0 {
+		e.throttle--
+		return true
+	}
+	return false
+}
+
+func (e *Emulator) delay(r *http.Request) {
+	e.mu.Lock()
+	d := e.latency
+	e.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+	case <-e.done:
+	}
+}
+
+// issue records a new random token in set.
+func (e *Emulator) issue(set map[string]bool, prefix string) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	tok := prefix + base64.RawURLEncoding.EncodeToString(b)
+	e.mu.Lock()
+	set[tok] = true
+	e.mu.Unlock()
+	return tok
+}
+
+func (e *Emulator) known(set map[string]bool, tok string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return tok != "" && set[tok]
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,236 @@
+package ecremu
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Default identity of an emulator.
+const (
+	DefaultAccount = "123456789012"
+	DefaultRegion  = "eu-west-1"
+	// TokenTTL is how long an issued authorization token is valid, as on
+	// ECR.
+	TokenTTL = 12 * time.Hour
+)
+
+// Protocol strings the emulator and its clients share.
+const (
+	TargetGetAuthorizationToken       = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
+	TargetPublicGetAuthorizationToken = "SpencerFrontendService.GetAuthorizationToken"
+	// PublicRegion is the only region ECR Public's API serves.
+	PublicRegion = "us-east-1"
+	// PublicHost is ECR Public's registry host.
+	PublicHost          = "public.ecr.aws"
+	ExpiredTokenMessage = "Your authorization token has expired. Reauthenticate and try again."
+	OnlyOneAuthMessage  = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
+		"Signature query string parameter or the Authorization header should be specified"
+)
+
+// An Emulator is an in-memory ECR + STS + registry + S3. Methods are safe
+// for concurrent use.
+type Emulator struct {
+	// API serves ECR (JSON 1.1) and STS (Query); Registry the v2 API; S3
+	// the blobs the registry redirects to.
+	API, Registry, S3 *httptest.Server
+	// Public serves ECR Public's registry (public.ecr.aws).
+	Public *httptest.Server
+
+	account, region string
+
+	mu        sync.Mutex
+	keys      map[string]*accessKey // by access key id
+	roles     map[string]string     // role ARN -> required external id
+	tokens    map[string]time.Time  // registry password -> expiry
+	denied    map[string]bool       // access key ids denied GetAuthorizationToken
+	throttle  int
+	expireNew bool
+	latency   time.Duration
+	done      chan struct{} // closed at cleanup: releases delayed handlers
+
+	apiHits, stsHits, registryHits, s3Hits, publicHits atomic.Int64
+	s3WithAuth                                         atomic.Int64
+}
+
+type accessKey struct {
+	secret, sessionToken string
+	expired              bool
+}
+
+// An Option configures an Emulator.
+type Option func(*Emulator)
+
+// WithAccount sets the account id (default DefaultAccount).
+func WithAccount(a string) Option { return func(e *Emulator) { e.account = a } }
+
+// WithRegion sets the region (default DefaultRegion).
+func WithRegion(r string) Option { return func(e *Emulator) { e.region = r } }
+
+// Start runs an emulator on three loopback TLS servers closed when the test
+// ends.
+func Start(t testing.TB, opts ...Option) *Emulator {
+	t.Helper()
+	e := &Emulator{account: DefaultAccount, region: DefaultRegion, keys: map[string]*accessKey{},
+		roles: map[string]string{}, tokens: map[string]time.Time{}, denied: map[string]bool{}, done: make(chan struct{})}
+	for _, o := range opts {
+		o(e)
+	}
+	e.API = startTLS(e.serveAPI)
+	e.Registry = startTLS(e.serveRegistry)
+	e.S3 = startTLS(e.serveS3)
+	e.Public = startTLS(e.servePublic)
+	t.Cleanup(e.Public.Close)
+	t.Cleanup(e.API.Close)
+	t.Cleanup(e.Registry.Close)
+	t.Cleanup(e.S3.Close)
+	t.Cleanup(func() { close(e.done) }) // runs first
+	return e
+}
+
+// startTLS serves h over TLS on loopback, discarding the server's log
+// (tests provoke handshake failures on purpose).
+func startTLS(h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
+}
+
+// Account reports the emulator's account id.
+func (e *Emulator) Account() string { return e.account }
+
+// Region reports the emulator's region.
+func (e *Emulator) Region() string { return e.region }
+
+// RegistryHost is the ECR host name the emulator's proxy endpoint names.
+func (e *Emulator) RegistryHost() string {
+	return e.account + ".dkr.ecr." + e.region + ".amazonaws.com"
+}
+
+// Endpoints maps the real AWS origins (ECR API, STS, the registry) to the
+// emulator's servers, in the form providers.Options.Endpoints takes.
+func (e *Emulator) Endpoints() map[string]string {
+	return map[string]string{
+		"https://api.ecr." + e.region + ".amazonaws.com":            e.API.URL,
+		"https://sts." + e.region + ".amazonaws.com":                e.API.URL,
+		"https://" + e.RegistryHost():                               e.Registry.URL,
+		"https://api.ecr-public." + PublicRegion + ".amazonaws.com": e.API.URL,
+		"https://sts." + PublicRegion + ".amazonaws.com":            e.API.URL,
+		"https://" + PublicHost:                                     e.Public.URL,
+	}
+}
+
+// CertPool trusts the emulator's servers (httptest's shared certificate).
+func (e *Emulator) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(e.API.Certificate())
+	return p
+}
+
+// AddKey registers an IAM access key (with a session token for temporary
+// credentials, else "").
+func (e *Emulator) AddKey(accessKeyID, secret, sessionToken string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keys[accessKeyID] = &accessKey{secret: secret, sessionToken: sessionToken}
+}
+
+// AddRole registers a role that AssumeRole accepts, requiring externalID
+// when it is not empty.
+func (e *Emulator) AddRole(arn, externalID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.roles[arn] = externalID
+}
+
+// ExpireKey makes requests signed with accessKeyID fail with
+// ExpiredTokenException (an expired session token).
+func (e *Emulator) ExpireKey(accessKeyID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if k, ok := e.keys[accessKeyID]; ok {
+		k.expired = true
+	}
+}
+
+// Deny makes GetAuthorizationToken by accessKeyID fail with
+// AccessDeniedException.
+func (e *Emulator) Deny(accessKeyID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.denied[accessKeyID] = true
+}
+
+// ExpireTokens makes every authorization token issued so far, and every
+// one issued later, already expired.
+func (e *Emulator) ExpireTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k := range e.tokens {
+		e.tokens[k] = time.Unix(0, 0)
+	}
+	e.expireNew = true
+}
+
+// ThrottleNext makes the next n API requests fail with
+// ThrottlingException (STS: Throttling).
+func (e *Emulator) ThrottleNext(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttle = n
+}
+
+// SetLatency delays every response by d (or until the client gives up).
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.latency = d
+}
+
+// Hits counts the requests each server received.
+type Hits struct{ API, STS, Registry, S3, S3WithAuthorization, Public int }
+
+// Hits reports the requests received so far.
+func (e *Emulator) Hits() Hits {
+	return Hits{API: int(e.apiHits.Load()), STS: int(e.stsHits.Load()), Registry: int(e.registryHits.Load()),
+		S3: int(e.s3Hits.Load()), S3WithAuthorization: int(e.s3WithAuth.Load()), Public: int(e.publicHits.Load())}
+}
+
+func (e *Emulator) takeThrottle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.throttle > 0 {
+		e.throttle--
+		return true
+	}
+	return false
+}
+
+func (e *Emulator) delay(r *http.Request) {
+	e.mu.Lock()
+	d := e.latency
+	e.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+	case <-e.done:
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

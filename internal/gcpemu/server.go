@@ -1,0 +1,149 @@
+package gcpemu
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// DefaultLocation is the registry location the emulator serves.
+const DefaultLocation = "europe-west1"
+
+// JWTBearerGrant is the grant_type of the service-account flow.
+const JWTBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+// An Emulator is a Google token endpoint and an Artifact Registry host.
+// Methods are safe for concurrent use.
+type Emulator struct {
+	// Token serves POST /token; Registry serves the v2 API and its realm.
+	Token, Registry *httptest.Server
+
+	location string
+
+	mu           sync.Mutex
+	accounts     map[string]*rsa.PublicKey // client_email -> key
+	accessTokens map[string]string         // OAuth access token -> email
+	regTokens    map[string]string         // registry token -> email
+	denied       map[string]bool
+	throttle     int
+	latency      time.Duration
+	done         chan struct{} // closed at cleanup: releases delayed handlers
+
+	tokenHits, realmHits, registryHits atomic.Int64
+}
+
+// Start runs an emulator on two loopback TLS servers closed when the test
+// ends.
+func Start(t testing.TB) *Emulator {
+	t.Helper()
+	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{},
+		regTokens: map[string]string{}, denied: map[string]bool{}, done: make(chan struct{})}
+	e.Token = startTLS(e.serveToken)
+	e.Registry = startTLS(e.serveRegistry)
+	t.Cleanup(e.Token.Close)
+	t.Cleanup(e.Registry.Close)
+	t.Cleanup(func() { close(e.done) }) // runs first
+	return e
+}
+
+func startTLS(h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
+}
+
+// TokenURL is the token endpoint's URL: the token_uri a key file names and
+// the aud its assertions must carry.
+func (e *Emulator) TokenURL() string { return e.Token.URL + "/token" }
+
+// Host is the registry host the emulator stands for.
+func (e *Emulator) Host() string { return e.location + "-docker.pkg.dev" }
+
+// Endpoints maps the registry's real origin to the emulator, in the form
+// providers.Options.Endpoints takes.
+func (e *Emulator) Endpoints() map[string]string {
+	return map[string]string{"https://" + e.Host(): e.Registry.URL}
+}
+
+// CertPool trusts the emulator's servers.
+func (e *Emulator) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(e.Token.Certificate())
+	return p
+}
+
+// AddServiceAccount registers a service account and its public key.
+func (e *Emulator) AddServiceAccount(email string, pub *rsa.PublicKey) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.accounts[email] = pub
+}
+
+// Deny makes the registry refuse email's pulls with 403 DENIED.
+func (e *Emulator) Deny(email string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.denied[email] = true
+}
+
+// ThrottleNext makes the next n token requests fail with 429.
+func (e *Emulator) ThrottleNext(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttle = n
+}
+
+// SetLatency delays every response by d (or until the client gives up).
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.latency = d
+}
+
+// Hits counts requests per endpoint.
+type Hits struct{ Token, Realm, Registry int }
+
+// Hits reports the requests received so far.
+func (e *Emulator) Hits() Hits {
+	return Hits{Token: int(e.tokenHits.Load()), Realm: int(e.realmHits.Load()), Registry: int(e.registryHits.Load())}
+}
+
+func (e *Emulator) takeThrottle() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.throttle > 0 {
+		e.throttle--
+		return true
+	}
+	return false
+}
+
+func (e *Emulator) delay(r *http.Request) {
+	e.mu.Lock()
+	d := e.latency
+	e.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+	case <-e.done:
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

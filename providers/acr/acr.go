@@ -1,0 +1,118 @@
+package acr
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/providers"
+)
+
+func init() { providers.Register(providers.AzureACR, check) }
+
+// check is the AZURE_ACR Checker.
+func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+	start := time.Now()
+	r := run(ctx, s, t, c)
+	r.RoundTrips = s.RoundTrips()
+	r.Latency = time.Since(start)
+	return r
+}
+
+func run(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+	switch cred := deref(c).(type) {
+	case credentials.UsernamePassword:
+		host, err := registryHost(t, cred.Username)
+		if err != nil {
+			return invalid(err.Error())
+		}
+		return checkAdmin(ctx, s, host, cred)
+	case credentials.AzureAcr:
+		host, err := registryHost(t, "")
+		if err != nil {
+			return invalid(err.Error())
+		}
+		return checkServicePrincipal(ctx, s, host, cred)
+	}
+	return invalid("AZURE_ACR needs an AzureAcr service principal or the admin user's UsernamePassword")
+}
+
+func deref(c credentials.Credential) credentials.Credential {
+	switch v := c.(type) {
+	case *credentials.UsernamePassword:
+		if v != nil {
+			return *v
+		}
+	case *credentials.AzureAcr:
+		if v != nil {
+			return *v
+		}
+	default:
+		return c
+	}
+	return nil
+}
+
+func invalid(msg string) providers.Result {
+	return providers.Result{Status: providers.StatusInvalidConfig, Message: msg}
+}
+
+var hostRE = regexp.MustCompile(`^[a-z0-9]{5,50}(-[a-z0-9]{1,16})?(\.[a-z0-9]+\.geo)?\.azurecr\.(io|cn|us)$`)
+
+// registryHost is the target URL's host, or <admin user>.azurecr.io when
+// there is no URL and an admin user names the registry.
+func registryHost(t providers.Target, adminUser string) (string, error) {
+	if t.URL == "" {
+		if adminUser == "" {
+			return "", errors.New("a service principal names no registry: the target needs a URL")
+		}
+		h := strings.ToLower(adminUser) + ".azurecr.io"
+		if !hostRE.MatchString(h) {
+			return "", errors.New("the admin user name is not a registry name, and the target has no URL")
+		}
+		return h, nil
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Scheme != "https" || u.Port() != "" || !hostRE.MatchString(strings.ToLower(u.Hostname())) {
+		return "", errors.New("the URL is not an https Azure Container Registry host")
+	}
+	return strings.ToLower(u.Hostname()), nil
+}
+
+// checkAdmin sends the admin user's Basic credentials to the realm (the
+// token request docker login makes, without scope) and GET /v2/ with the
+// access token: two round trips.
+func checkAdmin(ctx context.Context, s *providers.Session, host string, cred credentials.UsernamePassword) providers.Result {
+	pass := cred.Password.Reveal()
+	realm := "https://" + host + "/oauth2/token?service=" + url.QueryEscape(host)
+	body, r := send(ctx, s, call{method: http.MethodGet, url: realm, auth: basic(cred.Username, pass), secrets: []string{pass}})
+	if r != nil {
+		return *r
+	}
+	access, err := tokenField(body, "access_token")
+	if err != nil {
+		return providers.Result{Status: providers.StatusProviderError, Endpoint: realm, Authenticated: true, Message: "token realm: " + err.Error()}
+	}
+	return ping(ctx, s, host, access, "admin user accepted", pass)
+}
+
+// ping sends GET /v2/ with the registry access token.
+func ping(ctx context.Context, s *providers.Session, host, access, what string, secrets ...string) providers.Result {
+	endpoint := "https://" + host + "/v2/"
+	if _, r := send(ctx, s, call{method: http.MethodGet, url: endpoint, auth: "Bearer " + access, secrets: append(secrets, access)}); r != nil {
+		return *r
+	}
+	return providers.Result{Status: providers.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+		Message: what + "; " + host + " answered /v2/"}
+}
+
+func basic(user, pass string) string {
+	r := &http.Request{Header: http.Header{}}
+	r.SetBasicAuth(user, pass)
+	return r.Header.Get("Authorization")
+}

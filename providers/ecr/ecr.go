@@ -1,0 +1,318 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/safehttp"
+	"github.com/credvault/credvault/providers"
+)
+
+func init() { providers.Register(providers.AWSECR, check) }
+
+// Retry policy of the SDK clients: one retry, short backoff. A connection
+// test should answer quickly; every attempt counts in Result.RoundTrips.
+const (
+	maxAttempts = 2
+	maxBackoff  = time.Second
+	// sessionName is the RoleSessionName of the assumed role (CloudTrail
+	// shows it).
+	sessionName = "credvault-test-connection"
+)
+
+// check is the AWS_ECR Checker.
+func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+	start := time.Now()
+	r := run(ctx, s, t, c)
+	r.RoundTrips = s.RoundTrips()
+	r.Latency = time.Since(start)
+	return r
+}
+
+func run(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+	cred, ok := asECR(c)
+	if !ok {
+		return invalid("AWS_ECR needs an AwsEcr credential (IAM access key)")
+	}
+	target, err := targetHost(t)
+	if errors.Is(err, errPublic) {
+		return checkPublic(ctx, s, cred)
+	}
+	if err != nil {
+		return invalid("the URL is not an ECR registry host")
+	}
+	region := cred.Region
+	if target != nil {
+		region = target.Region // trivy #1026: the registry's region wins
+	}
+	if !regionRE.MatchString(region) {
+		return invalid("no valid AWS region in the credential or the URL")
+	}
+	fips := target != nil && target.FIPS
+	password, proxy, fail := getToken(ctx, s, cred, region, fips)
+	if fail != nil {
+		return *fail
+	}
+	r := ping(ctx, s, pick(target, proxy), password)
+	if target != nil && target.Account != proxy.Account && r.Healthy() {
+		r.Message += "; cross-account: the key's own registry is in account " + proxy.Account +
+			", and /v2/ does not prove pull rights on the target's repositories"
+	}
+	return r
+}
+
+func invalid(msg string) providers.Result {
+	return providers.Result{Status: providers.StatusInvalidConfig, Message: msg}
+}
+
+func asECR(c credentials.Credential) (credentials.AwsEcr, bool) {
+	switch v := c.(type) {
+	case credentials.AwsEcr:
+		return v, true
+	case *credentials.AwsEcr:
+		if v != nil {
+			return *v, true
+		}
+	}
+	return credentials.AwsEcr{}, false
+}
+
+// targetHost parses the target URL's host; nil when there is no URL.
+func targetHost(t providers.Target) (*registryHost, error) {
+	if t.URL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil {
+		return nil, errNotECRHost
+	}
+	if strings.EqualFold(u.Hostname(), "public.ecr.aws") {
+		return nil, errPublic
+	}
+	h, err := parseHost(u.Hostname())
+	if err != nil || u.Port() != "" {
+		return nil, errNotECRHost
+	}
+	return &h, nil
+}
+
+// pick chooses the registry to check: the target's own when it has a URL
+// (stored credentials never go to another host: the token is valid for
+// every registry the principal may access, cross-account included), else
+// the proxy endpoint GetAuthorizationToken returned.
+func pick(target *registryHost, proxy registryHost) registryHost {
+	if target != nil {
+		return *target
+	}
+	return proxy
+}
+
+// awsConfig is an aws.Config that sends through the session's safe client
+// (SSRF guard, timeouts, round-trip count) and reads no environment,
+// shared config or instance metadata.
+func awsConfig(s *providers.Session, cred credentials.AwsEcr, region string) aws.Config {
+	cfg := aws.Config{
+		Region:     region,
+		HTTPClient: s.Client,
+		Credentials: aws.NewCredentialsCache(awscreds.NewStaticCredentialsProvider(
+			cred.AccessKeyID, cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts, o.MaxBackoff = maxAttempts, maxBackoff
+				o.Retryables = append([]retry.IsErrorRetryable{notBlocked}, o.Retryables...)
+			})
+		},
+	}
+	if cred.RoleArn != "" {
+		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			o.BaseEndpoint = endpointFor(s, stsOrigin(region))
+		})
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, cred.RoleArn,
+			func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = sessionName
+				if cred.ExternalID != "" {
+					o.ExternalID = aws.String(cred.ExternalID)
+				}
+			}))
+	}
+	return cfg
+}
+
+// notBlocked stops the SDK from retrying a request the address policy
+// refused: the answer would not change.
+var notBlocked = retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+	if errors.Is(err, safehttp.ErrBlocked) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+})
+
+// endpointFor returns the rewrite of origin in Options.Endpoints, or nil
+// for the SDK's own resolution.
+func endpointFor(s *providers.Session, origin string) *string {
+	if v, ok := s.Options.Endpoints[origin]; ok {
+		return aws.String(v)
+	}
+	return nil
+}
+
+// getToken calls GetAuthorizationToken and validates its answer; a
+// non-nil Result reports a failure.
+func getToken(ctx context.Context, s *providers.Session, cred credentials.AwsEcr, region string, fips bool) (string, registryHost, *providers.Result) {
+	client := awsecr.NewFromConfig(awsConfig(s, cred, region), func(o *awsecr.Options) {
+		o.BaseEndpoint = endpointFor(s, apiOrigin(region, fips))
+		if fips {
+			o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+		}
+	})
+	endpoint := apiOrigin(region, fips)
+	out, err := client.GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		r := awsFailure(err, endpoint, cred)
+		return "", registryHost{}, &r
+	}
+	if len(out.AuthorizationData) == 0 {
+		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken returned no authorization data")
+	}
+	d := out.AuthorizationData[0]
+	password, err := decodeToken(aws.ToString(d.AuthorizationToken))
+	if err != nil {
+		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken: "+err.Error())
+	}
+	proxy, err := parseProxy(aws.ToString(d.ProxyEndpoint), region)
+	if err != nil {
+		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken: proxy endpoint "+err.Error())
+	}
+	return password, proxy, nil
+}
+
+func protocolErr(endpoint, msg string) *providers.Result {
+	return &providers.Result{Status: providers.StatusProviderError, Endpoint: endpoint, Message: msg}
+}
+
+var errPublic = errors.New("ECR Public")
+
+var errProxy = errors.New("is not an https ECR registry host in the requested region")
+
+// parseProxy checks the proxy endpoint: https, no path beyond "/", no
+// userinfo, query or port, an ECR host in region.
+func parseProxy(raw, region string) (registryHost, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		u.Port() != "" || (u.Path != "" && u.Path != "/") {
+		return registryHost{}, errProxy
+	}
+	h, err := parseHost(u.Hostname())
+	if err != nil || h.Region != region {
+		return registryHost{}, errProxy
+	}
+	return h, nil
+}
+
+// ping sends GET /v2/ with Basic AWS:<password> to the registry, after the
+// address policy has passed the host actually dialled.
+func ping(ctx context.Context, s *providers.Session, reg registryHost, password string) providers.Result {
+	logical := "https://" + reg.String() + "/v2/"
+	u, err := url.Parse(logical)
+	if err != nil {
+		return invalid("registry URL")
+	}
+	dial := rewrite(s, u)
+	if err := s.Policy.CheckURL(ctx, dial); err != nil {
+		st, reason := providers.TransportStatus(err)
+		return providers.Result{Status: st, Endpoint: logical, Message: "registry " + reason}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, dial.String(), nil)
+	if err != nil {
+		return invalid("registry URL")
+	}
+	req.SetBasicAuth("AWS", password)
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		st, reason := providers.TransportStatus(err)
+		return providers.Result{Status: st, Endpoint: logical, Message: "registry: " + reason}
+	}
+	defer resp.Body.Close()
+	body, _ := safehttp.ReadBody(resp.Body, 64<<10)
+	return registryResult(resp.StatusCode, body, logical, reg.String(), password)
+}
+
+// rewrite applies Options.Endpoints to u's origin.
+func rewrite(s *providers.Session, u *url.URL) *url.URL {
+	v, ok := s.Options.Endpoints[u.Scheme+"://"+strings.ToLower(u.Host)]
+	if !ok {
+		return u
+	}
+	to, err := url.Parse(v)
+	if err != nil {
+		return u
+	}
+	out := *u
+	out.Scheme, out.Host = to.Scheme, to.Host
+	return &out
+}
+
+func registryResult(code int, body []byte, endpoint, host string, secrets ...string) providers.Result {
+	r := providers.Result{Status: providers.StatusFor(code), Endpoint: endpoint, Authenticated: true}
+	pc, msg := providers.ParseErrorBody(body)
+	r.ProviderCode, msg = pc, providers.Redact(msg, secrets...)
+	switch {
+	case r.Status == providers.StatusHealthy:
+		r.Message = "GetAuthorizationToken succeeded and registry " + host + " accepted the token"
+	case pc == "DENIED" && strings.Contains(msg, "authorization token has expired"):
+		r.Status = providers.StatusAuthFailed
+		r.Message = "registry refused the token as expired: " + msg
+	default:
+		r.Message = "registry answered HTTP " + http.StatusText(code)
+		if msg != "" {
+			r.Message += ": " + msg
+		}
+	}
+	return r
+}
+
+// awsFailure maps an SDK error (an AWS API error, or a transport failure
+// under the SDK) to a Result.
+func awsFailure(err error, endpoint string, cred credentials.AwsEcr) providers.Result {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		st := apiStatus(api.ErrorCode())
+		return providers.Result{Status: st, Endpoint: endpoint, ProviderCode: api.ErrorCode(),
+			Message: "AWS refused the request: " + api.ErrorCode() + ": " +
+				providers.Redact(api.ErrorMessage(), cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())}
+	}
+	st, reason := providers.TransportStatus(err)
+	return providers.Result{Status: st, Endpoint: endpoint, Message: "AWS API: " + reason}
+}
+
+// apiStatus maps AWS error codes (ECR JSON and STS Query spellings).
+func apiStatus(code string) providers.Status {
+	switch code {
+	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
+		"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "IncompleteSignature",
+		"MissingAuthenticationTokenException", "InvalidAccessKeyId":
+		return providers.StatusAuthFailed
+	case "AccessDeniedException", "AccessDenied":
+		return providers.StatusForbidden
+	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded":
+		return providers.StatusRateLimited
+	case "RepositoryNotFoundException", "RegistryNotFoundException":
+		return providers.StatusNotFound
+	case "RegionDisabledException":
+		return providers.StatusInvalidConfig
+	}
+	return providers.StatusProviderError
+}

@@ -1,0 +1,360 @@
+package ecr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/ecremu"
+	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/providers"
+)
+
+const (
+	canary  = "CANARYs3cr3tCANARYs3cr3tCANARYs3cr3t0000" // 40 chars, like a secret access key
+	akid    = "AKIAIOSFODNN7EXAMPLE"
+	regHost = ecremu.DefaultAccount + ".dkr.ecr." + ecremu.DefaultRegion + ".amazonaws.com"
+)
+
+func staticCred() credentials.AwsEcr {
+	return credentials.AwsEcr{AccessKeyID: akid, SecretAccessKey: credentials.NewSecret(canary), Region: ecremu.DefaultRegion}
+}
+
+// roleCred is the fixture credential: session token, role ARN, external id.
+func roleCred(t testing.TB) credentials.AwsEcr {
+	for _, c := range fixtures.All(canary) {
+		if v, ok := c.(credentials.AwsEcr); ok {
+			return v
+		}
+	}
+	t.Fatal("no AwsEcr fixture")
+	return credentials.AwsEcr{}
+}
+
+func start(t testing.TB) (*ecremu.Emulator, providers.Options) {
+	t.Helper()
+	emu := ecremu.Start(t)
+	emu.AddKey(akid, canary, "")
+	rc := roleCred(t)
+	emu.AddKey(rc.AccessKeyID, rc.SecretAccessKey.Reveal(), rc.SessionToken.Reveal())
+	emu.AddRole(rc.RoleArn, rc.ExternalID)
+	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
+}
+
+// testConnection runs the check through the public entry point, which
+// validates the target and finds the checker this package registered.
+func testConnection(t testing.TB, target providers.Target, c credentials.Credential, opts providers.Options) providers.Result {
+	t.Helper()
+	return providers.TestConnection(context.Background(), target, c, opts)
+}
+
+func ecrTarget(url string) providers.Target {
+	return providers.Target{Provider: providers.AWSECR, URL: url}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	other := staticCred()
+	other.Region = "us-east-1" // the URL's region must win (trivy #1026)
+	wrongSecret := staticCred()
+	wrongSecret.SecretAccessKey = credentials.NewSecret(strings.Repeat("x", 40))
+	unknown := staticCred()
+	unknown.AccessKeyID = "AKIAQQQQQQQQQQQQQQQQ"
+	badExt := roleCred(t)
+	badExt.ExternalID = "someone-else"
+	tests := []struct {
+		name   string
+		url    string
+		cred   credentials.AwsEcr
+		setup  func(*ecremu.Emulator)
+		status providers.Status
+		code   string
+		trips  int
+		hits   ecremu.Hits
+	}{
+		{name: "static key, proxy endpoint", cred: staticCred(), status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
+		{name: "static key, registry URL", url: "https://" + regHost, cred: staticCred(), status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
+		{name: "region from the URL", url: "https://" + regHost + "/team/app", cred: other, status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
+		{name: "region from the credential when no URL", cred: other, status: providers.StatusUnreachable, trips: 1},
+		{name: "assume role with external id", cred: roleCred(t), status: providers.StatusHealthy, trips: 3, hits: ecremu.Hits{API: 1, STS: 1, Registry: 1}},
+		{name: "assume role, wrong external id", cred: badExt, status: providers.StatusForbidden, code: "AccessDenied", trips: 1, hits: ecremu.Hits{STS: 1}},
+		{name: "wrong secret", cred: wrongSecret, status: providers.StatusAuthFailed, code: "InvalidSignatureException", trips: 1, hits: ecremu.Hits{API: 1}},
+		{name: "unknown key", cred: unknown, status: providers.StatusAuthFailed, code: "UnrecognizedClientException", trips: 1, hits: ecremu.Hits{API: 1}},
+		{name: "expired session token", cred: staticCred(), setup: func(e *ecremu.Emulator) { e.ExpireKey(akid) },
+			status: providers.StatusAuthFailed, code: "ExpiredTokenException", trips: 1, hits: ecremu.Hits{API: 1}},
+		{name: "denied", cred: staticCred(), setup: func(e *ecremu.Emulator) { e.Deny(akid) },
+			status: providers.StatusForbidden, code: "AccessDeniedException", trips: 1, hits: ecremu.Hits{API: 1}},
+		{name: "throttled, SDK retry counted", cred: staticCred(), setup: func(e *ecremu.Emulator) { e.ThrottleNext(10) },
+			status: providers.StatusRateLimited, code: "ThrottlingException", trips: maxAttempts, hits: ecremu.Hits{API: maxAttempts}},
+		{name: "throttled once, retry succeeds", cred: staticCred(), setup: func(e *ecremu.Emulator) { e.ThrottleNext(1) },
+			status: providers.StatusHealthy, trips: 3, hits: ecremu.Hits{API: 2, Registry: 1}},
+		{name: "expired registry token (trivy #5310)", cred: staticCred(), setup: (*ecremu.Emulator).ExpireTokens,
+			status: providers.StatusAuthFailed, code: "DENIED", trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			emu, opts := start(t)
+			if tc.setup != nil {
+				tc.setup(emu)
+			}
+			opts.Resolver = mapResolver{} // no DNS: us-east-1 is not emulated
+			r := testConnection(t, ecrTarget(tc.url), tc.cred, opts)
+			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
+				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
+			}
+			if got := emu.Hits(); got != tc.hits {
+				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
+			}
+			if r.Healthy() && (r.Endpoint != "https://"+regHost+"/v2/" || !r.Authenticated) {
+				t.Errorf("healthy result %+v", r)
+			}
+		})
+	}
+}
+
+// mapResolver resolves names from a map (no DNS).
+type mapResolver map[string]netip.Addr
+
+func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := m[host]; ok {
+		return []netip.Addr{a}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// TestAddressPolicy: an AWS endpoint or a proxy endpoint resolving to a
+// refused address is refused before any byte reaches it, and not retried.
+func TestAddressPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		edit  func(e *ecremu.Emulator, o *providers.Options)
+		trips int // the role credential: STS, then ECR, then the registry
+		hits  ecremu.Hits
+	}{
+		{"registry rewritten to a private address", func(e *ecremu.Emulator, o *providers.Options) {
+			o.Endpoints["https://"+regHost] = "https://10.0.0.1"
+		}, 2, ecremu.Hits{API: 1}},
+		{"proxy endpoint resolving to cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
+			delete(o.Endpoints, "https://"+regHost)
+			o.Resolver = mapResolver{regHost: netip.MustParseAddr("169.254.169.254")}
+		}, 2, ecremu.Hits{API: 1}},
+		{"ECR API at cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
+			o.Endpoints["https://api.ecr."+ecremu.DefaultRegion+".amazonaws.com"] = "https://169.254.169.254"
+		}, 2, ecremu.Hits{}},
+		{"STS at a private address", func(e *ecremu.Emulator, o *providers.Options) {
+			o.Endpoints["https://sts."+ecremu.DefaultRegion+".amazonaws.com"] = "https://10.0.0.1"
+		}, 1, ecremu.Hits{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			emu, opts := start(t)
+			tc.edit(emu, &opts)
+			r := testConnection(t, ecrTarget(""), roleCred(t), opts)
+			// A refused SDK request is counted (it reached the safe
+			// client) but never retried; a refused registry is refused
+			// before a request is built.
+			if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") || r.RoundTrips != tc.trips {
+				t.Fatalf("got %s, %d trips: %s", r.Status, r.RoundTrips, r.Message)
+			}
+			if got := emu.Hits(); got.Registry != tc.hits.Registry || got.API != tc.hits.API {
+				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
+			}
+		})
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	t.Parallel()
+	noRegion := staticCred()
+	noRegion.Region = ""
+	tests := []struct {
+		name string
+		url  string
+		cred credentials.Credential
+	}{
+		{"not an ECR host", "https://registry.example.com", staticCred()},
+		{"port on the host", "https://" + regHost + ":8443", staticCred()},
+		{"other credential kind", "", credentials.UsernamePassword{Username: "AWS", Password: credentials.NewSecret(canary)}},
+		{"nil pointer", "", (*credentials.AwsEcr)(nil)},
+		{"no region", "", noRegion},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			emu, opts := start(t)
+			r := testConnection(t, ecrTarget(tc.url), tc.cred, opts)
+			if r.Status != providers.StatusInvalidConfig || r.RoundTrips != 0 || emu.Hits() != (ecremu.Hits{}) {
+				t.Fatalf("got %+v, hits %+v", r, emu.Hits())
+			}
+		})
+	}
+}
+
+func TestTimeoutAndUnreachable(t *testing.T) {
+	t.Parallel()
+	t.Run("slow API", func(t *testing.T) {
+		t.Parallel()
+		emu, opts := start(t)
+		emu.SetLatency(time.Minute)
+		opts.Timeout = 50 * time.Millisecond
+		if r := testConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTimeout {
+			t.Fatalf("got %s: %s", r.Status, r.Message)
+		}
+	})
+	t.Run("registry down", func(t *testing.T) {
+		t.Parallel()
+		emu, opts := start(t)
+		emu.Registry.Close()
+		r := testConnection(t, ecrTarget(""), staticCred(), opts)
+		if r.Status != providers.StatusUnreachable || r.Healthy() {
+			t.Fatalf("got %s: %s", r.Status, r.Message)
+		}
+	})
+	t.Run("untrusted certificate", func(t *testing.T) {
+		t.Parallel()
+		_, opts := start(t)
+		opts.RootCAs = nil
+		if r := testConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTLSError {
+			t.Fatalf("got %s: %s", r.Status, r.Message)
+		}
+	})
+}
+
+// TestBlobRedirectDropsAuthorization follows ECR's layer redirect to S3
+// through the session's client: S3 refuses a request that still carries
+// Authorization, so a 200 proves the client dropped it.
+func TestBlobRedirectDropsAuthorization(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	s, err := providers.NewSession(ecrTarget(""), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := awsConfig(s, staticCred(), ecremu.DefaultRegion)
+	cfg.Credentials = awscreds.NewStaticCredentialsProvider(akid, canary, "")
+	out, err := awsecr.NewFromConfig(cfg, func(o *awsecr.Options) { o.BaseEndpoint = aws.String(emu.API.URL) }).
+		GetAuthorizationToken(context.Background(), &awsecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	password, err := decodeToken(aws.ToString(out.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, emu.Registry.URL+"/v2/team/app/blobs/sha256:"+strings.Repeat("a", 64), nil)
+	req.SetBasicAuth("AWS", password)
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := emu.Hits(); resp.StatusCode != http.StatusOK || h.S3 != 1 || h.S3WithAuthorization != 0 {
+		t.Fatalf("status %d, hits %+v", resp.StatusCode, h)
+	}
+}
+
+// TestCanary: no secret of the credential appears in any result, however
+// printed.
+func TestCanary(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	secrets := []string{canary, roleCred(t).SessionToken.Reveal()}
+	var results []providers.Result
+	for _, setup := range []func(){func() {}, func() { emu.ThrottleNext(2) }, func() { emu.Deny(akid) }, emu.ExpireTokens} {
+		setup()
+		results = append(results, testConnection(t, ecrTarget(""), staticCred(), opts),
+			testConnection(t, ecrTarget(""), roleCred(t), opts))
+	}
+	for _, r := range results {
+		js, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{fmt.Sprintf("%v", r), fmt.Sprintf("%+v", r), fmt.Sprintf("%#v", r), string(js)} {
+			for _, s := range secrets {
+				if strings.Contains(out, s) {
+					t.Fatalf("secret leaked in %s", out)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkTestConnection(b *testing.B) {
+	_, opts := start(b)
+	var r providers.Result
+	for b.Loop() {
+		r = testConnection(b, ecrTarget("https://"+regHost), staticCred(), opts)
+		if !r.Healthy() {
+			b.Fatalf("%s: %s", r.Status, r.Message)
+		}
+	}
+	b.ReportMetric(float64(r.RoundTrips), "roundtrips/op")
+}
+
+func TestPublic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		cred   credentials.AwsEcr
+		setup  func(*ecremu.Emulator)
+		status providers.Status
+		code   string
+		trips  int
+		hits   ecremu.Hits
+	}{
+		{name: "healthy, API in us-east-1 whatever the credential's region", cred: staticCred(), status: providers.StatusHealthy, trips: 3,
+			hits: ecremu.Hits{API: 1, Public: 2}},
+		{name: "assume role in us-east-1", cred: roleCred(t), status: providers.StatusHealthy, trips: 4,
+			hits: ecremu.Hits{API: 1, STS: 1, Public: 2}},
+		{name: "no sts:GetServiceBearerToken", cred: staticCred(), setup: func(e *ecremu.Emulator) { e.Deny(akid) },
+			status: providers.StatusForbidden, code: "AccessDeniedException", trips: 1, hits: ecremu.Hits{API: 1}},
+		{name: "expired token", cred: staticCred(), setup: (*ecremu.Emulator).ExpireTokens,
+			status: providers.StatusAuthFailed, code: "DENIED", trips: 2, hits: ecremu.Hits{API: 1, Public: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			emu, opts := start(t)
+			emu.AddRole(roleCred(t).RoleArn, roleCred(t).ExternalID)
+			if tc.setup != nil {
+				tc.setup(emu)
+			}
+			r := testConnection(t, ecrTarget("https://public.ecr.aws"), tc.cred, opts)
+			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
+				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
+			}
+			if got := emu.Hits(); got != tc.hits {
+				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
+			}
+		})
+	}
+}
+
+// TestCrossAccount: a registry of another account is checked at its own
+// host (stored credentials never go elsewhere), and the message says that
+// /v2/ proves no pull rights there.
+func TestCrossAccount(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	other := "999999999999.dkr.ecr." + ecremu.DefaultRegion + ".amazonaws.com"
+	opts.Endpoints["https://"+other] = emu.Registry.URL
+	r := testConnection(t, ecrTarget("https://"+other), staticCred(), opts)
+	if !r.Healthy() || r.Endpoint != "https://"+other+"/v2/" || !strings.Contains(r.Message, "cross-account") {
+		t.Fatalf("%+v", r)
+	}
+}
