@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/credvault/credvault/internal/safehttp"
 )
@@ -27,11 +26,13 @@ const maxDetail = 200
 // connection is never healthy), certificate and handshake failures are
 // StatusTLSError, deadlines are StatusTimeout.
 func ErrorResult(err error, endpoint string) Result {
-	st, msg := classifyErr(err)
+	st, msg := TransportStatus(err)
 	return Result{Status: st, Endpoint: endpoint, Message: msg}
 }
 
-func classifyErr(err error) (Status, string) {
+// TransportStatus classifies an error from the safe client (no response):
+// the status and a message free of secrets.
+func TransportStatus(err error) (Status, string) {
 	var blocked *safehttp.BlockedError
 	switch {
 	case errors.As(err, &blocked):
@@ -78,7 +79,7 @@ func innermost(err error) string {
 	for errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	return clean(err.Error(), 300)
+	return Clip(err.Error(), 300)
 }
 
 // StatusFor maps an HTTP status code to a Status: 401 auth_failed, 403
@@ -152,7 +153,7 @@ func ParseErrorBody(body []byte) (code, message string) {
 			message = b.Error
 		}
 	}
-	return clean(code, 64), clean(message, maxDetail)
+	return Clip(code, 64), Clip(message, maxDetail)
 }
 
 // scalar renders a JSON string or number; anything else is "".
@@ -164,19 +165,4 @@ func scalar(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return ""
-}
-
-// clean drops control and non-printing characters and caps s at max
-// bytes, so a hostile body cannot forge log lines or flood a Result.
-func clean(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return -1
-	}, s)
-	if len(s) > max {
-		s = strings.ToValidUTF8(s[:max], "") + "…"
-	}
-	return s
 }

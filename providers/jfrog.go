@@ -64,5 +64,5 @@ func (s *Session) jfrogSubject(ctx context.Context, origin string, login *BasicA
 	if json.Unmarshal(rep.body, &me) != nil {
 		return ""
 	}
-	return clean(me.Subject, 200)
+	return Clip(me.Subject, 200)
 }

@@ -1,6 +1,9 @@
 package providers
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // MaxProviderText caps provider-sent text copied into a Result message.
 const MaxProviderText = 200
@@ -18,24 +21,18 @@ func Redact(msg string, secrets ...string) string {
 	return Clip(msg, MaxProviderText)
 }
 
-// Clip shortens s to at most n bytes on a rune boundary, replacing control
-// characters with spaces.
+// Clip drops control and other non-printing characters, so a hostile body
+// cannot forge log lines, and shortens s to at most n bytes on a rune
+// boundary, so it cannot flood a Result.
 func Clip(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
+		if unicode.IsPrint(r) {
+			return r
 		}
-		return r
+		return -1
 	}, s)
 	if len(s) <= n {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// TransportStatus classifies an error from the safe client (no response):
-// the status and a message free of secrets.
-func TransportStatus(err error) (Status, string) {
-	r := ErrorResult(err, "")
-	return r.Status, r.Message
 }
