@@ -25,6 +25,23 @@
 // internal/safehttp, with the caller's policy, because only the dial sees
 // the address actually used.
 //
+// # Test connection
+//
+// [TestConnection] checks a target with a credential by speaking the
+// provider's real protocol (the v2 challenge and token exchange, Harbor's
+// /service/token, JFrog's docker realm, the Harness and Buildkite APIs;
+// ECR, ACR and GAR in the providers/ecr, providers/acr and providers/gar
+// packages, which a program links by importing them or providers/all) and
+// returns a typed [Result]: a [Status], the endpoint, latency, round trips,
+// the provider's own error code and a message that never carries a
+// secret. Every request goes through one safe HTTP client
+// (internal/safehttp): loopback, private, link-local, metadata and other
+// special addresses are refused at dial time unless [Options] allow them,
+// and the same policy covers token realms, token_uri, ECR endpoints and
+// redirects, which also drop Authorization across hosts. [TestStored]
+// tests a sealed record using only the provider, URL and insecure flag
+// authenticated with it.
+//
 // # Errors
 //
 // Every error is a *[FieldError] naming the field ("provider", "url",

@@ -37,8 +37,8 @@ type Store struct {
 	mu sync.RWMutex
 	// recs holds every record, sorted by key, envelopes owned by the store.
 	recs []vault.Record
-	// byKeyID holds, per KEK key ID, the keys of its records, sorted.
-	byKeyID map[string][]vault.Key
+	// byKeyID indexes, per KEK key ID, the keys of its records.
+	byKeyID map[string]*keyIndex
 	// usage counts records per org and key ID.
 	usage map[string]map[string]int64
 	// now returns the time stamped on writes.
@@ -48,7 +48,7 @@ type Store struct {
 // New returns an empty Store.
 func New() *Store {
 	return &Store{
-		byKeyID: make(map[string][]vault.Key),
+		byKeyID: make(map[string]*keyIndex),
 		usage:   make(map[string]map[string]int64),
 		now:     func() time.Time { return time.Now().UTC().Round(0) },
 	}
@@ -99,9 +99,14 @@ func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64,
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	stored := clone(rec)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.putLocked(rec, expect)
+}
+
+// putLocked is Put with s.mu held.
+func (s *Store) putLocked(rec vault.Record, expect int64) (int64, error) {
+	stored := clone(rec)
 	i, ok := s.find(rec.Key)
 	switch {
 	case expect == 0 && !ok:
@@ -140,11 +145,20 @@ func (s *Store) Delete(ctx context.Context, k vault.Key, expect int64) error {
 	return nil
 }
 
-// index adds r to the key ID index and the usage counts.
+// index adds r to the key ID index and the usage counts. Records are
+// usually indexed in key order (creation in order, rotation jobs), so the
+// insertion is usually an append.
 func (s *Store) index(r vault.Record) {
-	keys := s.byKeyID[r.KeyID]
-	i, _ := slices.BinarySearchFunc(keys, r.Key, compareKeys)
-	s.byKeyID[r.KeyID] = slices.Insert(keys, i, r.Key)
+	ix := s.byKeyID[r.KeyID]
+	if ix == nil {
+		ix = &keyIndex{}
+		s.byKeyID[r.KeyID] = ix
+	}
+	if i, ok := slices.BinarySearchFunc(ix.keys, r.Key, compareKeys); ok {
+		ix.stale-- // a stale entry for r's key is live again
+	} else {
+		ix.keys = slices.Insert(ix.keys, i, r.Key)
+	}
 	counts := s.usage[r.Org]
 	if counts == nil {
 		counts = make(map[string]int64)
@@ -153,16 +167,19 @@ func (s *Store) index(r vault.Record) {
 	counts[r.KeyID]++
 }
 
-// unindex removes r from the key ID index and the usage counts.
+// unindex removes r from the usage counts and marks its key ID index
+// entry stale: List skips stale entries, and the index is compacted once
+// they are half of it, so removing costs O(1) amortized instead of a
+// slice copy per record.
 func (s *Store) unindex(r vault.Record) {
-	keys := s.byKeyID[r.KeyID]
-	if i, ok := slices.BinarySearchFunc(keys, r.Key, compareKeys); ok {
-		keys = slices.Delete(keys, i, i+1)
-	}
-	if len(keys) == 0 {
-		delete(s.byKeyID, r.KeyID)
-	} else {
-		s.byKeyID[r.KeyID] = keys
+	if ix := s.byKeyID[r.KeyID]; ix != nil {
+		ix.stale++
+		switch {
+		case ix.stale == len(ix.keys):
+			delete(s.byKeyID, r.KeyID)
+		case ix.stale > len(ix.keys)/2:
+			s.compact(r.KeyID, ix, r.Key)
+		}
 	}
 	counts := s.usage[r.Org]
 	if counts[r.KeyID]--; counts[r.KeyID] <= 0 {
@@ -171,6 +188,26 @@ func (s *Store) unindex(r vault.Record) {
 	if len(counts) == 0 {
 		delete(s.usage, r.Org)
 	}
+}
+
+// compact drops the stale entries of keyID's index; gone is the key being
+// unindexed right now (s.recs still shows it under keyID).
+func (s *Store) compact(keyID string, ix *keyIndex, gone vault.Key) {
+	ix.keys = slices.DeleteFunc(ix.keys, func(k vault.Key) bool { return k == gone || !s.holds(k, keyID) })
+	ix.stale = 0
+}
+
+// holds reports whether the record at k exists and is wrapped by keyID.
+func (s *Store) holds(k vault.Key, keyID string) bool {
+	i, ok := s.find(k)
+	return ok && s.recs[i].KeyID == keyID
+}
+
+// A keyIndex lists, sorted, the keys of the records one KEK key ID wraps,
+// plus stale entries (records since deleted or rewrapped) that List skips.
+type keyIndex struct {
+	keys  []vault.Key
+	stale int
 }
 
 // pageSize returns the effective page size for a requested limit.
@@ -200,10 +237,16 @@ func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
 		}
 		return p.page, nil
 	}
-	keys := s.byKeyID[q.KeyID]
-	keyAt := func(i int) vault.Key { return keys[i] }
-	for _, k := range keys[start(len(keys), keyAt, q):] {
-		i, _ := s.find(k)
+	ix := s.byKeyID[q.KeyID]
+	if ix == nil {
+		return p.page, nil
+	}
+	keyAt := func(i int) vault.Key { return ix.keys[i] }
+	for _, k := range ix.keys[start(len(ix.keys), keyAt, q):] {
+		i, ok := s.find(k)
+		if !ok || s.recs[i].KeyID != q.KeyID {
+			continue // stale entry
+		}
 		if !p.add(s.recs[i]) {
 			break
 		}
