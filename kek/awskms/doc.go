@@ -42,6 +42,21 @@
 // different labels) fails. Attach the same labels when unwrapping and
 // rewrapping as when wrapping.
 //
+// # URLs
+//
+// Importing this package registers the "awskms" scheme with kek.Open and
+// the kek resolvers, following gocloud's awskms URL convention (the key
+// identifier is host and path; an ARN follows three slashes):
+//
+//	awskms://alias/credvault-acme?region=eu-west-1
+//	awskms://mrk-1234abcd12ab34cd56ef1234567890ab?region=eu-west-1
+//	awskms:///arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+//
+// Parameters: region, endpoint, profile, max_attempts, allowed_key
+// (repeatable) and key_id_cache_ttl; credentials come from
+// config.LoadDefaultConfig. URL errors match ErrInvalidURL and never quote
+// the query.
+//
 // # Errors
 //
 // Errors are *Error values that match a kek sentinel under errors.Is:

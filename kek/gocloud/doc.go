@@ -10,6 +10,14 @@
 //
 //	import _ "gocloud.dev/secrets/gcpkms"
 //
+// # kek.Open
+//
+// Importing this package registers the gcpkms, azurekeyvault, hashivault
+// and base64key schemes with kek.Open and the kek resolvers (the drivers
+// still need their blank imports). It does not register awskms, which
+// kek/awskms owns; gocloud's awskms driver stays reachable through this
+// package's Open.
+//
 // # AAD binding
 //
 // A Keeper has no associated data, so the KEK binds the AAD itself: the

@@ -44,6 +44,19 @@
 // deleted and only the version number kept) refuse the primary and refuse
 // versions a UsageCounter still reports records for.
 //
+// # URLs
+//
+// Importing this package registers the "local" scheme with kek.Open and
+// the kek resolvers:
+//
+//	local:///var/lib/credvault/keysets?org=acme&root_key_file=/etc/credvault/root.key
+//	local:///var/lib/credvault/keysets?org={org}&root_key_env=CREDVAULT_ROOT_KEY
+//
+// The path is the keyset directory; exactly one of root_key_file and
+// root_key_env names the root key. One Manager is opened per (directory,
+// root key source) and shared by every org opened through URLs. URL errors
+// match ErrInvalidURL (and kek.ErrInvalidInput) and never quote the query.
+//
 // # Errors
 //
 // KEK errors match the kek sentinels: kek.ErrKeyNotFound (foreign or unknown
