@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/credvault/credvault/internal/kmsemu"
 )
 
@@ -70,11 +73,11 @@ func TestRawProtocolErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			status, hdr, out := rawCall(t, e, tt.mutate, tt.body)
-			checkEqual(t, tt.status, status)
-			checkEqual(t, tt.typ, out["__type"])
+			assert.Equal(t, tt.status, status)
+			assert.Equal(t, tt.typ, out["__type"])
 			_, hasMsg := out["message"].(string)
-			checkTrue(t, hasMsg, "error body has a string message: %v", out)
-			checkEqual(t, "application/x-amz-json-1.1", hdr.Get("Content-Type"))
+			assert.True(t, hasMsg, "error body has a string message: %v", out)
+			assert.Equal(t, "application/x-amz-json-1.1", hdr.Get("Content-Type"))
 		})
 	}
 }
@@ -84,14 +87,14 @@ func TestRawProtocolSuccessShape(t *testing.T) {
 	e := kmsemu.New()
 	arn := e.AddKey(false)
 	status, hdr, out := rawCall(t, e, nil, `{"KeyId":"`+arn+`","Plaintext":"AQID","EncryptionContext":{"b":"2","a":"1"}}`)
-	checkEqual(t, 200, status)
-	checkEqual(t, "application/x-amz-json-1.1", hdr.Get("Content-Type"))
-	checkTrue(t, hdr.Get("X-Amzn-RequestId") != "", "request id header")
-	checkEqual(t, arn, out["KeyId"])
-	checkEqual(t, "SYMMETRIC_DEFAULT", out["EncryptionAlgorithm"])
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "application/x-amz-json-1.1", hdr.Get("Content-Type"))
+	assert.True(t, hdr.Get("X-Amzn-RequestId") != "", "request id header")
+	assert.Equal(t, arn, out["KeyId"])
+	assert.Equal(t, "SYMMETRIC_DEFAULT", out["EncryptionAlgorithm"])
 	blobB64, _ := out["CiphertextBlob"].(string)
 	blob, err := base64.StdEncoding.DecodeString(blobB64)
-	mustOK(t, err, "CiphertextBlob is standard base64")
+	require.NoError(t, err, "CiphertextBlob is standard base64")
 
 	// Context order does not matter (canonicalised), content does.
 	decrypt := func(ctx string) map[string]any {
@@ -100,12 +103,12 @@ func TestRawProtocolSuccessShape(t *testing.T) {
 		return out
 	}
 	out = decrypt(`{"a":"1","b":"2"}`)
-	checkEqual(t, "AQID", out["Plaintext"])
-	checkEqual(t, arn, out["KeyId"])
-	checkEqual(t, "InvalidCiphertextException", decrypt(`{"a":"1","b":"3"}`)["__type"])
-	checkEqual(t, "InvalidCiphertextException", decrypt(`{"a":"1"}`)["__type"])
-	checkEqual(t, "InvalidCiphertextException", decrypt(`{"a":"1","b":"2","c":"3"}`)["__type"])
-	checkEqual(t, "InvalidCiphertextException", decrypt(`{"ab":"12"}`)["__type"])
+	assert.Equal(t, "AQID", out["Plaintext"])
+	assert.Equal(t, arn, out["KeyId"])
+	assert.Equal(t, "InvalidCiphertextException", decrypt(`{"a":"1","b":"3"}`)["__type"])
+	assert.Equal(t, "InvalidCiphertextException", decrypt(`{"a":"1"}`)["__type"])
+	assert.Equal(t, "InvalidCiphertextException", decrypt(`{"a":"1","b":"2","c":"3"}`)["__type"])
+	assert.Equal(t, "InvalidCiphertextException", decrypt(`{"ab":"12"}`)["__type"])
 }
 
 func TestServerErrorStatus(t *testing.T) {
@@ -115,19 +118,19 @@ func TestServerErrorStatus(t *testing.T) {
 	body := `{"KeyId":"` + arn + `","Plaintext":"AQID"}`
 	e.FailNext(1)
 	status, _, out := rawCall(t, e, nil, body)
-	checkEqual(t, 500, status)
-	checkEqual(t, "KMSInternalException", out["__type"])
+	assert.Equal(t, 500, status)
+	assert.Equal(t, "KMSInternalException", out["__type"])
 	e.FailNextWith(1, kmsemu.ExDependencyTimeout)
 	status, _, out = rawCall(t, e, nil, body)
-	checkEqual(t, 503, status)
-	checkEqual(t, "DependencyTimeoutException", out["__type"])
+	assert.Equal(t, 503, status)
+	assert.Equal(t, "DependencyTimeoutException", out["__type"])
 	e.ThrottleNext(1)
 	status, _, out = rawCall(t, e, nil, body)
-	checkEqual(t, 400, status)
-	checkEqual(t, "ThrottlingException", out["__type"])
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "ThrottlingException", out["__type"])
 	status, _, _ = rawCall(t, e, nil, body)
-	checkEqual(t, 200, status)
-	checkEqual(t, int64(4), e.Calls("Encrypt"))
+	assert.Equal(t, 200, status)
+	assert.Equal(t, int64(4), e.Calls("Encrypt"))
 }
 
 // FuzzHandler feeds arbitrary bodies to every operation: the emulator must

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -37,81 +40,81 @@ func TestSDKOperations(t *testing.T) {
 	ctx := t.Context()
 
 	ck, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("test")})
-	mustOK(t, err)
+	require.NoError(t, err)
 	arn := aws.ToString(ck.KeyMetadata.Arn)
-	checkTrue(t, strings.HasPrefix(arn, "arn:aws:kms:us-east-1:111122223333:key/"), arn)
-	checkEqual(t, types.KeyStateEnabled, ck.KeyMetadata.KeyState)
-	checkEqual(t, types.KeyUsageTypeEncryptDecrypt, ck.KeyMetadata.KeyUsage)
+	assert.True(t, strings.HasPrefix(arn, "arn:aws:kms:us-east-1:111122223333:key/"), arn)
+	assert.Equal(t, types.KeyStateEnabled, ck.KeyMetadata.KeyState)
+	assert.Equal(t, types.KeyUsageTypeEncryptDecrypt, ck.KeyMetadata.KeyUsage)
 
 	dk, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: ck.KeyMetadata.KeyId})
-	mustOK(t, err)
-	checkEqual(t, arn, aws.ToString(dk.KeyMetadata.Arn))
-	checkEqual(t, []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault}, dk.KeyMetadata.EncryptionAlgorithms)
-	checkFalse(t, dk.KeyMetadata.CreationDate.IsZero())
+	require.NoError(t, err)
+	assert.Equal(t, arn, aws.ToString(dk.KeyMetadata.Arn))
+	assert.Equal(t, []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault}, dk.KeyMetadata.EncryptionAlgorithms)
+	assert.False(t, dk.KeyMetadata.CreationDate.IsZero())
 
 	enc, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("dek"), EncryptionContext: ecA})
-	mustOK(t, err)
-	checkEqual(t, arn, aws.ToString(enc.KeyId))
-	checkEqual(t, types.EncryptionAlgorithmSpecSymmetricDefault, enc.EncryptionAlgorithm)
+	require.NoError(t, err)
+	assert.Equal(t, arn, aws.ToString(enc.KeyId))
+	assert.Equal(t, types.EncryptionAlgorithmSpecSymmetricDefault, enc.EncryptionAlgorithm)
 
 	dec, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ecA})
-	mustOK(t, err)
-	checkEqual(t, []byte("dek"), dec.Plaintext)
-	checkEqual(t, arn, aws.ToString(dec.KeyId))
+	require.NoError(t, err)
+	assert.Equal(t, []byte("dek"), dec.Plaintext)
+	assert.Equal(t, arn, aws.ToString(dec.KeyId))
 
 	other := e.AddKey(false)
 	re, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{
 		CiphertextBlob: enc.CiphertextBlob, SourceKeyId: &arn, SourceEncryptionContext: ecA,
 		DestinationKeyId: &other, DestinationEncryptionContext: ecA,
 	})
-	mustOK(t, err)
-	checkEqual(t, other, aws.ToString(re.KeyId))
-	checkEqual(t, arn, aws.ToString(re.SourceKeyId))
+	require.NoError(t, err)
+	assert.Equal(t, other, aws.ToString(re.KeyId))
+	assert.Equal(t, arn, aws.ToString(re.SourceKeyId))
 	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: re.CiphertextBlob, KeyId: &other, EncryptionContext: ecA})
-	mustOK(t, err)
-	checkEqual(t, []byte("dek"), dec.Plaintext)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("dek"), dec.Plaintext)
 
 	gdk, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &arn, KeySpec: types.DataKeySpecAes256})
-	mustOK(t, err)
-	checkLen(t, gdk.Plaintext, 32)
+	require.NoError(t, err)
+	assert.Len(t, gdk.Plaintext, 32)
 	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: gdk.CiphertextBlob})
-	mustOK(t, err)
-	checkEqual(t, gdk.Plaintext, dec.Plaintext)
+	require.NoError(t, err)
+	assert.Equal(t, gdk.Plaintext, dec.Plaintext)
 
 	gwp, err := c.GenerateDataKeyWithoutPlaintext(ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: &arn, NumberOfBytes: aws.Int32(16), EncryptionContext: ecA})
-	mustOK(t, err)
+	require.NoError(t, err)
 	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: gwp.CiphertextBlob, EncryptionContext: ecA})
-	mustOK(t, err)
-	checkLen(t, dec.Plaintext, 16)
+	require.NoError(t, err)
+	assert.Len(t, dec.Plaintext, 16)
 
 	_, err = c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/acme"), TargetKeyId: ck.KeyMetadata.KeyId})
-	mustOK(t, err)
+	require.NoError(t, err)
 	la, err := c.ListAliases(ctx, &kms.ListAliasesInput{})
-	mustOK(t, err)
-	checkLen(t, la.Aliases, 1)
-	checkEqual(t, "alias/acme", aws.ToString(la.Aliases[0].AliasName))
-	checkEqual(t, "arn:aws:kms:us-east-1:111122223333:alias/acme", aws.ToString(la.Aliases[0].AliasArn))
-	checkEqual(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(la.Aliases[0].TargetKeyId))
+	require.NoError(t, err)
+	assert.Len(t, la.Aliases, 1)
+	assert.Equal(t, "alias/acme", aws.ToString(la.Aliases[0].AliasName))
+	assert.Equal(t, "arn:aws:kms:us-east-1:111122223333:alias/acme", aws.ToString(la.Aliases[0].AliasArn))
+	assert.Equal(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(la.Aliases[0].TargetKeyId))
 
 	_, err = c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &arn})
-	mustOK(t, err)
+	require.NoError(t, err)
 	dk, err = c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/acme")})
-	mustOK(t, err)
-	checkFalse(t, dk.KeyMetadata.Enabled)
-	checkEqual(t, types.KeyStateDisabled, dk.KeyMetadata.KeyState)
+	require.NoError(t, err)
+	assert.False(t, dk.KeyMetadata.Enabled)
+	assert.Equal(t, types.KeyStateDisabled, dk.KeyMetadata.KeyState)
 	_, err = c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: &arn})
-	mustOK(t, err)
+	require.NoError(t, err)
 
 	rot, err := c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: &arn})
-	mustOK(t, err)
-	checkEqual(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(rot.KeyId))
-	checkEqual(t, 2, e.KeyVersions(arn))
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(ck.KeyMetadata.KeyId), aws.ToString(rot.KeyId))
+	assert.Equal(t, 2, e.KeyVersions(arn))
 	dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ecA})
-	mustOK(t, err, "ciphertext under the old backing key must still decrypt")
-	checkEqual(t, []byte("dek"), dec.Plaintext)
+	require.NoError(t, err, "ciphertext under the old backing key must still decrypt")
+	assert.Equal(t, []byte("dek"), dec.Plaintext)
 	enc2, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("dek")})
-	mustOK(t, err)
-	checkNotEqual(t, enc.CiphertextBlob[:50], enc2.CiphertextBlob[:50])
+	require.NoError(t, err)
+	assert.NotEqual(t, enc.CiphertextBlob[:50], enc2.CiphertextBlob[:50])
 }
 
 func TestKeyIDForms(t *testing.T) {
@@ -121,9 +124,9 @@ func TestKeyIDForms(t *testing.T) {
 	arn := e.AddKey(false)
 	mrk := e.AddKey(true)
 	id := arn[strings.LastIndex(arn, "/")+1:]
-	mustOK(t, e.AddAlias("alias/org/acme", id))
-	mustOK(t, e.AddAlias("alias/mrk", mrk))
-	checkContains(t, mrk, ":key/mrk-")
+	require.NoError(t, e.AddAlias("alias/org/acme", id))
+	require.NoError(t, e.AddAlias("alias/mrk", mrk))
+	assert.Contains(t, mrk, ":key/mrk-")
 
 	tests := []struct{ name, keyID, want string }{
 		{"key id", id, arn},
@@ -137,11 +140,11 @@ func TestKeyIDForms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &tt.keyID, Plaintext: []byte{1}})
-			mustOK(t, err)
-			checkEqual(t, tt.want, aws.ToString(out.KeyId))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, aws.ToString(out.KeyId))
 			dec, err := c.Decrypt(t.Context(), &kms.DecryptInput{CiphertextBlob: out.CiphertextBlob, KeyId: &tt.keyID})
-			mustOK(t, err)
-			checkEqual(t, []byte{1}, dec.Plaintext)
+			require.NoError(t, err)
+			assert.Equal(t, []byte{1}, dec.Plaintext)
 		})
 	}
 }
@@ -156,16 +159,16 @@ func TestSDKErrorTypes(t *testing.T) {
 	arn := e.AddKey(false)
 	other := e.AddKey(false)
 	disabled := e.AddKey(false)
-	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
 	pending := e.AddKey(false)
-	mustOK(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
+	require.NoError(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
 	denied := e.AddKey(false)
-	mustOK(t, e.Deny("Encrypt", denied))
+	require.NoError(t, e.Deny("Encrypt", denied))
 	ck, err := c.CreateKey(t.Context(), &kms.CreateKeyInput{KeyUsage: types.KeyUsageTypeSignVerify})
-	mustOK(t, err)
+	require.NoError(t, err)
 	signing := aws.ToString(ck.KeyMetadata.Arn)
 	enc, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("x"), EncryptionContext: ecA})
-	mustOK(t, err)
+	require.NoError(t, err)
 	tampered := bytes.Clone(enc.CiphertextBlob)
 	tampered[len(tampered)-1] ^= 1
 
@@ -203,18 +206,18 @@ func TestSDKErrorTypes(t *testing.T) {
 		{"dependency timeout", func() error { e.FailNextWith(1, kmsemu.ExDependencyTimeout); return encrypt(arn, []byte("x")) }, as[*types.DependencyTimeoutException], "DependencyTimeoutException"},
 		{"alias exists", func() error { return e.AddAlias("alias/dup", arn) }, nil, ""},
 	}
-	mustOK(t, e.AddAlias("alias/dup", arn))
+	require.NoError(t, e.AddAlias("alias/dup", arn))
 	for _, tt := range tests {
 		// Sequential: throttle and failure injections are global.
 		err := tt.call()
-		mustErr(t, err, tt.name)
+		require.Error(t, err, tt.name)
 		if tt.check != nil {
-			checkTrue(t, tt.check(err), "%s: got %T %v", tt.name, err, err)
+			assert.True(t, tt.check(err), "%s: got %T %v", tt.name, err, err)
 		}
 		if tt.code != "" {
 			var ae smithy.APIError
-			mustTrue(t, errors.As(err, &ae), tt.name)
-			checkEqual(t, tt.code, ae.ErrorCode(), tt.name)
+			require.True(t, errors.As(err, &ae), tt.name)
+			assert.Equal(t, tt.code, ae.ErrorCode(), tt.name)
 		}
 	}
 }
@@ -230,15 +233,15 @@ func TestAliasErrors(t *testing.T) {
 	c := newClient(e, 1)
 	arn := e.AddKey(false)
 	_, err := c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/a"), TargetKeyId: &arn})
-	mustOK(t, err)
+	require.NoError(t, err)
 	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/a"), TargetKeyId: &arn})
-	checkTrue(t, as[*types.AlreadyExistsException](err), "%v", err)
+	assert.True(t, as[*types.AlreadyExistsException](err), "%v", err)
 	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("alias/aws/x"), TargetKeyId: &arn})
-	checkTrue(t, as[*types.InvalidAliasNameException](err), "%v", err)
+	assert.True(t, as[*types.InvalidAliasNameException](err), "%v", err)
 	_, err = c.CreateAlias(t.Context(), &kms.CreateAliasInput{AliasName: aws.String("noprefix"), TargetKeyId: &arn})
-	checkTrue(t, as[*types.InvalidAliasNameException](err), "%v", err)
+	assert.True(t, as[*types.InvalidAliasNameException](err), "%v", err)
 	_, err = c.UpdateAlias(t.Context(), &kms.UpdateAliasInput{AliasName: aws.String("alias/none"), TargetKeyId: &arn})
-	checkTrue(t, as[*types.NotFoundException](err), "%v", err)
+	assert.True(t, as[*types.NotFoundException](err), "%v", err)
 }
 
 func TestRetriesAndFaults(t *testing.T) {
@@ -250,28 +253,28 @@ func TestRetriesAndFaults(t *testing.T) {
 
 	e.ThrottleNext(3)
 	_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
-	mustOK(t, err, "three throttles then success within four attempts")
-	checkEqual(t, int64(4), e.Calls("Encrypt"))
-	checkEqual(t, 3, e.Throttled())
+	require.NoError(t, err, "three throttles then success within four attempts")
+	assert.Equal(t, int64(4), e.Calls("Encrypt"))
+	assert.Equal(t, 3, e.Throttled())
 
 	e.DropNext(1)
 	_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
-	mustOK(t, err, "a dropped connection is retried")
+	require.NoError(t, err, "a dropped connection is retried")
 
 	e.DropNext(1)
 	_, err = newClient(e, 1).Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
-	mustErr(t, err)
+	require.Error(t, err)
 	var ae smithy.APIError
-	checkFalse(t, errors.As(err, &ae), "a dropped connection is a transport error")
+	assert.False(t, errors.As(err, &ae), "a dropped connection is a transport error")
 
 	e.SetLatency(time.Hour)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, err = c.Encrypt(short, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
-	mustIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
 	e.ClearFaults()
 	_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: &arn, Plaintext: []byte{1}})
-	mustOK(t, err)
+	require.NoError(t, err)
 }
 
 func TestConcurrentFaultChanges(t *testing.T) {
@@ -292,13 +295,13 @@ func TestConcurrentFaultChanges(t *testing.T) {
 		}()
 	}
 	e.ThrottleFraction(0.3)
-	mustOK(t, e.RotateKey(arn))
+	require.NoError(t, e.RotateKey(arn))
 	e.SetLatency(time.Millisecond)
 	for range 8 {
-		mustOK(t, <-done)
+		require.NoError(t, <-done)
 	}
 	e.ClearFaults()
-	checkTrue(t, e.Calls("Encrypt") >= 80, "calls %d", e.Calls("Encrypt"))
+	assert.True(t, e.Calls("Encrypt") >= 80, "calls %d", e.Calls("Encrypt"))
 }
 
 // BenchmarkEncryptSDK measures one Encrypt through the real SDK client

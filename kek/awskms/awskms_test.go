@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -39,22 +42,22 @@ func TestEncryptionContextCarriesAADHashAndLabels(t *testing.T) {
 	k := mustNew(t, rec, e.AddKey(false))
 	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme", "registry": "ghcr"})
 	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
-	mustOK(t, err)
-	checkEqual(t, "acme", rec.last["credvault:org"])
-	checkEqual(t, "ghcr", rec.last["credvault:registry"])
+	require.NoError(t, err)
+	assert.Equal(t, "acme", rec.last["credvault:org"])
+	assert.Equal(t, "ghcr", rec.last["credvault:registry"])
 	h, err := base64.RawURLEncoding.DecodeString(rec.last["credvault:aad"])
-	mustOK(t, err)
-	checkLen(t, h, 32)
-	checkLen(t, rec.last, 3)
+	require.NoError(t, err)
+	assert.Len(t, h, 32)
+	assert.Len(t, rec.last, 3)
 
 	got, err := k.Unwrap(ctx, keyID, wrapped, []byte("aad"))
-	mustOK(t, err)
-	checkEqual(t, dek, got)
+	require.NoError(t, err)
+	assert.Equal(t, dek, got)
 	_, err = k.Unwrap(t.Context(), keyID, wrapped, []byte("aad"))
-	mustIs(t, err, kek.ErrUnwrap)
+	require.ErrorIs(t, err, kek.ErrUnwrap)
 	other := kek.WithLabels(t.Context(), map[string]string{"org": "evil", "registry": "ghcr"})
 	_, err = k.Unwrap(other, keyID, wrapped, []byte("aad"))
-	mustIs(t, err, kek.ErrUnwrap)
+	require.ErrorIs(t, err, kek.ErrUnwrap)
 }
 
 func TestBadLabels(t *testing.T) {
@@ -68,8 +71,8 @@ func TestBadLabels(t *testing.T) {
 		"long":      {"org": strings.Repeat("x", 257)},
 	} {
 		_, _, err := k.Wrap(kek.WithLabels(t.Context(), labels), dek, nil)
-		mustIs(t, err, kek.ErrInvalidInput)
-		checkEqual(t, int64(0), e.Calls("Encrypt"), name)
+		require.ErrorIs(t, err, kek.ErrInvalidInput)
+		assert.Equal(t, int64(0), e.Calls("Encrypt"), name)
 	}
 }
 
@@ -77,14 +80,14 @@ func TestWrapRecordsKeyARNNotAlias(t *testing.T) {
 	t.Parallel()
 	e := kmsemu.Start(t)
 	arn := e.AddKey(true)
-	mustOK(t, e.AddAlias("alias/acme", arn))
+	require.NoError(t, e.AddAlias("alias/acme", arn))
 	k := mustNew(t, newClient(e, nil), "alias/acme")
 	_, keyID, err := k.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	checkEqual(t, arn, keyID)
-	checkContains(t, keyID, ":key/mrk-")
+	require.NoError(t, err)
+	assert.Equal(t, arn, keyID)
+	assert.Contains(t, keyID, ":key/mrk-")
 	_, err = k.Unwrap(t.Context(), "alias/acme", []byte("x"), nil)
-	mustIs(t, err, kek.ErrKeyNotFound)
+	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 }
 
 func TestErrorMapping(t *testing.T) {
@@ -96,11 +99,11 @@ func TestErrorMapping(t *testing.T) {
 	// other is allowed so the incorrect-key case reaches KMS.
 	k := mustNew(t, client, good, awskms.WithMaxAttempts(2), awskms.WithAllowedKeys(other))
 	wrapped, keyID, err := k.Wrap(t.Context(), dek, []byte("aad"))
-	mustOK(t, err)
+	require.NoError(t, err)
 	disabled, pending, denied := e.AddKey(false), e.AddKey(false), e.AddKey(false)
-	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
-	mustOK(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
-	mustOK(t, e.Deny("", denied))
+	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	require.NoError(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
+	require.NoError(t, e.Deny("", denied))
 	wrapWith := func(id string) error {
 		_, _, err := mustNew(t, client, id, awskms.WithMaxAttempts(2)).Wrap(t.Context(), dek, nil)
 		return err
@@ -135,10 +138,10 @@ func TestErrorMapping(t *testing.T) {
 			continue
 		}
 		var ae *awskms.Error
-		mustTrue(t, errors.As(err, &ae), tt.name)
-		checkEqual(t, tt.code, ae.Code, tt.name)
+		require.True(t, errors.As(err, &ae), tt.name)
+		assert.Equal(t, tt.code, ae.Code, tt.name)
 		if tt.sdkAs != nil {
-			checkTrue(t, tt.sdkAs(err), "%s: SDK error reachable with errors.As", tt.name)
+			assert.True(t, tt.sdkAs(err), "%s: SDK error reachable with errors.As", tt.name)
 		}
 	}
 }
@@ -154,9 +157,9 @@ func TestThrottledCallsAreRetried(t *testing.T) {
 	k := mustNew(t, newClient(e, nil), e.AddKey(false), awskms.WithMaxAttempts(4))
 	e.ThrottleNext(3)
 	_, _, err := k.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	checkEqual(t, int64(4), e.Calls("Encrypt"))
-	checkEqual(t, 3, e.Throttled())
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), e.Calls("Encrypt"))
+	assert.Equal(t, 3, e.Throttled())
 }
 
 func TestDefaultRetryerRetriesThrottling(t *testing.T) {
@@ -166,35 +169,35 @@ func TestDefaultRetryerRetriesThrottling(t *testing.T) {
 	k := mustNew(t, kms.NewFromConfig(e.Config()), e.AddKey(false))
 	e.ThrottleNext(2)
 	_, _, err := k.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	checkEqual(t, int64(3), e.Calls("Encrypt"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), e.Calls("Encrypt"))
 }
 
 func TestRewrapUsesReEncrypt(t *testing.T) {
 	t.Parallel()
 	e := kmsemu.Start(t)
 	oldARN, newARN := e.AddKey(false), e.AddKey(false)
-	mustOK(t, e.AddAlias("alias/acme", oldARN))
+	require.NoError(t, e.AddAlias("alias/acme", oldARN))
 	k := mustNew(t, newClient(e, nil), "alias/acme", awskms.WithKeyIDCacheTTL(0), awskms.WithAllowedKeys(oldARN))
 	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme"})
 	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
-	mustOK(t, err)
-	checkEqual(t, oldARN, keyID)
-	mustOK(t, e.RetargetAlias("alias/acme", newARN))
+	require.NoError(t, err)
+	assert.Equal(t, oldARN, keyID)
+	require.NoError(t, e.RetargetAlias("alias/acme", newARN))
 	cur, err := k.CurrentKeyID(ctx)
-	mustOK(t, err)
-	checkEqual(t, newARN, cur)
+	require.NoError(t, err)
+	assert.Equal(t, newARN, cur)
 
 	rewrapped, newID, err := k.Rewrap(ctx, keyID, wrapped, []byte("aad"))
-	mustOK(t, err)
-	checkEqual(t, newARN, newID)
-	checkEqual(t, int64(0), e.Calls("Decrypt"), "rewrap never decrypts in the process")
-	checkEqual(t, int64(1), e.Calls("ReEncrypt"))
+	require.NoError(t, err)
+	assert.Equal(t, newARN, newID)
+	assert.Equal(t, int64(0), e.Calls("Decrypt"), "rewrap never decrypts in the process")
+	assert.Equal(t, int64(1), e.Calls("ReEncrypt"))
 	got, err := k.Unwrap(ctx, newID, rewrapped, []byte("aad"))
-	mustOK(t, err)
-	checkEqual(t, dek, got)
+	require.NoError(t, err)
+	assert.Equal(t, dek, got)
 	_, _, err = k.Rewrap(ctx, keyID, wrapped, []byte("other"))
-	mustIs(t, err, kek.ErrUnwrap)
+	require.ErrorIs(t, err, kek.ErrUnwrap)
 }
 
 func TestForeignKeyRefusedWithoutDecrypt(t *testing.T) {
@@ -203,12 +206,12 @@ func TestForeignKeyRefusedWithoutDecrypt(t *testing.T) {
 	client := newClient(e, nil)
 	a, b := mustNew(t, client, e.AddKey(false)), mustNew(t, client, e.AddKey(false))
 	wrapped, keyID, err := a.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
+	require.NoError(t, err)
 	_, err = b.Unwrap(t.Context(), keyID, wrapped, nil)
-	mustIs(t, err, kek.ErrKeyNotFound)
+	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 	_, _, err = b.Rewrap(t.Context(), keyID, wrapped, nil)
-	mustIs(t, err, kek.ErrKeyNotFound)
-	checkEqual(t, int64(0), e.Calls("Decrypt")+e.Calls("ReEncrypt"))
+	require.ErrorIs(t, err, kek.ErrKeyNotFound)
+	assert.Equal(t, int64(0), e.Calls("Decrypt")+e.Calls("ReEncrypt"))
 }
 
 func TestAutomaticRotationKeepsKeyID(t *testing.T) {
@@ -217,14 +220,14 @@ func TestAutomaticRotationKeepsKeyID(t *testing.T) {
 	arn := e.AddKey(false)
 	k := mustNew(t, newClient(e, nil), arn)
 	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	mustOK(t, e.RotateKey(arn))
+	require.NoError(t, err)
+	require.NoError(t, e.RotateKey(arn))
 	_, keyID2, err := k.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	checkEqual(t, keyID, keyID2)
+	require.NoError(t, err)
+	assert.Equal(t, keyID, keyID2)
 	got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
-	mustOK(t, err)
-	checkEqual(t, dek, got)
+	require.NoError(t, err)
+	assert.Equal(t, dek, got)
 }
 
 func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
@@ -233,7 +236,7 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	k := mustNew(t, newClient(e, transport), e.AddKey(false))
 	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil) // warm up the SDK
-	mustOK(t, err)
+	require.NoError(t, err)
 	before := settledGoroutines(transport, 0)
 
 	e.SetLatency(time.Hour)
@@ -253,7 +256,7 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, _, err = k.Wrap(cancelled, dek, nil)
-	mustIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, context.Canceled)
 	e.ClearFaults()
 
 	if after := settledGoroutines(transport, before); after > before {
@@ -330,12 +333,12 @@ func TestUnwrapWithoutDescribeKeyWhenConfiguredByKeyID(t *testing.T) {
 	arn := e.AddKey(false)
 	bare := arn[strings.LastIndex(arn, "/")+1:]
 	wrapped, keyID, err := mustNew(t, newClient(e, nil), arn).Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
+	require.NoError(t, err)
 	for _, id := range []string{arn, bare} {
 		k := mustNew(t, denyDescribe{newClient(e, nil)}, id)
 		got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
-		mustOK(t, err, id)
-		checkEqual(t, dek, got)
+		require.NoError(t, err, id)
+		assert.Equal(t, dek, got)
 	}
-	checkEqual(t, int64(0), e.Calls("DescribeKey"))
+	assert.Equal(t, int64(0), e.Calls("DescribeKey"))
 }

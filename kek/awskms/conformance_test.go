@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
@@ -33,7 +35,7 @@ func newClient(e *kmsemu.Emulator, transport *http.Transport) *kms.Client {
 func mustNew(t testing.TB, client awskms.KMSAPI, keyID string, opts ...awskms.Option) *awskms.KEK {
 	t.Helper()
 	k, err := awskms.New(client, keyID, opts...)
-	mustOK(t, err)
+	require.NoError(t, err)
 	return k
 }
 
@@ -47,12 +49,12 @@ func TestConformance(t *testing.T) {
 		"KeyARN": func() string { return e.AddKey(false) },
 		"MultiRegionAliasARN": func() string {
 			name := fmt.Sprintf("alias/mrk-%d", aliasSeq.Add(1))
-			mustOK(t, e.AddAlias(name, e.AddKey(true)))
+			require.NoError(t, e.AddAlias(name, e.AddKey(true)))
 			return "arn:aws:kms:us-east-1:111122223333:" + name
 		},
 		"Alias": func() string {
 			name := fmt.Sprintf("alias/org-%d", aliasSeq.Add(1))
-			mustOK(t, e.AddAlias(name, e.AddKey(false)))
+			require.NoError(t, e.AddAlias(name, e.AddKey(false)))
 			return name
 		},
 	}
@@ -82,8 +84,8 @@ func reopen(t *testing.T, e *kmsemu.Emulator, k kek.KEK) kek.KEK {
 func rotateAlias(t *testing.T, e *kmsemu.Emulator, client *kms.Client, k kek.KEK) kek.KEK {
 	alias := configuredID(k)
 	old, err := k.CurrentKeyID(t.Context())
-	mustOK(t, err)
-	mustOK(t, e.RetargetAlias(alias, e.AddKey(false)))
+	require.NoError(t, err)
+	require.NoError(t, e.RetargetAlias(alias, e.AddKey(false)))
 	return mustNew(t, client, alias, awskms.WithAllowedKeys(old))
 }
 

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/credvault/credvault/internal/kmsemu"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/awskms"
@@ -47,13 +50,13 @@ func TestOpenURLForms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k, err := kek.Open(t.Context(), tt.url)
-			mustOK(t, err)
+			require.NoError(t, err)
 			wrapped, got, err := k.Wrap(t.Context(), dek, []byte("aad"))
-			mustOK(t, err)
-			checkEqual(t, tt.want, got)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
 			out, err := k.Unwrap(t.Context(), got, wrapped, []byte("aad"))
-			mustOK(t, err)
-			checkEqual(t, dek, out)
+			require.NoError(t, err)
+			assert.Equal(t, dek, out)
 		})
 	}
 }
@@ -62,22 +65,22 @@ func TestOpenURLAllowedKey(t *testing.T) {
 	isolateAWSEnv(t)
 	e := kmsemu.Start(t)
 	oldARN := e.AddKey(false)
-	mustOK(t, e.AddAlias("alias/acme", oldARN))
+	require.NoError(t, e.AddAlias("alias/acme", oldARN))
 	base := "awskms://alias/acme?region=us-east-1&key_id_cache_ttl=0s&endpoint=" + url.QueryEscape(e.URL)
 	before, err := kek.Open(t.Context(), base)
-	mustOK(t, err)
+	require.NoError(t, err)
 	wrapped, id, err := before.Wrap(t.Context(), dek, nil)
-	mustOK(t, err)
-	mustOK(t, e.RetargetAlias("alias/acme", e.AddKey(false)))
+	require.NoError(t, err)
+	require.NoError(t, e.RetargetAlias("alias/acme", e.AddKey(false)))
 
 	plain, err := kek.Open(t.Context(), base+"&max_attempts=1")
-	mustOK(t, err)
+	require.NoError(t, err)
 	_, err = plain.Unwrap(t.Context(), id, wrapped, nil)
-	mustIs(t, err, kek.ErrKeyNotFound)
+	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 	allowed, err := kek.Open(t.Context(), base+"&allowed_key="+url.QueryEscape(oldARN))
-	mustOK(t, err)
+	require.NoError(t, err)
 	_, err = allowed.Unwrap(t.Context(), id, wrapped, nil)
-	mustOK(t, err)
+	require.NoError(t, err)
 }
 
 func TestOpenURLErrors(t *testing.T) {
@@ -103,7 +106,7 @@ func TestOpenURLErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := kek.Open(t.Context(), tt.url)
-			mustIs(t, err, kek.ErrInvalidInput)
+			require.ErrorIs(t, err, kek.ErrInvalidInput)
 			if strings.Contains(err.Error(), urlCanary) {
 				t.Fatalf("error quotes the URL: %v", err)
 			}
@@ -114,7 +117,7 @@ func TestOpenURLErrors(t *testing.T) {
 func TestOpenURLIsAWSKMS(t *testing.T) {
 	isolateAWSEnv(t)
 	k, err := kek.Open(context.Background(), "awskms://alias/acme?region=eu-west-1")
-	mustOK(t, err)
+	require.NoError(t, err)
 	if _, ok := k.(*awskms.KEK); !ok {
 		t.Fatalf("kek.Open returned %T, want *awskms.KEK", k)
 	}

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	_ "gocloud.dev/secrets/awskms"
 	_ "gocloud.dev/secrets/localsecrets"
 
@@ -43,7 +46,7 @@ var urls sync.Map
 func open(t *testing.T, u string) *gocloud.KEK {
 	t.Helper()
 	k, err := gocloud.Open(t.Context(), u)
-	mustOK(t, err)
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = k.Close() })
 	urls.Store(k, u)
 	return k
@@ -57,7 +60,7 @@ func reopen(t *testing.T, k kek.KEK) kek.KEK {
 func randomKeyURL(t *testing.T) string {
 	key := make([]byte, 32)
 	_, err := rand.Read(key)
-	mustOK(t, err)
+	require.NoError(t, err)
 	return "base64key://" + base64.URLEncoding.EncodeToString(key)
 }
 
@@ -98,20 +101,20 @@ func TestKeyID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := gocloud.KeyID(tt.url)
-		mustOK(t, err)
-		checkTrue(t, strings.HasPrefix(got, tt.want), "KeyID(%q) = %q, want prefix %q", tt.url, got, tt.want)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(got, tt.want), "KeyID(%q) = %q, want prefix %q", tt.url, got, tt.want)
 		for _, secret := range []string{key, "pass", "s.secret", "region", "frag"} {
-			checkFalse(t, strings.Contains(got, secret), "key ID %q contains %q", got, secret)
+			assert.False(t, strings.Contains(got, secret), "key ID %q contains %q", got, secret)
 		}
 	}
 	id1, _ := gocloud.KeyID("base64key://" + key)
 	id2, _ := gocloud.KeyID(randomKeyURL(t))
-	checkNotEqual(t, id1, id2)
-	checkEqual(t, len("base64key://sha256:")+16, len(id1))
+	assert.NotEqual(t, id1, id2)
+	assert.Equal(t, len("base64key://sha256:")+16, len(id1))
 
 	for _, bad := range []string{"", "base64key://", "no-scheme", "base64key:opaque", "http://[::1", strings.Repeat("a", 5000)} {
 		_, err := gocloud.KeyID(bad)
-		mustIs(t, err, kek.ErrInvalidInput)
+		require.ErrorIs(t, err, kek.ErrInvalidInput)
 	}
 }
 
@@ -132,13 +135,13 @@ func TestErrorsNeverLeakSecrets(t *testing.T) {
 	}
 	for _, u := range opens {
 		_, err := gocloud.Open(t.Context(), u)
-		mustErr(t, err, "open must fail")
-		checkFalse(t, strings.Contains(err.Error(), canary), "error leaks the canary: %v", err)
+		require.Error(t, err, "open must fail")
+		assert.False(t, strings.Contains(err.Error(), canary), "error leaks the canary: %v", err)
 	}
 	k := open(t, keyURL)
 	id, _ := k.CurrentKeyID(t.Context())
 	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
-	mustOK(t, err)
+	require.NoError(t, err)
 	errs := []error{}
 	_, err = k.Unwrap(t.Context(), id, wrapped, []byte("other"))
 	errs = append(errs, err)
@@ -147,9 +150,9 @@ func TestErrorsNeverLeakSecrets(t *testing.T) {
 	_, err = k.Unwrap(t.Context(), "x", wrapped, nil)
 	errs = append(errs, err)
 	for _, err := range errs {
-		mustErr(t, err)
-		checkFalse(t, strings.Contains(err.Error(), key), "error leaks the key: %v", err)
-		checkFalse(t, strings.Contains(k.String(), key), "String leaks the key")
+		require.Error(t, err)
+		assert.False(t, strings.Contains(err.Error(), key), "error leaks the key: %v", err)
+		assert.False(t, strings.Contains(k.String(), key), "String leaks the key")
 	}
 }
 
@@ -159,12 +162,12 @@ func TestAWSErrorMapping(t *testing.T) {
 	good := e.AddKey(false)
 	k := open(t, awsURL(e, good))
 	id, err := k.CurrentKeyID(t.Context())
-	mustOK(t, err)
+	require.NoError(t, err)
 	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
-	mustOK(t, err)
+	require.NoError(t, err)
 	disabled, denied := e.AddKey(false), e.AddKey(false)
-	mustOK(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
-	mustOK(t, e.Deny("", denied))
+	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
+	require.NoError(t, e.Deny("", denied))
 	wrapWith := func(keyID string) error {
 		_, _, err := open(t, awsURL(e, keyID)).Wrap(t.Context(), []byte("dek"), nil)
 		return err
@@ -190,7 +193,7 @@ func TestAWSErrorMapping(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
 		}
 		var ge *gocloud.Error
-		checkTrue(t, errors.As(err, &ge), "%s: *gocloud.Error", tt.name)
+		assert.True(t, errors.As(err, &ge), "%s: *gocloud.Error", tt.name)
 	}
 	_ = denied
 }
@@ -201,7 +204,7 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	k := open(t, awsURL(e, e.AddKey(false)))
 	id, _ := k.CurrentKeyID(t.Context())
 	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), nil)
-	mustOK(t, err)
+	require.NoError(t, err)
 	before := runtime.NumGoroutine()
 	e.SetLatency(time.Hour)
 	for name, op := range map[string]func(context.Context) error{
@@ -232,10 +235,10 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 func TestNewAndCancelledOpen(t *testing.T) {
 	t.Parallel()
 	_, err := gocloud.New(nil, "x")
-	mustIs(t, err, kek.ErrInvalidInput)
+	require.ErrorIs(t, err, kek.ErrInvalidInput)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err = gocloud.Open(ctx, randomKeyURL(t))
-	mustIs(t, err, kek.ErrUnavailable)
-	mustIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, kek.ErrUnavailable)
+	require.ErrorIs(t, err, context.Canceled)
 }

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/gocloud"
 )
@@ -11,26 +14,26 @@ import (
 func TestKEKOpenRoutesBase64Key(t *testing.T) {
 	keyURL := randomKeyURL(t)
 	k, err := kek.Open(t.Context(), keyURL)
-	mustOK(t, err)
+	require.NoError(t, err)
 	g, ok := k.(*gocloud.KEK)
-	checkTrue(t, ok, "kek.Open returned %T", k)
+	assert.True(t, ok, "kek.Open returned %T", k)
 	t.Cleanup(func() { _ = g.Close() })
 	want, err := gocloud.KeyID(keyURL)
-	mustOK(t, err)
+	require.NoError(t, err)
 	got, err := k.CurrentKeyID(t.Context())
-	mustOK(t, err)
-	checkTrue(t, got == want, "key ID %q, want %q", got, want)
+	require.NoError(t, err)
+	assert.True(t, got == want, "key ID %q, want %q", got, want)
 }
 
 func TestKEKOpenSchemes(t *testing.T) {
 	registered := strings.Join(kek.Schemes(), ",")
 	for _, s := range []string{"gcpkms", "azurekeyvault", "hashivault", "base64key"} {
-		checkTrue(t, strings.Contains(registered, s), "%s not registered: %s", s, registered)
+		assert.True(t, strings.Contains(registered, s), "%s not registered: %s", s, registered)
 	}
 	// awskms belongs to kek/awskms, which this test binary does not import.
 	_, err := kek.Open(t.Context(), "awskms://alias/acme?region=eu-west-1")
-	mustIs(t, err, kek.ErrUnknownScheme)
-	checkTrue(t, strings.Contains(err.Error(), "kek/awskms"), "no hint in %v", err)
+	require.ErrorIs(t, err, kek.ErrUnknownScheme)
+	assert.True(t, strings.Contains(err.Error(), "kek/awskms"), "no hint in %v", err)
 }
 
 func TestKEKOpenNeverLeaksKeys(t *testing.T) {
@@ -44,8 +47,8 @@ func TestKEKOpenNeverLeaksKeys(t *testing.T) {
 		"hashivault://mykey?token=" + canary,
 	} {
 		_, err := kek.Open(t.Context(), u)
-		mustErr(t, err, "open must fail")
-		checkFalse(t, strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), key),
+		require.Error(t, err, "open must fail")
+		assert.False(t, strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), key),
 			"error leaks a secret: %v", err)
 	}
 }
