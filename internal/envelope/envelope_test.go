@@ -2,28 +2,28 @@ package envelope
 
 import (
 	"bytes"
-	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"testing"
 )
 
-func TestDeriveKeysIsHKDF(t *testing.T) {
+func TestDeriveKeysIsSP800_56COneStep(t *testing.T) {
 	for range 64 {
 		dek := make([]byte, DEKSize)
 		rand.Read(dek)
-		want, err := hkdf.Expand(sha256.New, dek, deriveInfo, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
 		k, c, err := DeriveKeys(dek)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(k[:], want[:32]) || !bytes.Equal(c[:], want[32:]) {
-			t.Fatal("DeriveKeys differs from RFC 5869 HKDF-Expand")
+		wantK := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelPayloadKey...))
+		wantC := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelCommitment...))
+		if k != wantK || c != wantC {
+			t.Fatal("DeriveKeys differs from SHA-256(counter || DEK || label)")
 		}
+	}
+	if len(labelPayloadKey) > 55-4-DEKSize || len(labelCommitment) > 55-4-DEKSize {
+		t.Fatal("a label pushes the KDF input past one SHA-256 block")
 	}
 }
 

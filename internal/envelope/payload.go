@@ -21,48 +21,38 @@ var ErrCommitment = errors.New("envelope: key commitment mismatch")
 // ErrDecrypt: the payload did not authenticate.
 var ErrDecrypt = errors.New("envelope: payload authentication failed")
 
-const deriveInfo = "credvault/v1 payload-key commitment"
+// Labels for the one-step key derivation. Each fits, with the 4-byte
+// counter and the 32-byte DEK, in one SHA-256 block.
+const (
+	labelPayloadKey = "credvault/v1 key"
+	labelCommitment = "credvault/v1 commit"
+)
 
-// DeriveKeys expands a DEK into the payload key and the key commitment with
-// HKDF-SHA256 (RFC 5869 Expand; the DEK is uniformly random, so Extract is
-// not needed). As in the AWS Encryption SDK's committing suites, the
-// commitment is an independent HKDF output stored in the clear: a record
-// opens only under the one DEK that produced it.
+// DeriveKeys derives the payload key and the key commitment from a DEK
+// with the one-step KDF of NIST SP 800-56C Rev. 2 (section 4.1, option 1:
+// H(counter || Z || FixedInfo) with H = SHA-256 and counter = 1), once
+// per label. The commitment is stored in the clear and compared before
+// decryption, so a record opens under the one DEK that produced it: two
+// DEKs with equal commitments would be a SHA-256 collision. This plays
+// the role of the AWS Encryption SDK's HKDF-derived commitment key, but
+// costs one SHA-256 block per output instead of an HMAC per output, which
+// matters when every DEK is used exactly once.
 func DeriveKeys(dek []byte) (payloadKey, commitment [32]byte, err error) {
 	if len(dek) != DEKSize {
 		return payloadKey, commitment, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
 	}
-	var prk [32]byte
-	copy(prk[:], dek)
-	payloadKey = hmacSHA256(&prk, nil, 1)
-	commitment = hmacSHA256(&prk, payloadKey[:], 2)
-	clear(prk[:])
-	return payloadKey, commitment, nil
+	return oneStepKDF(dek, labelPayloadKey), oneStepKDF(dek, labelCommitment), nil
 }
 
-// hmacSHA256 computes HKDF-Expand's block T(i) = HMAC-SHA256(prk, prev ||
-// deriveInfo || i) with stack buffers: crypto/hmac allocates a hasher pair
-// per key, which is most of the cost when every key is used once.
-// TestDeriveKeysIsHKDF checks it against crypto/hkdf.
-func hmacSHA256(prk *[32]byte, prev []byte, i byte) [32]byte {
-	const block = sha256.BlockSize
-	var inner [block + 32 + len(deriveInfo) + 1]byte
-	var outer [block + sha256.Size]byte
-	for j := range block {
-		k := byte(0)
-		if j < len(prk) {
-			k = prk[j]
-		}
-		inner[j], outer[j] = k^0x36, k^0x5c
-	}
-	n := block + copy(inner[block:], prev)
-	n += copy(inner[n:], deriveInfo)
-	inner[n] = i
-	sum := sha256.Sum256(inner[:n+1])
-	copy(outer[block:], sum[:])
-	out := sha256.Sum256(outer[:])
-	clear(inner[:])
-	clear(outer[:])
+// oneStepKDF is SHA-256(0x00000001 || z || label) on a stack buffer that
+// is cleared before returning.
+func oneStepKDF(z []byte, label string) [32]byte {
+	var buf [4 + DEKSize + 32]byte
+	buf[3] = 1
+	n := 4 + copy(buf[4:], z)
+	n += copy(buf[n:], label)
+	out := sha256.Sum256(buf[:n])
+	clear(buf[:])
 	return out
 }
 
