@@ -1,0 +1,64 @@
+package vault_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
+)
+
+// Seal a registry credential from the API's JSON, list its redacted view,
+// and open it again.
+func Example() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	v, _ := vault.New(memstore.New(), keys)
+
+	cred, err := credentials.Parse([]byte(`{"username":"deploy-bot","pat":"ghp_EXAMPLEexampleEXAMPLE"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	k := vault.Key{Org: "acme", Registry: "ghcr-main"}
+	if _, err := v.Put(ctx, k, vault.Entry{Provider: "GHCR", URL: "https://ghcr.io", Credential: cred}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	d, _ := v.Describe(ctx, k)
+	fmt.Printf("%s %s %s %s %+v\n", d.Key, d.Provider, d.URL, d.Kind, d.View)
+
+	e, version, _ := v.Open(ctx, k)
+	pat := e.Credential.(credentials.UsernamePat)
+	fmt.Println(version, pat.Username, pat.Pat) // the PAT prints redacted
+	// Output:
+	// acme/ghcr-main GHCR https://ghcr.io UsernamePat {Kind:UsernamePat Username:deploy-bot TokenType:github-classic-pat AccessKeyID: Region: RoleArn: TenantID: ClientID: RobotName: ClientEmail: ProjectID:}
+	// 1 deploy-bot [REDACTED]
+}
+
+// A moved record does not open: the AAD binds it to its org and registry.
+func ExampleVault_OpenRecord_moved() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	v, _ := vault.New(memstore.New(), keys)
+
+	cred := credentials.UsernamePassword{Username: "bot", Password: credentials.NewSecret("example-password")}
+	rec, _ := v.Seal(ctx, vault.Key{Org: "acme", Registry: "a"}, vault.Entry{Provider: "DOCKER_REGISTRY", Credential: cred})
+	rec.Registry = "b"
+	_, err := v.OpenRecord(ctx, rec)
+	fmt.Println(errors.Is(err, vault.ErrCorrupt))
+	// Output: true
+}
