@@ -120,16 +120,36 @@ func (j *job) wait(ctx context.Context) error {
 	return j.limiter.Wait(ctx)
 }
 
-// run pages through q from its cursor, applying fn to every record with
-// the worker pool; after each complete page it saves the checkpoint.
-func (j *job) run(ctx context.Context, q Query, fn func(context.Context, Record) error) error {
+// A rotation is what a job does to each record, in the two forms the
+// job's pages use. With a store that is not a BatchPutter (or in a dry
+// run) each worker runs one: rotate and write a record by compare-and-swap.
+// With a BatchPutter, workers run prepare (rotate without writing), the
+// page's results are written in one PutBatch, and conflict handles each
+// record whose compare-and-swap lost there.
+type rotation struct {
+	one      func(context.Context, Record) error
+	prepare  func(context.Context, Record) (Record, error)
+	conflict func(context.Context, Record) error
+}
+
+// errNotRun marks a record of a page the job stopped before preparing.
+var errNotRun = errors.New("not run")
+
+// run pages through q from its cursor, rotating every record with the
+// worker pool; after each complete page it saves the checkpoint. With a
+// BatchPutter store it writes each page in one batch, pipelined: page N
+// is written while page N+1 is listed and prepared.
+func (j *job) run(ctx context.Context, q Query, r rotation) error {
 	q.Limit = j.opts.PageSize
+	if bp, ok := j.v.store.(BatchPutter); ok && !j.opts.DryRun {
+		return j.runBatched(ctx, q, bp, r)
+	}
 	for {
 		p, err := j.v.store.List(ctx, q)
 		if err != nil {
 			return fmt.Errorf("vault: rotation: list: %w", err)
 		}
-		j.page(ctx, p.Records, fn)
+		j.each(ctx, len(p.Records), func(i int) { j.count(ctx, p.Records[i], r.one(ctx, p.Records[i])) })
 		if err := j.stopErr(ctx); err != nil {
 			return err
 		}
@@ -137,20 +157,126 @@ func (j *job) run(ctx context.Context, q Query, fn func(context.Context, Record)
 			return nil
 		}
 		q.After = p.Next
-		if j.opts.Checkpoints != nil && !j.opts.DryRun {
-			if err := j.opts.Checkpoints.SaveCheckpoint(ctx, j.opts.JobID, q.After); err != nil {
-				return fmt.Errorf("vault: rotation: checkpoint: %w", err)
-			}
+		if err := j.checkpoint(ctx, q.After); err != nil {
+			return err
 		}
 		j.report()
 	}
 }
 
-// page rotates one page of records with at most Workers in flight.
-func (j *job) page(ctx context.Context, recs []Record, fn func(context.Context, Record) error) {
+// runBatched is run for a BatchPutter: at most one page's batch is being
+// written while the next page is listed and prepared; a page's batch
+// starts only after the previous one is settled and checkpointed.
+func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotation) error {
+	var inflight *pageBatch
+	for {
+		p, err := j.v.store.List(ctx, q)
+		if err != nil {
+			return errors.Join(j.settle(ctx, inflight, r), fmt.Errorf("vault: rotation: list: %w", err))
+		}
+		next := j.prepare(ctx, p, r)
+		if err := j.settle(ctx, inflight, r); err != nil {
+			return err
+		}
+		inflight = next.start(ctx, bp)
+		if !p.More {
+			return j.settle(ctx, inflight, r)
+		}
+		q.After = p.Next
+	}
+}
+
+// A pageBatch is one page of records rotated in memory and written with
+// one PutBatch.
+type pageBatch struct {
+	page Page
+	next []Record // rotated records, where errs is nil
+	errs []error  // per record: preparation, then write outcome
+	done chan struct{}
+}
+
+// prepare rotates p's records in memory with the worker pool.
+func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
+	b := &pageBatch{page: p, next: make([]Record, len(p.Records)), errs: make([]error, len(p.Records)), done: make(chan struct{})}
+	for i := range b.errs {
+		b.errs[i] = errNotRun
+	}
+	j.each(ctx, len(p.Records), func(i int) { b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i]) })
+	return b
+}
+
+// start writes the prepared records in the background, each by
+// compare-and-swap on the version read.
+func (b *pageBatch) start(ctx context.Context, bp BatchPutter) *pageBatch {
+	var recs []Record
+	var expects []int64
+	var idx []int
+	for i, err := range b.errs {
+		if err == nil {
+			recs, expects, idx = append(recs, b.next[i]), append(expects, b.page.Records[i].Version), append(idx, i)
+		}
+	}
+	go func() {
+		defer close(b.done)
+		if len(recs) == 0 {
+			return
+		}
+		_, errs := bp.PutBatch(ctx, recs, expects)
+		for k, i := range idx {
+			b.errs[i] = errs[k]
+		}
+	}()
+	return b
+}
+
+// settle waits for b's write, counts its outcomes, settles its lost
+// compare-and-swaps one by one, and saves the checkpoint after it.
+func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
+	if b == nil {
+		return nil
+	}
+	<-b.done
+	var lost []int
+	for i, err := range b.errs {
+		switch {
+		case errors.Is(err, errNotRun):
+		case errors.Is(err, ErrConflict):
+			lost = append(lost, i)
+		default:
+			j.count(ctx, b.page.Records[i], err)
+		}
+	}
+	j.each(ctx, len(lost), func(k int) {
+		rec := b.page.Records[lost[k]]
+		j.count(ctx, rec, r.conflict(ctx, rec))
+	})
+	if err := j.stopErr(ctx); err != nil || !b.page.More {
+		return err
+	}
+	if err := j.checkpoint(ctx, b.page.Next); err != nil {
+		return err
+	}
+	j.report()
+	return nil
+}
+
+// checkpoint saves after as the job's cursor, unless in a dry run.
+func (j *job) checkpoint(ctx context.Context, after Key) error {
+	if j.opts.Checkpoints == nil || j.opts.DryRun {
+		return nil
+	}
+	if err := j.opts.Checkpoints.SaveCheckpoint(ctx, j.opts.JobID, after); err != nil {
+		return fmt.Errorf("vault: rotation: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// each runs fn(0), ..., fn(n-1) with at most Workers in flight, and stops
+// starting new ones once the job must stop.
+func (j *job) each(ctx context.Context, n int, fn func(i int)) {
 	sem := make(chan struct{}, j.opts.Workers)
 	var wg sync.WaitGroup
-	for _, rec := range recs {
+	for i := range n {
 		if j.stopErr(ctx) != nil {
 			break
 		}
@@ -158,14 +284,14 @@ func (j *job) page(ctx context.Context, recs []Record, fn func(context.Context, 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			j.record(ctx, rec, fn)
+			fn(i)
 		}()
 	}
 	wg.Wait()
 }
 
-func (j *job) record(ctx context.Context, rec Record, fn func(context.Context, Record) error) {
-	err := fn(ctx, rec)
+// count records the outcome of one record.
+func (j *job) count(ctx context.Context, rec Record, err error) {
 	switch {
 	case err == nil:
 		j.done.Add(1)
@@ -265,14 +391,34 @@ func (v *Vault) RewrapKEK(ctx context.Context, opts RotateOptions) (Summary, err
 		if id == current {
 			continue
 		}
-		q := Query{Org: opts.Org, KeyID: id}
-		if err = j.run(ctx, q, func(ctx context.Context, rec Record) error {
-			return v.rewrapRecord(ctx, j, kk, current, rec)
-		}); err != nil {
+		if err = j.run(ctx, Query{Org: opts.Org, KeyID: id}, v.rewrapRotation(j, kk, current)); err != nil {
 			break
 		}
 	}
 	return j.finish(ctx, false, err)
+}
+
+// rewrapRotation is the KEK rewrap of one record to current.
+func (v *Vault) rewrapRotation(j *job, kk kek.KEK, current string) rotation {
+	return rotation{
+		one: func(ctx context.Context, rec Record) error { return v.rewrapRecord(ctx, j, kk, current, rec) },
+		prepare: func(ctx context.Context, rec Record) (Record, error) {
+			if rec.KeyID == current {
+				return Record{}, errSkip
+			}
+			out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec)
+			return Record{Key: rec.Key, KeyID: keyID, Envelope: out}, err
+		},
+		conflict: func(ctx context.Context, rec Record) error {
+			fresh, err := v.store.Get(ctx, rec.Key)
+			if errors.Is(err, ErrNotFound) {
+				return errSkip
+			} else if err != nil {
+				return err
+			}
+			return v.rewrapRecord(ctx, j, kk, current, fresh)
+		},
+	}
 }
 
 // rewrapRecord rewraps one record, retrying once after a lost race.
@@ -374,28 +520,17 @@ func (v *Vault) RotateDEKs(ctx context.Context, opts RotateOptions) (Summary, er
 	for _, n := range usage {
 		j.total += n
 	}
-	err = j.run(ctx, Query{Org: opts.Org, After: after}, func(ctx context.Context, rec Record) error {
-		return v.reencryptRecord(ctx, j, rec)
+	err = j.run(ctx, Query{Org: opts.Org, After: after}, rotation{
+		one:      func(ctx context.Context, rec Record) error { return v.reencryptRecord(ctx, j, rec) },
+		prepare:  func(ctx context.Context, rec Record) (Record, error) { return v.reencrypt(ctx, j, rec) },
+		conflict: func(context.Context, Record) error { return errSkip }, // rewritten meanwhile: it already has a fresh DEK, or is gone
 	})
 	return j.finish(ctx, resumed, err)
 }
 
 func (v *Vault) reencryptRecord(ctx context.Context, j *job, rec Record) error {
-	if err := j.wait(ctx); err != nil {
-		return err
-	}
-	e, err := v.OpenRecord(ctx, rec)
-	if err != nil {
-		return err
-	}
-	if j.opts.DryRun {
-		return nil
-	}
-	if err := j.wait(ctx); err != nil {
-		return err
-	}
-	next, err := v.Seal(ctx, rec.Key, e)
-	if err != nil {
+	next, err := v.reencrypt(ctx, j, rec)
+	if err != nil || j.opts.DryRun {
 		return err
 	}
 	_, err = v.store.Put(ctx, next, rec.Version)
@@ -403,6 +538,22 @@ func (v *Vault) reencryptRecord(ctx context.Context, j *job, rec Record) error {
 		return errSkip // rewritten meanwhile: it already has a fresh DEK, or is gone
 	}
 	return err
+}
+
+// reencrypt opens rec and seals its entry again under a fresh DEK; in a
+// dry run it only opens it.
+func (v *Vault) reencrypt(ctx context.Context, j *job, rec Record) (Record, error) {
+	if err := j.wait(ctx); err != nil {
+		return Record{}, err
+	}
+	e, err := v.OpenRecord(ctx, rec)
+	if err != nil || j.opts.DryRun {
+		return Record{}, err
+	}
+	if err := j.wait(ctx); err != nil {
+		return Record{}, err
+	}
+	return v.Seal(ctx, rec.Key, e)
 }
 
 // KeyUsage counts the org's records per KEK key ID ("" for every org),

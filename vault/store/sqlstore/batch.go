@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/credvault/credvault/vault"
 )
@@ -24,7 +26,10 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 		fill(errs, err)
 		return versions, errs
 	}
-	items, idx := s.batchItems(recs, expects, errs)
+	if s.dialect == Postgres && uniqueKeys(recs) {
+		s.updateManyPostgres(ctx, recs, expects, versions, errs)
+	}
+	items, idx := s.batchItems(recs, expects, errs, versions)
 	results := s.execItems(ctx, items)
 	for j, res := range results {
 		i := idx[j]
@@ -35,20 +40,21 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 	return versions, errs
 }
 
-// batchItems builds the write statements for recs; a negative expected
-// version fails its record at once. idx maps items back to records.
-func (s *Store) batchItems(recs []vault.Record, expects []int64, errs []error) (items []writeItem, idx []int) {
+// batchItems builds the write statements for the records not yet done
+// (versions[i] == 0 and errs[i] == nil); a negative expected version fails
+// its record at once. idx maps items back to records.
+func (s *Store) batchItems(recs []vault.Record, expects []int64, errs []error, versions []int64) (items []writeItem, idx []int) {
 	at := s.dialect.timeArg(s.now())
 	items, idx = make([]writeItem, 0, len(recs)), make([]int, 0, len(recs))
 	for i, rec := range recs {
+		if versions[i] != 0 || errs[i] != nil {
+			continue
+		}
 		if expects[i] < 0 {
 			errs[i] = vault.ErrConflict
 			continue
 		}
-		env := rec.Envelope
-		if env == nil {
-			env = []byte{}
-		}
+		env := nonNil(rec.Envelope)
 		it := writeItem{stmt: s.stmts.insert, args: []any{rec.Org, rec.Registry, rec.KeyID, env, at}}
 		if expects[i] > 0 {
 			it = writeItem{stmt: s.stmts.update, args: []any{rec.KeyID, env, at, rec.Org, rec.Registry, expects[i]}}
@@ -87,4 +93,84 @@ func fill(errs []error, err error) {
 	for i := range errs {
 		errs[i] = err
 	}
+}
+
+// updateManyPostgresSQL updates many records, each under its own
+// compare-and-swap, in one statement and one round trip; it returns the
+// keys it updated.
+const updateManyPostgresSQL = `UPDATE credvault_records AS r
+	SET version = r.version + 1, key_id = v.key_id, envelope = v.envelope, updated_at = $1
+	FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::bytea[])
+		AS v(org, registry, expect, key_id, envelope)
+	WHERE r.org = v.org AND r.registry = v.registry AND r.version = v.expect
+	RETURNING r.org, r.registry`
+
+// updateManyPostgres writes the updates among recs (expects[i] > 0) with
+// one statement: a record it updated gets its version, one it did not
+// lost its compare-and-swap. If the statement fails, it leaves every
+// record to the per-record path (versions and errs untouched).
+func (s *Store) updateManyPostgres(ctx context.Context, recs []vault.Record, expects, versions []int64, errs []error) {
+	var orgs, regs, keyIDs []string
+	var exps []int64
+	var envs [][]byte
+	for i, rec := range recs {
+		if expects[i] > 0 {
+			orgs, regs, exps = append(orgs, rec.Org), append(regs, rec.Registry), append(exps, expects[i])
+			keyIDs, envs = append(keyIDs, rec.KeyID), append(envs, nonNil(rec.Envelope))
+		}
+	}
+	if len(orgs) == 0 {
+		return
+	}
+	rows, err := s.db.QueryContext(ctx, updateManyPostgresSQL, s.dialect.timeArg(s.now()), orgs, regs, exps, keyIDs, envs)
+	if err != nil {
+		return
+	}
+	updated, err := scanKeys(rows)
+	if err != nil {
+		return // the statement's transaction rolled back: nothing was written
+	}
+	for i, rec := range recs {
+		switch {
+		case expects[i] <= 0:
+		case updated[rec.Key]:
+			versions[i] = expects[i] + 1
+		default:
+			errs[i] = vault.ErrConflict
+		}
+	}
+}
+
+// scanKeys reads and closes rows of (org, registry).
+func scanKeys(rows *sql.Rows) (keys map[vault.Key]bool, err error) {
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	keys = make(map[vault.Key]bool)
+	for rows.Next() {
+		var k vault.Key
+		if err := rows.Scan(&k.Org, &k.Registry); err != nil {
+			return nil, err
+		}
+		keys[k] = true
+	}
+	return keys, rows.Err()
+}
+
+// uniqueKeys reports whether no key appears twice in recs.
+func uniqueKeys(recs []vault.Record) bool {
+	seen := make(map[vault.Key]struct{}, len(recs))
+	for _, r := range recs {
+		if _, dup := seen[r.Key]; dup {
+			return false
+		}
+		seen[r.Key] = struct{}{}
+	}
+	return true
+}
+
+// nonNil returns b, or an empty slice for nil (the column is NOT NULL).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -61,6 +61,21 @@
 // connections that WAL lets run beside the writer. An in-memory SQLite
 // database uses a single connection.
 //
+// # Batches and checkpoints
+//
+// A Store is also a [vault.BatchPutter]: PutBatch writes many records in
+// one transaction, each under its own compare-and-swap, so a rotation job
+// pays one commit per page rather than one per record. On SQLite the
+// batch is one request to the writer; on PostgreSQL the updates go out as
+// one UPDATE ... FROM unnest(...) statement (one round trip). A row whose
+// statement fails, rather than losing its compare-and-swap, makes the
+// batch fall back to writing each record on its own, so it cannot fail
+// the others.
+//
+// A Store is a [vault.Checkpointer] too: rotation jobs keep their cursors
+// in the credvault_checkpoints table (migration 2), so a job restarted
+// after a crash resumes where its last completed page ended.
+//
 // # Errors
 //
 // Besides [vault.ErrNotFound] and [vault.ErrConflict], methods return the

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// canary is the secret every test credential holds; no output may show it.
+const canary = "CANARYq9Zt4Wm"
+
+const patJSON = `{"username":"deploy-bot","pat":"` + canary + `"}`
+
+// harness runs the CLI in-process over a temporary store and keysets.
+type harness struct {
+	t   testing.TB
+	env map[string]string
+}
+
+func newHarness(t testing.TB) *harness {
+	dir := t.TempDir()
+	root := make([]byte, 32)
+	rand.Read(root)
+	return &harness{t: t, env: map[string]string{
+		"CREDVAULT_STORE":    "sqlite://" + filepath.Join(dir, "vault.db"),
+		"CREDVAULT_KEYSETS":  filepath.Join(dir, "keys"),
+		"CREDVAULT_ROOT_KEY": base64.StdEncoding.EncodeToString(root),
+	}}
+}
+
+// run runs args with stdin and returns the exit code and both outputs,
+// failing the test if either output holds the canary.
+func (h *harness) run(stdin string, args ...string) (int, string, string) {
+	h.t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
+	if strings.Contains(out.String()+errOut.String(), canary) {
+		h.t.Fatalf("%v: output holds the secret:\n%s\n%s", args, out.String(), errOut.String())
+	}
+	return code, out.String(), errOut.String()
+}
+
+// must runs args and requires exit code want.
+func (h *harness) must(want int, stdin string, args ...string) string {
+	h.t.Helper()
+	code, out, errOut := h.run(stdin, args...)
+	if code != want {
+		h.t.Fatalf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, want, out, errOut)
+	}
+	return out
+}
+
+func TestCLIEndToEnd(t *testing.T) {
+	h := newHarness(t)
+	first := strings.TrimSpace(h.must(exitOK, "", "keys", "create", "acme"))
+	h.must(exitConflict, "", "keys", "create", "acme")
+	h.must(exitOK, patJSON, "put", "acme", "ghcr-main", "-provider", "GHCR", "-url", "https://ghcr.io")
+
+	out := h.must(exitOK, "", "get", "-redacted", "acme", "ghcr-main")
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d["Registry"] != "ghcr-main" || d["KeyID"] != first {
+		t.Fatalf("get: %v %v", d, err)
+	}
+	if out := h.must(exitOK, "", "keys", "list", "acme"); !strings.Contains(out, first) || !strings.Contains(out, "1\n") {
+		t.Fatalf("keys list:\n%s", out)
+	}
+
+	second := strings.TrimSpace(h.must(exitOK, "", "keys", "rotate", "acme"))
+	h.must(exitConflict, "", "keys", "retire", "acme", first) // still wraps the record
+	h.must(exitOK, "", "rotate", "-org", "acme", "-dry-run")
+	h.must(exitConflict, "", "keys", "retire", "acme", first) // a dry run wrote nothing
+	if out := h.must(exitOK, "", "rotate", "-org", "acme", "-workers", "2", "-rate", "100"); !strings.Contains(out, "1 rotated") {
+		t.Fatalf("rotate: %s", out)
+	}
+	h.must(exitOK, "", "rotate", "-org", "acme", "-kind", "dek")
+	h.must(exitConflict, "", "keys", "retire", "acme", second) // the primary
+	h.must(exitOK, "", "keys", "retire", "acme", first)
+	h.must(exitOK, "", "keys", "retire", "acme", first, "-destroy") // flags after arguments too
+	out = h.must(exitOK, "", "keys", "list", "acme")
+	if !strings.Contains(out, "destroyed") || !strings.Contains(out, second) {
+		t.Fatalf("keys list after retire:\n%s", out)
+	}
+	// The record still opens to its value after all that.
+	h.must(exitOK, "", "get", "-redacted", "acme", "ghcr-main")
+}
+
+func TestCLIRefusals(t *testing.T) {
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "acme")
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  int
+	}{
+		{"no command", "", nil, exitUsage},
+		{"unknown command", "", []string{"frobnicate"}, exitUsage},
+		{"unknown keys command", "", []string{"keys", "explode", "acme"}, exitUsage},
+		{"keys create without org", "", []string{"keys", "create"}, exitUsage},
+		{"keys list of unknown org", "", []string{"keys", "list", "nobody"}, exitNotFound},
+		{"keys rotate of unknown org", "", []string{"keys", "rotate", "nobody"}, exitNotFound},
+		{"retire unknown version", "", []string{"keys", "retire", "acme", "local://acme#v=1"}, exitNotFound},
+		{"get without -redacted", "", []string{"get", "acme", "ghcr"}, exitUsage},
+		{"get missing record", "", []string{"get", "-redacted", "acme", "nothing"}, exitNotFound},
+		{"put without provider", patJSON, []string{"put", "acme", "r"}, exitUsage},
+		{"put unknown provider", patJSON, []string{"put", "acme", "r", "-provider", "NOPE"}, exitInvalid},
+		{"put malformed JSON", `{"username":"u","pat":"` + canary, []string{"put", "acme", "r", "-provider", "GHCR"}, exitInvalid},
+		{"put unknown field", `{"username":"u","pat":"x","extra":"` + canary + `"}`, []string{"put", "acme", "r", "-provider", "GHCR"}, exitInvalid},
+		{"put empty stdin", "", []string{"put", "acme", "r", "-provider", "GHCR"}, exitInvalid},
+		{"put oversize", strings.Repeat(" ", maxCredentialInput+1), []string{"put", "acme", "r", "-provider", "GHCR"}, exitInvalid},
+		{"put plain http URL", patJSON, []string{"put", "acme", "r", "-provider", "DOCKER_REGISTRY", "-url", "http://10.0.0.1"}, exitInvalid},
+		{"put missing credentials file", "", []string{"put", "acme", "r", "-provider", "GHCR", "-credentials-file", "/nonexistent/x"}, exitFailed},
+		{"rotate without org", "", []string{"rotate"}, exitUsage},
+		{"rotate bad kind", "", []string{"rotate", "-org", "acme", "-kind", "both"}, exitUsage},
+		{"rotate unknown org", "", []string{"rotate", "-org", "nobody"}, exitNotFound},
+		{"bad global flag", "", []string{"-nope", "help"}, exitUsage},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h.t = t
+			h.must(tc.want, tc.stdin, tc.args...)
+		})
+	}
+}
+
+// TestCLINoSecretFlags checks that no flag can carry a secret: put refuses
+// every secret-looking flag as undefined without echoing its value.
+func TestCLINoSecretFlags(t *testing.T) {
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "acme")
+	for _, name := range []string{"password", "pat", "secret", "token", "credential", "credentials", "identity-token", "client-secret", "secret-access-key"} {
+		t.Run(name, func(t *testing.T) {
+			h.t = t
+			h.must(exitUsage, "", "put", "acme", "r", "-provider", "GHCR", "-"+name+"="+canary)
+		})
+	}
+}
+
+func TestCLINoRootKey(t *testing.T) {
+	h := newHarness(t)
+	delete(h.env, "CREDVAULT_ROOT_KEY")
+	h.must(exitUsage, "", "keys", "create", "acme")
+	h.env["CREDVAULT_ROOT_KEY"] = "not base64!"
+	h.must(exitInvalid, "", "keys", "create", "acme")
+}
+
+func TestCLIRootKeySources(t *testing.T) {
+	dir := t.TempDir()
+	pass, salt := filepath.Join(dir, "pass"), filepath.Join(dir, "salt")
+	if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(salt, []byte("0123456789abcdef0123"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	delete(h.env, "CREDVAULT_ROOT_KEY")
+	h.env["CREDVAULT_ROOT_PASSPHRASE_FILE"] = pass
+	h.must(exitUsage, "", "keys", "create", "acme") // no salt file
+	h.env["CREDVAULT_ROOT_SALT_FILE"] = salt
+	h.must(exitOK, "", "keys", "create", "acme")
+	h.must(exitOK, "", "keys", "list", "acme") // the same passphrase opens it again
+}
+
+func TestCLIHelp(t *testing.T) {
+	h := newHarness(t)
+	out := h.must(exitOK, "", "help")
+	for _, want := range []string{"exit codes", "keys retire", "rotate -org", "get -redacted", "CREDVAULT_STORE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	tests := []struct {
+		done, total int64
+		want        string
+	}{
+		{0, 10, "[..........]"}, {5, 10, "[#####.....]"}, {10, 10, "[##########]"}, {3, 0, "[##########]"}, {12, 10, "[##########]"},
+	}
+	for _, tc := range tests {
+		if got := bar(tc.done, tc.total, 10); got != tc.want {
+			t.Errorf("bar(%d, %d) = %s, want %s", tc.done, tc.total, got, tc.want)
+		}
+	}
+	var buf bytes.Buffer
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
+	}
+}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/sqlstore"
+)
+
+// Exit codes, documented in the package comment and by help.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitNotFound = 3
+	exitConflict = 4
+	exitInvalid  = 5
+	exitPartial  = 6
+)
+
+// Defaults for the store and keyset directory.
+const (
+	defaultStore   = "sqlite:./credvault.db"
+	defaultKeysets = "./keysets"
+)
+
+// errUsage marks a command-line mistake (exit 2).
+var errUsage = errors.New("usage")
+
+// errInvalid marks input the command refused (exit 5).
+var errInvalid = errors.New("invalid input")
+
+// errPartial marks a rotation that finished with failed records (exit 6).
+var errPartial = errors.New("some records failed")
+
+// usageText is printed by help and after usage errors.
+const usageText = `usage: credvault [-store DSN] [-keysets DIR] <command> [arguments]
+
+commands:
+  keys create <org>                       create the org's keyset
+  keys rotate <org>                       add a key version and make it primary
+  keys list <org>                         versions, status, primary, record counts
+  keys retire <org> <keyID> [-destroy]    disable (or destroy) a version no record uses
+  rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run]
+  get -redacted <org> <registry>          print the redacted description (JSON)
+  put <org> <registry> -provider P [-url U] [-insecure] [-credentials-file F]
+                                          credential JSON from stdin or F, never a flag
+  help                                    this help
+
+environment:
+  CREDVAULT_STORE                 store DSN (default sqlite:./credvault.db)
+  CREDVAULT_KEYSETS               keyset directory (default ./keysets)
+  CREDVAULT_ROOT_KEY_FILE         root key file, or
+  CREDVAULT_ROOT_KEY              root key (base64), or
+  CREDVAULT_ROOT_PASSPHRASE_FILE  passphrase file, with CREDVAULT_ROOT_SALT_FILE
+
+exit codes:
+  0 ok, 1 operation failed, 2 usage, 3 not found, 4 conflict or in use,
+  5 invalid input, 6 rotation finished with failed records
+`
+
+// A cli is one invocation: its streams, environment and configuration.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	storeDSN       string
+	keysetDir      string
+}
+
+// run executes the command line args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	fs := c.flagSet("credvault")
+	fs.StringVar(&c.storeDSN, "store", envOr(getenv, "CREDVAULT_STORE", defaultStore), "store `DSN`")
+	fs.StringVar(&c.keysetDir, "keysets", envOr(getenv, "CREDVAULT_KEYSETS", defaultKeysets), "keyset `directory`")
+	if err := fs.Parse(args); err != nil {
+		return c.fail(fmt.Errorf("%w: %w", errUsage, err))
+	}
+	return c.fail(c.dispatch(context.Background(), fs.Args()))
+}
+
+// dispatch runs the command named by args[0].
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: no command", errUsage)
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		_, err := io.WriteString(c.stdout, usageText)
+		return err
+	case "keys":
+		return c.keys(ctx, args[1:])
+	case "rotate":
+		return c.rotate(ctx, args[1:])
+	case "get":
+		return c.get(ctx, args[1:])
+	case "put":
+		return c.put(ctx, args[1:])
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+// fail prints err, if any, and returns its exit code.
+func (c *cli) fail(err error) int {
+	code := exitCode(err)
+	if err == nil {
+		return code
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(c.stderr, "credvault:", err)
+	}
+	if code == exitUsage {
+		fmt.Fprint(c.stderr, usageText)
+	}
+	return code
+}
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		return exitUsage
+	case errors.Is(err, kek.ErrKeyNotFound), errors.Is(err, vault.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, local.ErrExists), errors.Is(err, kek.ErrKeyInUse),
+		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
+		return exitConflict
+	case errors.Is(err, errInvalid), errors.Is(err, vault.ErrInvalidEntry),
+		errors.Is(err, vault.ErrInvalidKey), errors.Is(err, local.ErrInvalidOrg):
+		return exitInvalid
+	case errors.Is(err, errPartial):
+		return exitPartial
+	}
+	return exitFailed
+}
+
+// flagSet returns a flag set that reports errors instead of exiting and
+// prints its defaults to stderr.
+func (c *cli) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+// parse parses args with fs, allowing flags after positional arguments,
+// and checks the positional count.
+func parse(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != want {
+		return nil, fmt.Errorf("%w: %s wants %s", errUsage, fs.Name(), names)
+	}
+	return pos, nil
+}
+
+// envOr returns the environment variable name, or def when it is empty.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// openStore opens the configured store. The caller closes it.
+func (c *cli) openStore(ctx context.Context) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, c.storeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("opening the store: %w", err)
+	}
+	return st, nil
+}
+
+// openKeys opens the keyset directory under the configured root key.
+func (c *cli) openKeys() (*local.Manager, error) {
+	root, err := c.rootKey()
+	if err != nil {
+		return nil, err
+	}
+	return local.Open(c.keysetDir, root)
+}
+
+// rootKey reads the root key from the first configured source.
+func (c *cli) rootKey() (local.RootKey, error) {
+	if path := c.getenv("CREDVAULT_ROOT_KEY_FILE"); path != "" {
+		return local.RootKeyFromFile(path)
+	}
+	if b64 := c.getenv("CREDVAULT_ROOT_KEY"); b64 != "" {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+		defer clear(raw)
+		if err != nil {
+			return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_KEY is not base64", errInvalid)
+		}
+		return local.RootKeyFromBytes(raw)
+	}
+	if path := c.getenv("CREDVAULT_ROOT_PASSPHRASE_FILE"); path != "" {
+		return c.rootKeyFromPassphrase(path)
+	}
+	return local.RootKey{}, fmt.Errorf("%w: no root key: set CREDVAULT_ROOT_KEY_FILE, CREDVAULT_ROOT_KEY or CREDVAULT_ROOT_PASSPHRASE_FILE", errUsage)
+}
+
+// rootKeyFromPassphrase derives the root key from the passphrase file and
+// CREDVAULT_ROOT_SALT_FILE.
+func (c *cli) rootKeyFromPassphrase(path string) (local.RootKey, error) {
+	saltPath := c.getenv("CREDVAULT_ROOT_SALT_FILE")
+	if saltPath == "" {
+		return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_PASSPHRASE_FILE needs CREDVAULT_ROOT_SALT_FILE", errUsage)
+	}
+	pass, err := readCapped(path, 4096)
+	defer clear(pass)
+	if err != nil {
+		return local.RootKey{}, fmt.Errorf("reading the passphrase file: %w", err)
+	}
+	salt, err := readCapped(saltPath, 4096)
+	if err != nil {
+		return local.RootKey{}, fmt.Errorf("reading the salt file: %w", err)
+	}
+	return local.RootKeyFromPassphrase([]byte(strings.TrimRight(string(pass), "\r\n")), salt)
+}
+
+// readCapped reads at most limit bytes of the file at path.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAllCapped(f, limit)
+}
+
+// readAllCapped reads r to its end, refusing more than limit bytes.
+func readAllCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		clear(b)
+		return nil, fmt.Errorf("%w: input larger than %d bytes", errInvalid, limit)
+	}
+	return b, nil
+}
+
+// openVault opens the store and the keys and returns a vault over them.
+// The caller closes the store.
+func (c *cli) openVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *local.Manager, error) {
+	keys, err := c.openKeys()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := vault.New(st, keys)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return v, st, keys, nil
+}
