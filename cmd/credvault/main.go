@@ -18,6 +18,12 @@
 //	put <org> <registry> -provider P [-url U] [-insecure] [-credentials-file F]
 //	                                        seal the credential JSON read from stdin
 //	                                        (or the file) and store it
+//	test-connection <org> <registry> [-allow-private CIDRs] [-allow-loopback] [-timeout D]
+//	                                        test a stored record with the provider,
+//	                                        URL and insecure flag sealed with it
+//	test-connection -provider P [-url U] [-insecure] [-credentials-file F]
+//	                                        test a credential read from stdin (or the
+//	                                        file) without storing it
 //	help                                    print this help
 //
 // Flags may come before or after the positional arguments.
@@ -48,6 +54,8 @@
 //	   or is the primary, record changed concurrently)
 //	5  invalid input (credential JSON or provider/URL refused)
 //	6  rotation finished but some records failed (listed on stderr)
+//	7  a connection test ran but did not report healthy (the printed
+//	   result's status says why)
 package main
 
 import "os"

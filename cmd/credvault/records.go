@@ -90,7 +90,7 @@ func (c *cli) readEntry(provider, url string, insecure bool, file string) (vault
 	if err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: credential: %w", errInvalid, err)
 	}
-	if err := providers.Validate(p, url, cred); err != nil {
+	if err := (providers.Target{Provider: p, URL: url, Insecure: insecure}).Validate(cred); err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
 	return vault.Entry{Provider: provider, URL: url, Insecure: insecure, Credential: cred}, nil

@@ -25,6 +25,7 @@ const (
 	exitConflict = 4
 	exitInvalid  = 5
 	exitPartial  = 6
+	exitTest     = 7
 )
 
 // Defaults for the store and keyset directory.
@@ -54,6 +55,10 @@ commands:
   get -redacted <org> <registry>          print the redacted description (JSON)
   put <org> <registry> -provider P [-url U] [-insecure] [-credentials-file F]
                                           credential JSON from stdin or F, never a flag
+  test-connection <org> <registry> [-allow-private CIDRs] [-allow-loopback] [-timeout D]
+                                          test a stored record against its sealed URL
+  test-connection -provider P [-url U] [-insecure] [-credentials-file F]
+                                          test a credential from stdin or F (not stored)
   help                                    this help
 
 environment:
@@ -65,7 +70,8 @@ environment:
 
 exit codes:
   0 ok, 1 operation failed, 2 usage, 3 not found, 4 conflict or in use,
-  5 invalid input, 6 rotation finished with failed records
+  5 invalid input, 6 rotation finished with failed records,
+  7 connection test not healthy (the result JSON says why)
 `
 
 // A cli is one invocation: its streams, environment and configuration.
@@ -106,6 +112,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.get(ctx, args[1:])
 	case "put":
 		return c.put(ctx, args[1:])
+	case "test-connection":
+		return c.testConnection(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
@@ -142,6 +150,8 @@ func exitCode(err error) int {
 		return exitInvalid
 	case errors.Is(err, errPartial):
 		return exitPartial
+	case errors.Is(err, errUnhealthy):
+		return exitTest
 	}
 	return exitFailed
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/credvault/credvault/providers"
+	_ "github.com/credvault/credvault/providers/all" // the CLI links every adapter, cloud ones included
+	"github.com/credvault/credvault/vault"
+)
+
+// errUnhealthy marks a connection test that did not report healthy (exit 7).
+var errUnhealthy = errors.New("connection test not healthy")
+
+// testConnection tests a stored record (<org> <registry>), using only the
+// provider, URL and insecure flag sealed with it, or, with -provider, a
+// credential read from stdin or -credentials-file that is never stored.
+// It prints the typed result as JSON.
+func (c *cli) testConnection(ctx context.Context, args []string) error {
+	fs := c.flagSet("test-connection")
+	provider := fs.String("provider", "", "test a credential from stdin for this provider instead of a stored record")
+	url := fs.String("url", "", "registry URL (with -provider)")
+	insecure := fs.Bool("insecure", false, "skip TLS certificate checks (with -provider)")
+	file := fs.String("credentials-file", "", "read the credential JSON from this file instead of stdin (with -provider)")
+	allow := fs.String("allow-private", "", "comma-separated CIDR prefixes the registry may live in (a private network)")
+	loopback := fs.Bool("allow-loopback", false, "allow a registry on this host (refused by default)")
+	timeout := fs.Duration("timeout", 30*time.Second, "bound for the whole check")
+	want := 2
+	if *provider != "" || hasFlag(args, "provider") {
+		want = 0
+	}
+	pos, err := parse(fs, args, want, "<org> <registry>")
+	if err != nil {
+		return err
+	}
+	opts, err := testOptions(*allow, *timeout)
+	if err != nil {
+		return err
+	}
+	opts.AllowLoopback = *loopback
+	var res providers.Result
+	if *provider != "" {
+		e, err := c.readEntry(*provider, *url, *insecure, *file)
+		if err != nil {
+			return err
+		}
+		t := providers.Target{Provider: providers.Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
+		res = providers.TestConnection(ctx, t, e.Credential, opts)
+	} else {
+		v, st, _, err := c.openVault(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		res = providers.TestStored(ctx, v, vault.Key{Org: pos[0], Registry: pos[1]}, opts)
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		return err
+	}
+	if !res.Healthy() {
+		return fmt.Errorf("%w: %s", errUnhealthy, res.Status)
+	}
+	return nil
+}
+
+// hasFlag reports whether args name flag -name or --name (with or
+// without a value), before parsing decides how many positionals to want.
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// testOptions builds the connection-test options from the flags.
+func testOptions(allow string, timeout time.Duration) (providers.Options, error) {
+	opts := providers.Options{Timeout: timeout}
+	for _, s := range strings.Split(allow, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return opts, fmt.Errorf("%w: -allow-private: %q is not a CIDR prefix", errUsage, s)
+		}
+		opts.AllowPrivate = append(opts.AllowPrivate, p)
+	}
+	return opts, nil
+}
