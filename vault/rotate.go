@@ -86,6 +86,7 @@ type job struct {
 	mu      sync.Mutex
 	errs    []RecordError
 	fatal   error
+	halted  atomic.Bool // fatal is set: lets stopErr skip the lock
 }
 
 func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
@@ -274,18 +275,18 @@ func (j *job) checkpoint(ctx context.Context, after Key) error {
 // each runs fn(0), ..., fn(n-1) with at most Workers in flight, and stops
 // starting new ones once the job must stop.
 func (j *job) each(ctx context.Context, n int, fn func(i int)) {
-	sem := make(chan struct{}, j.opts.Workers)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range n {
-		if j.stopErr(ctx) != nil {
-			break
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
+	for range min(j.opts.Workers, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || j.stopErr(ctx) != nil {
+					return
+				}
+				fn(i)
+			}
+		})
 	}
 	wg.Wait()
 }
@@ -307,6 +308,7 @@ func (j *job) count(ctx context.Context, rec Record, err error) {
 		}
 		if j.opts.StopOnError && j.fatal == nil {
 			j.fatal = fmt.Errorf("vault: rotation stopped at %s: %w", rec.Key, err)
+			j.halted.Store(true)
 		}
 		j.mu.Unlock()
 	}
@@ -315,6 +317,9 @@ func (j *job) count(ctx context.Context, rec Record, err error) {
 func (j *job) stopErr(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if !j.halted.Load() {
+		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
