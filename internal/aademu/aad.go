@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // maxForm caps a form body.
@@ -16,7 +18,7 @@ const maxForm = 64 << 10
 func (e *Emulator) serveAAD(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	formErr := r.ParseForm() // before any delay, so a hang-up is noticed
-	e.delay(r)
+	e.Delay(r)
 	tenant, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch {
 	case rest == "v2.0/.well-known/openid-configuration" && r.Method == http.MethodGet:
@@ -78,7 +80,7 @@ func (e *Emulator) serveAADToken(w http.ResponseWriter, r *http.Request, tenant 
 
 func aadErr(w http.ResponseWriter, status int, code string, aadsts int, desc string) {
 	writeJSON(w, status, map[string]any{
-		"error": code, "error_description": desc + "\r\nTrace ID: " + randomHex(16) + "\r\nTimestamp: " + time.Now().UTC().Format("2006-01-02 15:04:05Z"),
-		"error_codes": []int{aadsts}, "timestamp": time.Now().UTC().Format(time.DateTime), "trace_id": randomHex(16), "correlation_id": randomHex(16),
+		"error": code, "error_description": desc + "\r\nTrace ID: " + emufault.RandomHex(16) + "\r\nTimestamp: " + time.Now().UTC().Format("2006-01-02 15:04:05Z"),
+		"error_codes": []int{aadsts}, "timestamp": time.Now().UTC().Format(time.DateTime), "trace_id": emufault.RandomHex(16), "correlation_id": emufault.RandomHex(16),
 	})
 }

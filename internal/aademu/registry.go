@@ -23,9 +23,9 @@ func writeV2Err(w http.ResponseWriter, status int, code, msg string) {
 func (e *Emulator) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	formErr := r.ParseForm()
-	e.delay(r)
+	e.Delay(r)
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-	if e.takeThrottle() {
+	if e.TakeThrottle() {
 		e.countPath(r.URL.Path)
 		writeV2Err(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "too many requests")
 		return

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log"
@@ -13,7 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // Defaults of an emulator.
@@ -27,6 +27,7 @@ const (
 // An Emulator is an Entra ID tenant and one container registry. Methods
 // are safe for concurrent use.
 type Emulator struct {
+	emufault.Faults
 	// AAD serves the authority; Registry the ACR endpoints.
 	AAD, Registry *httptest.Server
 
@@ -37,9 +38,6 @@ type Emulator struct {
 	admin                                [2]string         // user, password
 	aadTokens, refreshTokens, accessToks map[string]bool
 	denyIP                               bool
-	throttle                             int
-	latency                              time.Duration
-	done                                 chan struct{}
 
 	discoveryHits, aadTokenHits, exchangeHits, tokenHits, registryHits atomic.Int64
 }
@@ -49,12 +47,12 @@ type Emulator struct {
 func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{tenant: DefaultTenant, name: DefaultRegistry, apps: map[string]string{},
-		aadTokens: map[string]bool{}, refreshTokens: map[string]bool{}, accessToks: map[string]bool{}, done: make(chan struct{})}
+		aadTokens: map[string]bool{}, refreshTokens: map[string]bool{}, accessToks: map[string]bool{}}
 	e.AAD = startTLS(e.serveAAD)
 	e.Registry = startTLS(e.serveRegistry)
 	t.Cleanup(e.AAD.Close)
 	t.Cleanup(e.Registry.Close)
-	t.Cleanup(func() { close(e.done) }) // runs first
+	t.Cleanup(func() { e.Release() }) // runs first
 	return e
 }
 
@@ -108,20 +106,6 @@ func (e *Emulator) DenyClientIP() {
 	e.denyIP = true
 }
 
-// ThrottleNext makes the next n registry requests answer 429.
-func (e *Emulator) ThrottleNext(n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.throttle = n
-}
-
-// SetLatency delays every response by d (or until the client gives up).
-func (e *Emulator) SetLatency(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.latency = d
-}
-
 // Hits counts requests per endpoint.
 type Hits struct{ Discovery, AADToken, Exchange, Token, Registry int }
 
@@ -129,30 +113,6 @@ type Hits struct{ Discovery, AADToken, Exchange, Token, Registry int }
 func (e *Emulator) Hits() Hits {
 	return Hits{Discovery: int(e.discoveryHits.Load()), AADToken: int(e.aadTokenHits.Load()),
 		Exchange: int(e.exchangeHits.Load()), Token: int(e.tokenHits.Load()), Registry: int(e.registryHits.Load())}
-}
-
-func (e *Emulator) takeThrottle() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.throttle > 0 {
-		e.throttle--
-		return true
-	}
-	return false
-}
-
-func (e *Emulator) delay(r *http.Request) {
-	e.mu.Lock()
-	d := e.latency
-	e.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	select {
-	case <-time.After(d):
-	case <-r.Context().Done():
-	case <-e.done:
-	}
 }
 
 // issue records a new random token in set.
@@ -176,10 +136,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

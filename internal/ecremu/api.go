@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // maxBody caps a request body; the requests served here are tiny.
@@ -43,7 +45,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	e.delay(r)
+	e.Delay(r)
 	if r.Header.Get("X-Amz-Target") != "" {
 		e.apiHits.Add(1)
 		e.serveECR(w, r, body)
@@ -56,7 +58,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 // authenticate checks throttling, then the SigV4 signature for service,
 // for region ("" accepts any), and returns the caller's access key id.
 func (e *Emulator) authenticate(r *http.Request, body []byte, service, region string) (string, *apiError) {
-	if e.takeThrottle() {
+	if e.TakeThrottle() {
 		return "", &errThrottled
 	}
 	sig, err := parseSigV4(r.Header.Get("Authorization"))
@@ -136,7 +138,7 @@ func (e *Emulator) servePublicToken(w http.ResponseWriter, r *http.Request, body
 }
 
 func (e *Emulator) issueToken() (string, time.Time) {
-	password := "eyJwYXlsb2FkIjoi" + randomHex(32)
+	password := "eyJwYXlsb2FkIjoi" + emufault.RandomHex(32)
 	expires := time.Now().Add(TokenTTL)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -216,14 +218,14 @@ func (e *Emulator) assumeRole(w http.ResponseWriter, form url.Values) {
 		writeXMLErr(w, apiError{"AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + arn, http.StatusForbidden})
 		return
 	}
-	c := stsCredentials{AccessKeyID: "ASIA" + strings.ToUpper(randomHex(8)), SecretAccessKey: randomHex(20),
-		SessionToken: "FwoGZXIvYXdzE" + randomHex(32), Expiration: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+	c := stsCredentials{AccessKeyID: "ASIA" + strings.ToUpper(emufault.RandomHex(8)), SecretAccessKey: emufault.RandomHex(20),
+		SessionToken: "FwoGZXIvYXdzE" + emufault.RandomHex(32), Expiration: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
 	e.AddKey(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 	var out assumeRoleResponse
 	out.Result.Credentials = c
 	out.Result.AssumedRoleUser.AssumedRoleID = "AROA3XFRBF535PLBIFPI4:" + session
 	out.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + e.account + ":assumed-role/" + roleName(arn) + "/" + session
-	out.RequestID = randomHex(16)
+	out.RequestID = emufault.RandomHex(16)
 	writeXML(w, http.StatusOK, out)
 }
 
@@ -239,5 +241,5 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 }
 
 func writeXMLErr(w http.ResponseWriter, a apiError) {
-	writeXML(w, a.status, stsErrorResponse{Type: "Sender", Code: a.code, Message: a.msg, ReqID: randomHex(16)})
+	writeXML(w, a.status, stsErrorResponse{Type: "Sender", Code: a.code, Message: a.msg, ReqID: emufault.RandomHex(16)})
 }

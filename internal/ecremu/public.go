@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // servePublic is public.ecr.aws: a Bearer challenge
@@ -12,7 +14,7 @@ import (
 // pulls) for a token, and /v2/ accepting that token.
 func (e *Emulator) servePublic(w http.ResponseWriter, r *http.Request) {
 	e.publicHits.Add(1)
-	e.delay(r)
+	e.Delay(r)
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 	switch r.URL.Path {
 	case "/token/", "/token":
@@ -25,7 +27,7 @@ func (e *Emulator) servePublic(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) servePublicRealm(w http.ResponseWriter, r *http.Request) {
-	if e.takeThrottle() {
+	if e.TakeThrottle() {
 		writeV2Err(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "Rate exceeded")
 		return
 	}
@@ -43,7 +45,7 @@ func (e *Emulator) servePublicRealm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tok := "pub." + randomHex(24)
+	tok := "pub." + emufault.RandomHex(24)
 	e.mu.Lock()
 	e.tokens[tok] = e.tokens[pass] // anonymous tokens expire at the zero time: never valid for /v2/
 	e.mu.Unlock()

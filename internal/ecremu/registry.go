@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 type v2Error struct {
@@ -25,7 +27,7 @@ func writeV2Err(w http.ResponseWriter, status int, code, msg string) {
 
 func (e *Emulator) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	e.registryHits.Add(1)
-	e.delay(r)
+	e.Delay(r)
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 	if !strings.HasPrefix(r.URL.Path, "/v2/") {
 		writeV2Err(w, http.StatusNotFound, "NOT_FOUND", "404 page not found")
@@ -40,7 +42,7 @@ func (e *Emulator) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("{}"))
 	case strings.Contains(r.URL.Path, "/blobs/"):
 		// ECR serves layers from presigned S3 URLs.
-		http.Redirect(w, r, e.S3.URL+"/prod-"+e.region+"-starport-layer-bucket/blob?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature="+randomHex(32), http.StatusTemporaryRedirect)
+		http.Redirect(w, r, e.S3.URL+"/prod-"+e.region+"-starport-layer-bucket/blob?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature="+emufault.RandomHex(32), http.StatusTemporaryRedirect)
 	default:
 		writeV2Err(w, http.StatusNotFound, "NAME_UNKNOWN", "The repository with name 'unknown' does not exist in the registry")
 	}

@@ -1,9 +1,7 @@
 package ecremu
 
 import (
-	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"io"
 	"log"
 	"net/http"
@@ -12,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // Default identity of an emulator.
@@ -39,6 +39,7 @@ const (
 // An Emulator is an in-memory ECR + STS + registry + S3. Methods are safe
 // for concurrent use.
 type Emulator struct {
+	emufault.Faults
 	// API serves ECR (JSON 1.1) and STS (Query); Registry the v2 API; S3
 	// the blobs the registry redirects to.
 	API, Registry, S3 *httptest.Server
@@ -52,10 +53,7 @@ type Emulator struct {
 	roles     map[string]string     // role ARN -> required external id
 	tokens    map[string]time.Time  // registry password -> expiry
 	denied    map[string]bool       // access key ids denied GetAuthorizationToken
-	throttle  int
 	expireNew bool
-	latency   time.Duration
-	done      chan struct{} // closed at cleanup: releases delayed handlers
 
 	apiHits, stsHits, registryHits, s3Hits, publicHits atomic.Int64
 	s3WithAuth                                         atomic.Int64
@@ -80,7 +78,7 @@ func WithRegion(r string) Option { return func(e *Emulator) { e.region = r } }
 func Start(t testing.TB, opts ...Option) *Emulator {
 	t.Helper()
 	e := &Emulator{account: DefaultAccount, region: DefaultRegion, keys: map[string]*accessKey{},
-		roles: map[string]string{}, tokens: map[string]time.Time{}, denied: map[string]bool{}, done: make(chan struct{})}
+		roles: map[string]string{}, tokens: map[string]time.Time{}, denied: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -92,7 +90,7 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 	t.Cleanup(e.API.Close)
 	t.Cleanup(e.Registry.Close)
 	t.Cleanup(e.S3.Close)
-	t.Cleanup(func() { close(e.done) }) // runs first
+	t.Cleanup(func() { e.Release() }) // runs first
 	return e
 }
 
@@ -181,21 +179,6 @@ func (e *Emulator) ExpireTokens() {
 	e.expireNew = true
 }
 
-// ThrottleNext makes the next n API requests fail with
-// ThrottlingException (STS: Throttling).
-func (e *Emulator) ThrottleNext(n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.throttle = n
-}
-
-// SetLatency delays every response by d (or until the client gives up).
-func (e *Emulator) SetLatency(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.latency = d
-}
-
 // Hits counts the requests each server received.
 type Hits struct{ API, STS, Registry, S3, S3WithAuthorization, Public int }
 
@@ -203,34 +186,4 @@ type Hits struct{ API, STS, Registry, S3, S3WithAuthorization, Public int }
 func (e *Emulator) Hits() Hits {
 	return Hits{API: int(e.apiHits.Load()), STS: int(e.stsHits.Load()), Registry: int(e.registryHits.Load()),
 		S3: int(e.s3Hits.Load()), S3WithAuthorization: int(e.s3WithAuth.Load()), Public: int(e.publicHits.Load())}
-}
-
-func (e *Emulator) takeThrottle() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.throttle > 0 {
-		e.throttle--
-		return true
-	}
-	return false
-}
-
-func (e *Emulator) delay(r *http.Request) {
-	e.mu.Lock()
-	d := e.latency
-	e.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	select {
-	case <-time.After(d):
-	case <-r.Context().Done():
-	case <-e.done:
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -3,6 +3,8 @@ package gcpemu
 import (
 	"net/http"
 	"strings"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // DeniedMessage is GAR's denial for a principal without read access.
@@ -19,7 +21,7 @@ func writeV2Err(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (e *Emulator) serveRegistry(w http.ResponseWriter, r *http.Request) {
-	e.delay(r)
+	e.Delay(r)
 	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 	switch r.URL.Path {
 	case "/v2/token":
@@ -45,7 +47,7 @@ func (e *Emulator) serveRealm(w http.ResponseWriter, r *http.Request) {
 		writeV2Err(w, http.StatusUnauthorized, "UNAUTHORIZED", "failed authentication")
 		return
 	}
-	tok := "gar." + randomHex(24)
+	tok := "gar." + emufault.RandomHex(24)
 	e.mu.Lock()
 	e.regTokens[tok] = email
 	e.mu.Unlock()

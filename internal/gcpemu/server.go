@@ -1,10 +1,8 @@
 package gcpemu
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/hex"
 	"io"
 	"log"
 	"net/http"
@@ -12,7 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // DefaultLocation is the registry location the emulator serves.
@@ -24,6 +23,7 @@ const JWTBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 // An Emulator is a Google token endpoint and an Artifact Registry host.
 // Methods are safe for concurrent use.
 type Emulator struct {
+	emufault.Faults
 	// Token serves POST /token; Registry serves the v2 API and its realm.
 	Token, Registry *httptest.Server
 
@@ -34,9 +34,6 @@ type Emulator struct {
 	accessTokens map[string]string         // OAuth access token -> email
 	regTokens    map[string]string         // registry token -> email
 	denied       map[string]bool
-	throttle     int
-	latency      time.Duration
-	done         chan struct{} // closed at cleanup: releases delayed handlers
 
 	tokenHits, realmHits, registryHits atomic.Int64
 }
@@ -46,12 +43,12 @@ type Emulator struct {
 func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{},
-		regTokens: map[string]string{}, denied: map[string]bool{}, done: make(chan struct{})}
+		regTokens: map[string]string{}, denied: map[string]bool{}}
 	e.Token = startTLS(e.serveToken)
 	e.Registry = startTLS(e.serveRegistry)
 	t.Cleanup(e.Token.Close)
 	t.Cleanup(e.Registry.Close)
-	t.Cleanup(func() { close(e.done) }) // runs first
+	t.Cleanup(func() { e.Release() }) // runs first
 	return e
 }
 
@@ -96,54 +93,10 @@ func (e *Emulator) Deny(email string) {
 	e.denied[email] = true
 }
 
-// ThrottleNext makes the next n token requests fail with 429.
-func (e *Emulator) ThrottleNext(n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.throttle = n
-}
-
-// SetLatency delays every response by d (or until the client gives up).
-func (e *Emulator) SetLatency(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.latency = d
-}
-
 // Hits counts requests per endpoint.
 type Hits struct{ Token, Realm, Registry int }
 
 // Hits reports the requests received so far.
 func (e *Emulator) Hits() Hits {
 	return Hits{Token: int(e.tokenHits.Load()), Realm: int(e.realmHits.Load()), Registry: int(e.registryHits.Load())}
-}
-
-func (e *Emulator) takeThrottle() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.throttle > 0 {
-		e.throttle--
-		return true
-	}
-	return false
-}
-
-func (e *Emulator) delay(r *http.Request) {
-	e.mu.Lock()
-	d := e.latency
-	e.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	select {
-	case <-time.After(d):
-	case <-r.Context().Done():
-	case <-e.done:
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

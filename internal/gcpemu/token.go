@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/credvault/credvault/internal/emufault"
 )
 
 // maxAssertion caps an assertion's length.
@@ -85,12 +87,12 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
 	// client that hangs up.
 	r.Body = http.MaxBytesReader(w, r.Body, maxAssertion+1024)
 	formErr := r.ParseForm()
-	e.delay(r)
+	e.Delay(r)
 	if r.Method != http.MethodPost || r.URL.Path != "/token" {
 		oauthErr(w, http.StatusNotFound, "not_found", "Not Found")
 		return
 	}
-	if e.takeThrottle() {
+	if e.TakeThrottle() {
 		oauthErr(w, http.StatusTooManyRequests, "rate_limit_exceeded", "Rate Limit Exceeded")
 		return
 	}
@@ -103,7 +105,7 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
 		oauthErr(w, http.StatusBadRequest, "invalid_grant", err.Error())
 		return
 	}
-	tok := "ya29.c." + randomHex(32)
+	tok := "ya29.c." + emufault.RandomHex(32)
 	e.mu.Lock()
 	e.accessTokens[tok] = email
 	e.mu.Unlock()
