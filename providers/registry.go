@@ -232,6 +232,22 @@ func (s *Session) Origin(o string) string {
 	return o
 }
 
+// RewriteURL applies Options.Endpoints to u's origin, returning a copy
+// with the scheme and host replaced, or u itself when no rewrite applies.
+func (s *Session) RewriteURL(u *url.URL) *url.URL {
+	v, ok := s.Options.Endpoints[strings.ToLower(u.Scheme+"://"+u.Host)]
+	if !ok {
+		return u
+	}
+	to, err := url.Parse(v)
+	if err != nil {
+		return u
+	}
+	out := *u
+	out.Scheme, out.Host = to.Scheme, to.Host
+	return &out
+}
+
 // Rewrite applies Options.Endpoints to a full URL: a URL whose origin is
 // a key comes back with that origin replaced, any other unchanged.
 func (s *Session) Rewrite(raw string) string {

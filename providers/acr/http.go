@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
@@ -34,7 +33,7 @@ func send(ctx context.Context, s *providers.Session, c call) ([]byte, *providers
 	if err != nil {
 		return nil, fail(providers.StatusInvalidConfig, "", "registry URL")
 	}
-	dial := rewrite(s, u)
+	dial := s.RewriteURL(u)
 	if err := s.Policy.CheckURL(ctx, dial); err != nil {
 		st, reason := providers.TransportStatus(err)
 		return nil, fail(st, "", "registry "+reason)
@@ -84,21 +83,6 @@ func newRequest(ctx context.Context, c call, dial *url.URL) (*http.Request, erro
 	return req, nil
 }
 
-// rewrite applies Options.Endpoints to u's origin.
-func rewrite(s *providers.Session, u *url.URL) *url.URL {
-	v, ok := s.Options.Endpoints[u.Scheme+"://"+strings.ToLower(u.Host)]
-	if !ok {
-		return u
-	}
-	to, err := url.Parse(v)
-	if err != nil {
-		return u
-	}
-	out := *u
-	out.Scheme, out.Host = to.Scheme, to.Host
-	return &out
-}
-
 // errNoToken: a token response without the expected field.
 var errNoToken = errors.New("no token in the response")
 
@@ -113,35 +97,4 @@ func tokenField(body []byte, field string) (string, error) {
 		return "", errNoToken
 	}
 	return v, nil
-}
-
-// errorCapture counts requests and remembers the last transport error of a
-// client whose caller (MSAL) flattens errors to text.
-type errorCapture struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	sent int
-	err  error
-}
-
-func (c *errorCapture) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sent++
-	if err != nil {
-		c.err = errors.Join(err, r.Context().Err())
-	}
-	return resp, err
-}
-
-func (c *errorCapture) get() (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sent, c.err
-}
-
-func capturing(hc *http.Client) (*http.Client, *errorCapture) {
-	c := &errorCapture{next: hc.Transport}
-	return &http.Client{Transport: c, CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout, Jar: hc.Jar}, c
 }

@@ -84,7 +84,7 @@ func entraToken(ctx context.Context, s *providers.Session, host string, cred cre
 		st, reason := providers.TransportStatus(err)
 		return "", &providers.Result{Status: st, Endpoint: endpoint, Message: "Entra authority " + reason}
 	}
-	client, capture := capturing(s.Client)
+	client, capture := providers.CaptureErrors(s.Client)
 	c, err := azidentity.NewClientSecretCredential(cred.TenantID, cred.ClientID, cred.ClientSecret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority + "/"},
@@ -98,7 +98,7 @@ func entraToken(ctx context.Context, s *providers.Session, host string, cred cre
 	}
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
-		sent, transportErr := capture.get()
+		sent, transportErr := capture.Last()
 		r := entraFailure(err, transportErr, sent, endpoint, cred.ClientSecret.Reveal())
 		return "", &r
 	}

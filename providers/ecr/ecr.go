@@ -230,7 +230,7 @@ func ping(ctx context.Context, s *providers.Session, reg registryHost, password 
 	if err != nil {
 		return invalid("registry URL")
 	}
-	dial := rewrite(s, u)
+	dial := s.RewriteURL(u)
 	if err := s.Policy.CheckURL(ctx, dial); err != nil {
 		st, reason := providers.TransportStatus(err)
 		return providers.Result{Status: st, Endpoint: logical, Message: "registry " + reason}
@@ -248,21 +248,6 @@ func ping(ctx context.Context, s *providers.Session, reg registryHost, password 
 	defer resp.Body.Close()
 	body, _ := safehttp.ReadBody(resp.Body, 64<<10)
 	return registryResult(resp.StatusCode, body, logical, reg.String(), password)
-}
-
-// rewrite applies Options.Endpoints to u's origin.
-func rewrite(s *providers.Session, u *url.URL) *url.URL {
-	v, ok := s.Options.Endpoints[u.Scheme+"://"+strings.ToLower(u.Host)]
-	if !ok {
-		return u
-	}
-	to, err := url.Parse(v)
-	if err != nil {
-		return u
-	}
-	out := *u
-	out.Scheme, out.Host = to.Scheme, to.Host
-	return &out
 }
 
 func registryResult(code int, body []byte, endpoint, host string, secrets ...string) providers.Result {

@@ -67,7 +67,7 @@ func publicGet(ctx context.Context, s *providers.Session, raw, auth string, secr
 	if err != nil {
 		return nil, protocolErr(raw, "bad URL")
 	}
-	dial := rewrite(s, u)
+	dial := s.RewriteURL(u)
 	if err := s.Policy.CheckURL(ctx, dial); err != nil {
 		st, reason := providers.TransportStatus(err)
 		return nil, &providers.Result{Status: st, Endpoint: raw, Message: "registry " + reason}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -100,14 +99,14 @@ func grant(ctx context.Context, s *providers.Session, key []byte) (string, strin
 		st, reason := providers.TransportStatus(err)
 		return "", endpoint, &providers.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
 	}
-	client, capture := capturing(s.Client)
+	client, capture := providers.CaptureErrors(s.Client)
 	creds, err := google.CredentialsFromJSONWithType(context.WithValue(ctx, oauth2.HTTPClient, client), key, google.ServiceAccount, Scope)
 	if err != nil {
 		return "", endpoint, &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
 	}
 	tok, err := creds.TokenSource.Token()
 	if err != nil {
-		sent, transportErr := capture.get()
+		sent, transportErr := capture.Last()
 		if sent == 0 {
 			return "", endpoint, &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
@@ -169,42 +168,6 @@ func oauthStatus(httpStatus int, code string) providers.Status {
 	return providers.StatusFor(httpStatus)
 }
 
-// errorCapture counts requests and remembers the last transport error of a client whose
-// caller loses the error's type.
-type errorCapture struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	sent int
-	err  error
-}
-
-func (c *errorCapture) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sent++
-	if err != nil {
-		// net/http reports its own timeout to the transport as a plain
-		// "request canceled"; the request's context says why.
-		c.err = errors.Join(err, r.Context().Err())
-	}
-	return resp, err
-}
-
-// get reports the requests attempted and the last transport error.
-func (c *errorCapture) get() (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sent, c.err
-}
-
-// capturing wraps the session client's transport (keeping its policy,
-// redirect rule and timeout) to capture transport errors.
-func capturing(hc *http.Client) (*http.Client, *errorCapture) {
-	c := &errorCapture{next: hc.Transport}
-	return &http.Client{Transport: c, CheckRedirect: hc.CheckRedirect, Timeout: hc.Timeout, Jar: hc.Jar}, c
-}
-
 // ping exchanges the access token at the registry's realm (Basic
 // oauth2accesstoken:<token>) for a registry token and sends GET /v2/ with
 // it.
@@ -240,7 +203,7 @@ func get(ctx context.Context, s *providers.Session, raw string, auth func(http.H
 	if err != nil {
 		return nil, fail(providers.StatusInvalidConfig, "", "registry URL")
 	}
-	dial := rewrite(s, u)
+	dial := s.RewriteURL(u)
 	if err := s.Policy.CheckURL(ctx, dial); err != nil {
 		st, reason := providers.TransportStatus(err)
 		return nil, fail(st, "", "registry "+reason)
@@ -286,21 +249,6 @@ func registryToken(body []byte) (string, error) {
 		return "", errors.New("no token")
 	}
 	return t.Token, nil
-}
-
-// rewrite applies Options.Endpoints to u's origin.
-func rewrite(s *providers.Session, u *url.URL) *url.URL {
-	v, ok := s.Options.Endpoints[u.Scheme+"://"+strings.ToLower(u.Host)]
-	if !ok {
-		return u
-	}
-	to, err := url.Parse(v)
-	if err != nil {
-		return u
-	}
-	out := *u
-	out.Scheme, out.Host = to.Scheme, to.Host
-	return &out
 }
 
 func basic(user, pass string) string {
