@@ -76,17 +76,18 @@ func Decode(b []byte) (Credential, error) {
 
 // decodeFields reads spec's fields, in order, from rest.
 func decodeFields(spec kindSpec, rest []byte) (map[string]string, error) {
-	names := spec.fields()
-	fields := make(map[string]string, len(names))
-	for _, name := range names {
-		v, n, err := readField(name, rest)
-		if err != nil {
-			return nil, err
+	fields := make(map[string]string, len(spec.required)+len(spec.optional))
+	for _, names := range [2][]string{spec.required, spec.optional} {
+		for _, name := range names {
+			v, n, err := readField(name, rest)
+			if err != nil {
+				return nil, err
+			}
+			if v != "" {
+				fields[name] = v
+			}
+			rest = rest[n:]
 		}
-		if v != "" {
-			fields[name] = v
-		}
-		rest = rest[n:]
 	}
 	if len(rest) != 0 {
 		return nil, &FieldError{Reason: strconv.Itoa(len(rest)) + " trailing bytes", Err: ErrMalformed}

@@ -202,7 +202,7 @@ func revealedFields(c Credential) map[string]string {
 	spec, _ := specFor(c.Kind())
 	vals, _ := fieldValues(c)
 	m := map[string]string{}
-	for i, name := range spec.fields() {
+	for i, name := range append(append([]string(nil), spec.required...), spec.optional...) {
 		if vals[i] != "" {
 			m[name] = vals[i]
 		}

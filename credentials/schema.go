@@ -144,9 +144,6 @@ func (s kindSpec) allows(field string) bool {
 	return contains(s.required, field) || contains(s.optional, field)
 }
 
-func (s kindSpec) fields() []string {
-	return append(append([]string(nil), s.required...), s.optional...)
-}
 
 // matches reports whether present is exactly a valid field set for s: every
 // required field and nothing beyond required ∪ optional.

@@ -20,9 +20,11 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	if e.Credential == nil {
 		return Record{}, fmt.Errorf("%w: no credential", ErrInvalidEntry)
 	}
-	if err := e.Credential.Validate(); err != nil {
+	plaintext, err := credentials.Encode(e.Credential) // validates the credential
+	if err != nil {
 		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
 	}
+	defer clear(plaintext)
 	meta, err := encodeMeta(e)
 	if err != nil {
 		return Record{}, err
@@ -31,11 +33,6 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: resolve KEK: %w", k, err)
 	}
-	plaintext, err := credentials.Encode(e.Credential)
-	if err != nil {
-		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
-	}
-	defer clear(plaintext)
 	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(e.Credential.Kind()), Meta: meta}
 	out, err := v.sealWith(ctx, k2, k, &env, plaintext)
 	if err != nil {
