@@ -144,7 +144,6 @@ func (s kindSpec) allows(field string) bool {
 	return contains(s.required, field) || contains(s.optional, field)
 }
 
-
 // matches reports whether present is exactly a valid field set for s: every
 // required field and nothing beyond required ∪ optional.
 func (s kindSpec) matches(present map[string]string) bool {
