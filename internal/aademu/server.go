@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -48,19 +46,10 @@ func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{tenant: DefaultTenant, name: DefaultRegistry, apps: map[string]string{},
 		aadTokens: map[string]bool{}, refreshTokens: map[string]bool{}, accessToks: map[string]bool{}}
-	e.AAD = startTLS(e.serveAAD)
-	e.Registry = startTLS(e.serveRegistry)
-	t.Cleanup(e.AAD.Close)
-	t.Cleanup(e.Registry.Close)
+	e.AAD = emufault.StartTLS(t, e.serveAAD)
+	e.Registry = emufault.StartTLS(t, e.serveRegistry)
 	t.Cleanup(func() { e.Release() }) // runs first
 	return e
-}
-
-func startTLS(h http.HandlerFunc) *httptest.Server {
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	return srv
 }
 
 // Tenant is the tenant id the authority serves.

@@ -2,9 +2,6 @@ package ecremu
 
 import (
 	"crypto/x509"
-	"io"
-	"log"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -82,25 +79,12 @@ func Start(t testing.TB, opts ...Option) *Emulator {
 	for _, o := range opts {
 		o(e)
 	}
-	e.API = startTLS(e.serveAPI)
-	e.Registry = startTLS(e.serveRegistry)
-	e.S3 = startTLS(e.serveS3)
-	e.Public = startTLS(e.servePublic)
-	t.Cleanup(e.Public.Close)
-	t.Cleanup(e.API.Close)
-	t.Cleanup(e.Registry.Close)
-	t.Cleanup(e.S3.Close)
+	e.API = emufault.StartTLS(t, e.serveAPI)
+	e.Registry = emufault.StartTLS(t, e.serveRegistry)
+	e.S3 = emufault.StartTLS(t, e.serveS3)
+	e.Public = emufault.StartTLS(t, e.servePublic)
 	t.Cleanup(func() { e.Release() }) // runs first
 	return e
-}
-
-// startTLS serves h over TLS on loopback, discarding the server's log
-// (tests provoke handshake failures on purpose).
-func startTLS(h http.HandlerFunc) *httptest.Server {
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	return srv
 }
 
 // Account reports the emulator's account id.

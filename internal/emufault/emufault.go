@@ -6,8 +6,12 @@ package emufault
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -87,4 +91,14 @@ func RandomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// StartTLS serves h over TLS on loopback until the test ends, discarding
+// the server's log (tests provoke handshake failures on purpose).
+func StartTLS(t testing.TB, h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }

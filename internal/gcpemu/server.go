@@ -3,9 +3,6 @@ package gcpemu
 import (
 	"crypto/rsa"
 	"crypto/x509"
-	"io"
-	"log"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -44,19 +41,10 @@ func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{},
 		regTokens: map[string]string{}, denied: map[string]bool{}}
-	e.Token = startTLS(e.serveToken)
-	e.Registry = startTLS(e.serveRegistry)
-	t.Cleanup(e.Token.Close)
-	t.Cleanup(e.Registry.Close)
+	e.Token = emufault.StartTLS(t, e.serveToken)
+	e.Registry = emufault.StartTLS(t, e.serveRegistry)
 	t.Cleanup(func() { e.Release() }) // runs first
 	return e
-}
-
-func startTLS(h http.HandlerFunc) *httptest.Server {
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	return srv
 }
 
 // TokenURL is the token endpoint's URL: the token_uri a key file names and
