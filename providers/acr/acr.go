@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/providers"
@@ -15,16 +14,8 @@ import (
 
 func init() { providers.Register(providers.AzureACR, check) }
 
-// check is the AZURE_ACR Checker.
+// check is the AZURE_ACR Checker; TestConnection fills in latency and round trips.
 func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
-	start := time.Now()
-	r := run(ctx, s, t, c)
-	r.RoundTrips = s.RoundTrips()
-	r.Latency = time.Since(start)
-	return r
-}
-
-func run(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
 	switch cred := deref(c).(type) {
 	case credentials.UsernamePassword:
 		host, err := registryHost(t, cred.Username)

@@ -33,16 +33,8 @@ const (
 	sessionName = "credvault-test-connection"
 )
 
-// check is the AWS_ECR Checker.
+// check is the AWS_ECR Checker; TestConnection fills in latency and round trips.
 func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
-	start := time.Now()
-	r := run(ctx, s, t, c)
-	r.RoundTrips = s.RoundTrips()
-	r.Latency = time.Since(start)
-	return r
-}
-
-func run(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
 	cred, ok := asECR(c)
 	if !ok {
 		return invalid("AWS_ECR needs an AwsEcr credential (IAM access key)")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
@@ -25,16 +24,8 @@ const Scope = "https://www.googleapis.com/auth/cloud-platform"
 // registryUser is the Basic user name that carries an OAuth access token.
 const registryUser = "oauth2accesstoken"
 
-// check is the GOOGLE_GAR Checker.
+// check is the GOOGLE_GAR Checker; TestConnection fills in latency and round trips.
 func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
-	start := time.Now()
-	r := run(ctx, s, t, c)
-	r.RoundTrips = s.RoundTrips()
-	r.Latency = time.Since(start)
-	return r
-}
-
-func run(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
 	key, ok := asGAR(c)
 	if !ok {
 		return invalid("GOOGLE_GAR needs a GoogleGar credential (service-account key)")
