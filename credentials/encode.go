@@ -67,32 +67,35 @@ func Decode(b []byte) (Credential, error) {
 	if !ok {
 		return nil, &FieldError{Reason: "kind code " + strconv.Itoa(int(b[1])), Err: ErrUnknownKind}
 	}
-	fields, err := decodeFields(spec, b[2:])
+	var vals [maxFields]string
+	n, err := decodeFields(spec, b[2:], &vals)
 	if err != nil {
 		return nil, err
 	}
-	return buildValidated(spec, fields)
+	c := spec.build(vals[:n])
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// decodeFields reads spec's fields, in order, from rest.
-func decodeFields(spec kindSpec, rest []byte) (map[string]string, error) {
-	fields := make(map[string]string, len(spec.required)+len(spec.optional))
+// decodeFields reads spec's fields, in order, from rest into vals and
+// returns how many it read.
+func decodeFields(spec kindSpec, rest []byte, vals *[maxFields]string) (int, error) {
+	i := 0
 	for _, names := range [2][]string{spec.required, spec.optional} {
 		for _, name := range names {
 			v, n, err := readField(name, rest)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			if v != "" {
-				fields[name] = v
-			}
-			rest = rest[n:]
+			vals[i], rest, i = v, rest[n:], i+1
 		}
 	}
 	if len(rest) != 0 {
-		return nil, &FieldError{Reason: strconv.Itoa(len(rest)) + " trailing bytes", Err: ErrMalformed}
+		return 0, &FieldError{Reason: strconv.Itoa(len(rest)) + " trailing bytes", Err: ErrMalformed}
 	}
-	return fields, nil
+	return i, nil
 }
 
 // readField reads one length-prefixed field and reports the bytes consumed.

@@ -70,7 +70,7 @@ func ParseAs(kind Kind, data []byte) (Credential, error) {
 }
 
 func buildValidated(spec kindSpec, fields map[string]string) (Credential, error) {
-	c := spec.build(fields)
+	c := spec.build(spec.ordered(fields))
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -22,48 +22,55 @@ const (
 
 // A kindSpec describes one kind's JSON shape: its required and optional
 // fields, in the fixed order the sealed encoding uses, and how to build the
-// typed value from the decoded strings.
+// typed value from the field values in that order (the inverse of
+// fieldValues; an absent optional field is "").
 type kindSpec struct {
 	kind     Kind
 	code     byte     // sealed-encoding kind code; never reuse a retired code
 	required []string // in encoding order
 	optional []string // in encoding order, after required
-	build    func(v map[string]string) Credential
+	build    func(v []string) Credential
 }
+
+// maxFields is the most fields any kind has (AwsEcr).
+const maxFields = 6
 
 // specs is the kind table, in Kinds() order.
 var specs = []kindSpec{
-	{KindUsernamePassword, 1, []string{fUsername, fPassword}, nil, func(v map[string]string) Credential {
-		return UsernamePassword{Username: v[fUsername], Password: NewSecret(v[fPassword])}
+	{KindUsernamePassword, 1, []string{fUsername, fPassword}, nil, func(v []string) Credential {
+		return UsernamePassword{Username: v[0], Password: NewSecret(v[1])}
 	}},
-	{KindUsernamePat, 2, []string{fUsername, fPat}, nil, func(v map[string]string) Credential {
-		return UsernamePat{Username: v[fUsername], Pat: NewSecret(v[fPat])}
+	{KindUsernamePat, 2, []string{fUsername, fPat}, nil, func(v []string) Credential {
+		return UsernamePat{Username: v[0], Pat: NewSecret(v[1])}
 	}},
 	{KindAwsEcr, 3, []string{fAccessKeyID, fSecretAccessKey, fRegion},
-		[]string{fSessionToken, fRoleArn, fExternalID}, buildAwsEcr},
-	{KindGoogleGar, 4, []string{fServiceAccountKey}, nil, func(v map[string]string) Credential {
-		return GoogleGar{ServiceAccountKey: NewSecret(v[fServiceAccountKey])}
+		[]string{fSessionToken, fRoleArn, fExternalID}, func(v []string) Credential {
+			return AwsEcr{AccessKeyID: v[0], SecretAccessKey: NewSecret(v[1]), Region: v[2],
+				SessionToken: NewSecret(v[3]), RoleArn: v[4], ExternalID: v[5]}
+		}},
+	{KindGoogleGar, 4, []string{fServiceAccountKey}, nil, func(v []string) Credential {
+		return GoogleGar{ServiceAccountKey: NewSecret(v[0])}
 	}},
-	{KindAzureAcr, 5, []string{fTenantID, fClientID, fClientSecret}, nil, func(v map[string]string) Credential {
-		return AzureAcr{TenantID: v[fTenantID], ClientID: v[fClientID], ClientSecret: NewSecret(v[fClientSecret])}
+	{KindAzureAcr, 5, []string{fTenantID, fClientID, fClientSecret}, nil, func(v []string) Credential {
+		return AzureAcr{TenantID: v[0], ClientID: v[1], ClientSecret: NewSecret(v[2])}
 	}},
-	{KindHarborRobot, 6, []string{fRobotName, fSecret}, nil, func(v map[string]string) Credential {
-		return HarborRobot{RobotName: v[fRobotName], Secret: NewSecret(v[fSecret])}
+	{KindHarborRobot, 6, []string{fRobotName, fSecret}, nil, func(v []string) Credential {
+		return HarborRobot{RobotName: v[0], Secret: NewSecret(v[1])}
 	}},
-	{KindJfrogIdentityToken, 7, []string{fUsername, fIdentityToken}, nil, func(v map[string]string) Credential {
-		return JfrogIdentityToken{Username: v[fUsername], IdentityToken: NewSecret(v[fIdentityToken])}
+	{KindJfrogIdentityToken, 7, []string{fUsername, fIdentityToken}, nil, func(v []string) Credential {
+		return JfrogIdentityToken{Username: v[0], IdentityToken: NewSecret(v[1])}
 	}},
 }
 
-func buildAwsEcr(v map[string]string) Credential {
-	return AwsEcr{
-		AccessKeyID:     v[fAccessKeyID],
-		SecretAccessKey: NewSecret(v[fSecretAccessKey]),
-		SessionToken:    NewSecret(v[fSessionToken]),
-		Region:          v[fRegion],
-		RoleArn:         v[fRoleArn],
-		ExternalID:      v[fExternalID],
+// ordered returns the values of fields in s's encoding order.
+func (s kindSpec) ordered(fields map[string]string) []string {
+	vals := make([]string, 0, len(s.required)+len(s.optional))
+	for _, names := range [2][]string{s.required, s.optional} {
+		for _, name := range names {
+			vals = append(vals, fields[name])
+		}
 	}
+	return vals
 }
 
 // fieldValues returns c's fields in encoding order (required, then optional),
