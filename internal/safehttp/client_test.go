@@ -529,3 +529,67 @@ func ExampleNewClient() {
 	fmt.Println(errors.Is(err, safehttp.ErrBlocked))
 	// Output: true
 }
+
+// TestCrossHostRedirectKeepsOnlyHarmlessHeaders: a credential in any header
+// (Harness sends its PAT as X-Api-Key) must not follow a redirect to
+// another host:port.
+func TestCrossHostRedirectKeepsOnlyHarmlessHeaders(t *testing.T) {
+	var got http.Header
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer target.Close()
+	origin := redirector(func() string { return target.URL + "/v2/" })
+	defer origin.Close()
+	c := direct(safehttp.Policy{AllowLoopback: true}, safehttp.Options{})
+	hdr := http.Header{"X-Api-Key": {"pat.CANARY"}, "Private-Token": {"CANARY"}, "User-Agent": {"credvault-test"}}
+	if _, err := get(t, c, origin.URL, hdr); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Api-Key") != "" || got.Get("Private-Token") != "" {
+		t.Fatalf("credential headers followed the redirect: %v", got)
+	}
+	if got.Get("User-Agent") != "credvault-test" {
+		t.Fatalf("harmless header dropped: %v", got)
+	}
+}
+
+// TestBodyNeverReplayedToAnotherHost: a 307 would resend a token request's
+// body (client_secret, refresh_token) to wherever it points.
+func TestBodyNeverReplayedToAnotherHost(t *testing.T) {
+	var bodies atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { bodies.Add(1) }))
+	defer target.Close()
+	redirect := func(to string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/final" {
+				return
+			}
+			http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+		}))
+	}
+	cross := redirect(target.URL + "/token")
+	defer cross.Close()
+	c := direct(safehttp.Policy{AllowLoopback: true}, safehttp.Options{})
+	post := func(u string) error {
+		resp, err := c.Post(u, "application/x-www-form-urlencoded", strings.NewReader("client_secret=CANARY"))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := post(cross.URL + "/token"); !errors.Is(err, safehttp.ErrInsecureRedirect) {
+		t.Fatalf("cross-host 307 of a POST: err = %v", err)
+	}
+	if bodies.Load() != 0 {
+		t.Fatal("the body reached the other host")
+	}
+	var same *httptest.Server
+	same = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/final" {
+			http.Redirect(w, r, same.URL+"/final", http.StatusTemporaryRedirect)
+		}
+	}))
+	defer same.Close()
+	if err := post(same.URL + "/token"); err != nil {
+		t.Fatalf("same-host 307 of a POST refused: %v", err)
+	}
+}

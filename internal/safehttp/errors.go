@@ -16,8 +16,9 @@ var (
 	ErrInvalidURL = errors.New("safehttp: invalid url")
 	// ErrTooManyRedirects: more than MaxRedirects hops.
 	ErrTooManyRedirects = errors.New("safehttp: too many redirects")
-	// ErrInsecureRedirect: a redirect from https to http.
-	ErrInsecureRedirect = errors.New("safehttp: redirect from https to http")
+	// ErrInsecureRedirect: a redirect from https to http, or one that would
+	// replay a request body to another host.
+	ErrInsecureRedirect = errors.New("safehttp: unsafe redirect (https to http, or a request body to another host)")
 	// ErrBodyTooLarge: a response body exceeded its cap.
 	ErrBodyTooLarge = errors.New("safehttp: response body too large")
 	// ErrNoAddresses: the host resolved to no address.

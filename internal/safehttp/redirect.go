@@ -11,12 +11,17 @@ import (
 // MaxRedirects is the most redirect hops a client follows.
 const MaxRedirects = 5
 
-// sensitiveHeaders are dropped once a redirect leaves the first host:port.
-var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Cookie2", "Www-Authenticate"}
+// crossOriginHeaders are the only request headers kept once a redirect
+// leaves the first host:port. Everything else goes: not only Authorization
+// and Cookie but any header a caller may have put a credential in (an
+// X-Api-Key, a private token header), which net/http would copy to every
+// hop.
+var crossOriginHeaders = map[string]bool{"Accept": true, "Accept-Encoding": true, "Accept-Language": true, "User-Agent": true}
 
 // redirectChecker returns the client's CheckRedirect: hop limit, no
-// downgrade, the address guard applied eagerly, and credentials dropped
-// on any cross-host hop.
+// downgrade, the address guard applied eagerly, no request body replayed
+// to another host, and every header but a few harmless ones dropped on any
+// cross-host hop.
 func redirectChecker(p Policy) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
@@ -31,8 +36,16 @@ func redirectChecker(p Policy) func(*http.Request, []*http.Request) error {
 		if err := p.CheckURL(req.Context(), req.URL); err != nil {
 			return err
 		}
-		if leftOrigin(req, via) {
-			for _, h := range sensitiveHeaders {
+		if !leftOrigin(req, via) {
+			return nil
+		}
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			// A 307/308 replays the body, which may hold a client secret or
+			// a token (OAuth token requests): never to another host.
+			return fmt.Errorf("%w: %s body would be replayed to another host", ErrInsecureRedirect, req.Method)
+		}
+		for h := range req.Header {
+			if !crossOriginHeaders[h] {
 				req.Header.Del(h)
 			}
 		}
