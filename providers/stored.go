@@ -15,10 +15,19 @@ import (
 // pass another URL: a caller-chosen URL would send stored credentials
 // wherever it points (HarborGuard #23463).
 //
+// For the same reason opts may not carry Endpoints or a Resolver, which
+// would redirect the sealed URL's requests elsewhere: such a call is
+// StatusInvalidConfig and sends nothing. opts.RootCAs should come from
+// configuration, not from whoever asks for the test.
+//
 // A record that cannot be opened is StatusInvalidConfig (not found,
 // tampered or undecryptable: the Message says which, never the secret);
 // otherwise the Result is TestConnection's.
 func TestStored(ctx context.Context, v *vault.Vault, k vault.Key, opts Options) Result {
+	if len(opts.Endpoints) > 0 || opts.Resolver != nil {
+		return Result{Status: StatusInvalidConfig,
+			Message: "a stored record is tested only at its sealed URL: Options.Endpoints and Resolver are refused"}
+	}
 	e, _, err := v.Open(ctx, k)
 	if err != nil {
 		return Result{Status: StatusInvalidConfig, Message: storedMessage(k, err)}

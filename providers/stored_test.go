@@ -47,6 +47,16 @@ func TestStored(t *testing.T) {
 	want(t, res, providers.StatusHealthy)
 	assertNoSecret(t, res, pc.good())
 
+	t.Run("caller endpoints cannot redirect the sealed URL", func(t *testing.T) {
+		evil := pc.start(t)
+		redirect := o
+		redirect.Endpoints = map[string]string{strings.TrimSuffix(r.URL, "/"): evil.URL}
+		res := providers.TestStored(ctx, v, k, redirect)
+		want(t, res, providers.StatusInvalidConfig)
+		if evil.Hits() != 0 || res.RoundTrips != 0 {
+			t.Fatalf("the caller's endpoint was contacted: %+v, hits %d", res, evil.Hits())
+		}
+	})
 	t.Run("missing", func(t *testing.T) {
 		res := providers.TestStored(ctx, v, vault.Key{Org: "acme", Registry: "absent"}, o)
 		want(t, res, providers.StatusInvalidConfig)
