@@ -99,10 +99,14 @@ func testTLS(t *testing.T, pc provCase, r *regemu.Registry) {
 	want(t, check(t, pc, r, pc.target(r), pc.good(), o), providers.StatusTLSError)
 	insecure := pc.target(r)
 	insecure.Insecure = true
-	want(t, check(t, pc, r, insecure, pc.good(), o), providers.StatusHealthy)
+	wantInsecure := providers.StatusHealthy
+	if _, hosted := hostedProviders[pc.provider]; hosted {
+		wantInsecure = providers.StatusInvalidConfig // public certificates only
+	}
+	want(t, check(t, pc, r, insecure, pc.good(), o), wantInsecure)
 	bundled := pc.target(r)
 	bundled.CABundle = r.CertPEM()
-	want(t, check(t, pc, r, bundled, pc.good(), o), providers.StatusHealthy)
+	want(t, check(t, pc, r, bundled, pc.good(), o), wantInsecure)
 }
 
 // TestRealmRefusedBeforeAnyByte points the Bearer challenge at addresses
@@ -314,3 +318,7 @@ func TestTimeout(t *testing.T) {
 		up("dev", "pw-"+emuCanary), providers.Options{AllowLoopback: true, RootCAs: pool, Timeout: 100 * time.Millisecond})
 	want(t, res, providers.StatusTimeout)
 }
+
+// hostedProviders are served with public certificates: Insecure is refused.
+var hostedProviders = map[providers.Provider]bool{providers.DockerHub: true, providers.GHCR: true,
+	providers.Quay: true, providers.HarnessAR: true, providers.Buildkite: true}

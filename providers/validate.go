@@ -24,6 +24,9 @@ var (
 	ErrInvalidURL = errors.New("providers: invalid url")
 	// ErrInsecureURL: an http:// URL on a target not marked Insecure.
 	ErrInsecureURL = errors.New("providers: plain http requires insecure")
+	// ErrInsecureNotAllowed: Insecure or a CA bundle set for a provider
+	// served on its vendor's public hosts.
+	ErrInsecureNotAllowed = errors.New("providers: insecure or a private CA is not allowed for this provider")
 	// ErrURLCredentials: the URL carries userinfo; credentials belong in
 	// the credentials field, where they are sealed.
 	ErrURLCredentials = errors.New("providers: credentials in url")
@@ -106,7 +109,21 @@ func (t Target) Validate(c credentials.Credential) error {
 	return t.validateCredential(info, c)
 }
 
+// hostedProviders run on their vendor's public hosts with public
+// certificates: "insecure", plain http or a private CA bundle never makes
+// sense for them, and would weaken TLS for their token, identity and API
+// hosts too (one session serves them all). Self-hosted registries keep
+// both: there the registry chooses its token realm anyway.
+var hostedProviders = map[Provider]bool{DockerHub: true, GHCR: true, Quay: true, AWSECR: true,
+	AzureACR: true, GoogleGAR: true, HarnessAR: true, Buildkite: true}
+
 func (t Target) validateURL(info Info) error {
+	if t.Insecure && hostedProviders[info.Provider] {
+		return fieldErr("insecure", ErrInsecureNotAllowed, info.Name+" is served with public certificates; insecure is only for self-hosted registries")
+	}
+	if len(t.CABundle) > 0 && hostedProviders[info.Provider] {
+		return fieldErr("caBundle", ErrInsecureNotAllowed, info.Name+" is served with public certificates; a CA bundle is only for self-hosted registries")
+	}
 	if t.URL == "" {
 		if info.URLRequired {
 			return fieldErr("url", ErrURLRequired, "required for "+string(info.Provider))

@@ -120,6 +120,8 @@ func TestValidateTable(t *testing.T) {
 		{"acr admin derived", providers.Target{Provider: providers.AzureACR}, up, "", nil},
 		{"acr principal needs url", providers.Target{Provider: providers.AzureACR}, c[credentials.KindAzureAcr], "url", providers.ErrURLRequired},
 		{"http refused", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, up, "url", providers.ErrInsecureURL},
+		{"insecure on a hosted provider", providers.Target{Provider: providers.DockerHub, Insecure: true}, up, "insecure", providers.ErrInsecureNotAllowed},
+		{"CA bundle on a hosted provider", providers.Target{Provider: providers.GHCR, CABundle: []byte("pem")}, up, "caBundle", providers.ErrInsecureNotAllowed},
 		{"http insecure", providers.Target{Provider: providers.Custom, URL: "http://r.example", Insecure: true}, up, "", nil},
 		{"userinfo", providers.Target{Provider: providers.Custom, URL: "https://bob:" + canary + "@r.example"}, up, "url", providers.ErrURLCredentials},
 		{"user only", providers.Target{Provider: providers.Custom, URL: "https://bob@r.example"}, up, "url", providers.ErrURLCredentials},
