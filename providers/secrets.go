@@ -76,13 +76,37 @@ func deref(c credentials.Credential) credentials.Credential {
 }
 
 // scrub replaces every secret value of c found in s with
-// credentials.Redacted.
+// credentials.Redacted, including the start of a secret left at the end of
+// a message Clip cut short.
 func scrub(s string, c credentials.Credential) string {
 	if s == "" || c == nil {
 		return s
 	}
-	for _, v := range secretValues(c) {
+	secrets := secretValues(c)
+	for _, v := range secrets {
 		s = strings.ReplaceAll(s, v, credentials.Redacted)
+	}
+	return scrubClippedTail(s, secrets)
+}
+
+// minSecretPrefix is the shortest secret prefix scrubClippedTail redacts;
+// shorter tails match ordinary text too often to mean anything.
+const minSecretPrefix = 4
+
+// scrubClippedTail redacts a prefix of any secret that ends a clipped
+// message (one ending in Clip's "…"): provider text is clipped before the
+// final scrub, which needs the whole secret to match.
+func scrubClippedTail(s string, secrets []string) string {
+	body, clipped := strings.CutSuffix(s, "…")
+	if !clipped {
+		return s
+	}
+	for _, v := range secrets {
+		for k := min(len(v)-1, len(body)); k >= minSecretPrefix; k-- {
+			if strings.HasSuffix(body, v[:k]) {
+				return body[:len(body)-k] + credentials.Redacted + "…"
+			}
+		}
 	}
 	return s
 }

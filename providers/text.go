@@ -12,13 +12,17 @@ const MaxProviderText = 200
 // may echo what it received), then clips it with Clip to MaxProviderText.
 // TestConnection scrubs the credential's own secrets; adapters use Redact
 // for tokens derived from them, which only the adapter knows.
+// Text that was clipped before reaching Redact loses the start of a
+// secret at its end too.
 func Redact(msg string, secrets ...string) string {
+	var nonEmpty []string
 	for _, s := range secrets {
 		if s != "" {
 			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+			nonEmpty = append(nonEmpty, s)
 		}
 	}
-	return Clip(msg, MaxProviderText)
+	return Clip(scrubClippedTail(msg, nonEmpty), MaxProviderText)
 }
 
 // Clip drops control and other non-printing characters, so a hostile body
