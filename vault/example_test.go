@@ -39,10 +39,10 @@ func Example() {
 
 	e, version, _ := v.Open(ctx, k)
 	pat := e.Credential.(credentials.UsernamePat)
-	fmt.Println(version, pat.Username, pat.Pat) // the PAT prints redacted
+	fmt.Println(version == d.Version, pat.Username, pat.Pat) // the PAT prints redacted
 	// Output:
 	// acme/ghcr-main GHCR https://ghcr.io UsernamePat {Kind:UsernamePat Username:deploy-bot TokenType:github-classic-pat AccessKeyID: Region: RoleArn: TenantID: ClientID: RobotName: ClientEmail: ProjectID:}
-	// 1 deploy-bot [REDACTED]
+	// true deploy-bot [REDACTED]
 }
 
 // A moved record does not open: the AAD binds it to its org and registry.

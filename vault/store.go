@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"time"
 )
@@ -26,8 +28,11 @@ type Key struct {
 // stores can list records by the key that wraps them.
 type Record struct {
 	Key
-	// Version is the compare-and-swap token: assigned by the store, 1 on
-	// creation and incremented by every successful Put.
+	// Version is the compare-and-swap token: assigned by the store,
+	// NewRecordVersion() on creation and incremented by every successful
+	// Put. A record deleted and created again starts at a fresh random
+	// version, so a writer holding the old record's version cannot
+	// overwrite the new one (the ABA race a counter restarting at 1 has).
 	Version int64
 	// KeyID is the KEK key version that wrapped the record's DEK.
 	KeyID string
@@ -77,4 +82,13 @@ type Store interface {
 	List(ctx context.Context, q Query) (Page, error)
 	// KeyUsage counts records per KEK key ID, for one org or all ("").
 	KeyUsage(ctx context.Context, org string) (map[string]int64, error)
+}
+
+// NewRecordVersion returns the version a store gives a record it creates:
+// random in [1, 2^62), so that increments never overflow and a recreated
+// record's versions practically never meet its predecessor's.
+func NewRecordVersion() int64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:])>>2) | 1
 }

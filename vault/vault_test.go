@@ -63,14 +63,14 @@ func TestPutOpenRoundTripEveryKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Version != 1 || d.Kind != c.Kind() || d.KeyID == "" {
+			if d.Version <= 0 || d.Kind != c.Kind() || d.KeyID == "" {
 				t.Fatalf("description = %+v", d)
 			}
 			got, ver, err := e.v.Open(ctx, k)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ver != 1 || got.Provider != "GHCR" || got.URL != "https://ghcr.io" {
+			if ver != d.Version || got.Provider != "GHCR" || got.URL != "https://ghcr.io" {
 				t.Fatalf("entry = %+v, version %d", got, ver)
 			}
 			a, _ := credentials.Encode(c)
@@ -171,23 +171,25 @@ func TestConditionalPut(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	c := fixtures.All(canary)[0]
-	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(0)); err != nil {
+	d0, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(0))
+	if err != nil {
 		t.Fatal(err)
 	}
+	v1 := d0.Version
 	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(0)); !errors.Is(err, vault.ErrConflict) {
 		t.Fatalf("create over existing: %v", err)
 	}
-	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(7)); !errors.Is(err, vault.ErrConflict) {
+	if _, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(v1+7)); !errors.Is(err, vault.ErrConflict) {
 		t.Fatalf("stale version: %v", err)
 	}
-	d, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(1))
-	if err != nil || d.Version != 2 {
+	d, err := e.v.Put(ctx, ghcr, entry(c), vault.IfVersion(v1))
+	if err != nil || d.Version != v1+1 {
 		t.Fatalf("put v1 -> %+v, %v", d, err)
 	}
-	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(1)); !errors.Is(err, vault.ErrConflict) {
+	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(v1)); !errors.Is(err, vault.ErrConflict) {
 		t.Fatalf("stale delete: %v", err)
 	}
-	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(2)); err != nil {
+	if err := e.v.Delete(ctx, ghcr, vault.IfVersion(v1+1)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.v.Describe(ctx, ghcr); !errors.Is(err, vault.ErrNotFound) {
@@ -276,7 +278,8 @@ func TestFailedPutLeavesPreviousRecordIntact(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	orig := fixtures.All(canary)[0]
-	if _, err := e.v.Put(ctx, ghcr, entry(orig)); err != nil {
+	d0, err := e.v.Put(ctx, ghcr, entry(orig))
+	if err != nil {
 		t.Fatal(err)
 	}
 	next := credentials.UsernamePassword{Username: "new-user", Password: credentials.NewSecret("new-pw")}
@@ -291,7 +294,7 @@ func TestFailedPutLeavesPreviousRecordIntact(t *testing.T) {
 			t.Fatalf("%s: put succeeded", name)
 		}
 		got, ver, err := e.v.Open(ctx, ghcr)
-		if err != nil || ver != 1 || got.Credential.(credentials.UsernamePassword).Username != "deploy-bot" {
+		if err != nil || ver != d0.Version || got.Credential.(credentials.UsernamePassword).Username != "deploy-bot" {
 			t.Fatalf("%s: previous record damaged: %+v v%d %v", name, got, ver, err)
 		}
 	}

@@ -24,13 +24,13 @@ func scribble(b []byte) {
 
 func testCopiedOnPut(t *testing.T, s vault.Store) {
 	rec := record("org", "reg", "k1", "original")
-	mustPut(t, s, rec, 0)
+	v0 := mustPut(t, s, rec, 0)
 	scribble(rec.Envelope)
 	update := record("org", "reg", "k1", "updated")
-	mustPut(t, s, update, 1)
+	mustPut(t, s, update, v0)
 	scribble(update.Envelope)
 	want := record("org", "reg", "k1", "updated")
-	want.Version = 2
+	want.Version = v0 + 1
 	requireStored(t, s, want)
 }
 

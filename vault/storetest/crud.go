@@ -39,7 +39,13 @@ func mustPut(t *testing.T, s vault.Store, rec vault.Record, expect int64) int64 
 	t.Helper()
 	v, err := s.Put(t.Context(), rec, expect)
 	requireNoError(t, err, "Put %q/%q expect %d", rec.Org, rec.Registry, expect)
-	requireEqual(t, expect+1, v, "Put %q/%q expect %d: version", rec.Org, rec.Registry, expect)
+	if expect == 0 {
+		// A new record starts at a fresh random version (vault.NewRecordVersion),
+		// never at a predecessor's: see testRecreateAfterDelete.
+		requireTrue(t, v > 0, "Put %q/%q create: version %d, want > 0", rec.Org, rec.Registry, v)
+	} else {
+		requireEqual(t, expect+1, v, "Put %q/%q expect %d: version", rec.Org, rec.Registry, expect)
+	}
 	return v
 }
 
@@ -80,9 +86,8 @@ func testGetMissing(t *testing.T, s vault.Store) {
 func testPutCreate(t *testing.T, s vault.Store) {
 	before := time.Now().Truncate(time.Second)
 	rec := record("org", "reg", "k1", "sealed")
-	mustPut(t, s, rec, 0)
+	rec.Version = mustPut(t, s, rec, 0)
 	after := time.Now().Add(time.Second)
-	rec.Version = 1
 	got := requireStored(t, s, rec)
 	requireFalse(t, got.UpdatedAt.IsZero(), "UpdatedAt not set")
 	requireFalse(t, got.UpdatedAt.Before(before), "UpdatedAt %v before the Put at %v", got.UpdatedAt, before)
@@ -93,42 +98,41 @@ func testPutCreateIgnoresVersion(t *testing.T, s vault.Store) {
 	rec := record("org", "reg", "k1", "sealed")
 	rec.Version = 41
 	rec.UpdatedAt = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	mustPut(t, s, rec, 0)
-	rec.Version = 1
+	rec.Version = mustPut(t, s, rec, 0)
+	requireTrue(t, rec.Version != 41, "version taken from the caller")
 	got := requireStored(t, s, rec)
 	requireTrue(t, got.UpdatedAt.Year() != 2001, "UpdatedAt taken from the caller")
 }
 
 func testPutCreateExisting(t *testing.T, s vault.Store) {
 	orig := record("org", "reg", "k1", "first")
-	mustPut(t, s, orig, 0)
+	orig.Version = mustPut(t, s, orig, 0)
 	_, err := s.Put(t.Context(), record("org", "reg", "k2", "second"), 0)
 	requireErrorIs(t, err, vault.ErrConflict)
-	orig.Version = 1
 	requireStored(t, s, orig)
 }
 
 func testPutUpdate(t *testing.T, s vault.Store) {
-	mustPut(t, s, record("org", "reg", "k1", "v1"), 0)
+	v0 := mustPut(t, s, record("org", "reg", "k1", "v1"), 0)
 	first := mustGet(t, s, vault.Key{Org: "org", Registry: "reg"})
-	for v := int64(1); v < 5; v++ {
+	for v := v0; v < v0+4; v++ {
 		mustPut(t, s, record("org", "reg", "k2", "next"), v)
 	}
 	want := record("org", "reg", "k2", "next")
-	want.Version = 5
+	want.Version = v0 + 4
 	got := requireStored(t, s, want)
 	requireFalse(t, got.UpdatedAt.Before(first.UpdatedAt), "UpdatedAt went backwards")
 }
 
 func testPutStale(t *testing.T, s vault.Store) {
-	mustPut(t, s, record("org", "reg", "k1", "v1"), 0)
-	mustPut(t, s, record("org", "reg", "k1", "v2"), 1)
-	for _, expect := range []int64{1, 3, 100, -1} {
+	v0 := mustPut(t, s, record("org", "reg", "k1", "v1"), 0)
+	mustPut(t, s, record("org", "reg", "k1", "v2"), v0)
+	for _, expect := range []int64{v0, v0 + 2, v0 + 100, -1} {
 		_, err := s.Put(t.Context(), record("org", "reg", "k9", "stale"), expect)
 		requireErrorIs(t, err, vault.ErrConflict, "expect %d", expect)
 	}
 	want := record("org", "reg", "k1", "v2")
-	want.Version = 2
+	want.Version = v0 + 1
 	requireStored(t, s, want)
 }
 
@@ -142,8 +146,8 @@ func testPutMissingWithVersion(t *testing.T, s vault.Store) {
 
 func testDeleteUnconditional(t *testing.T, s vault.Store) {
 	k := vault.Key{Org: "org", Registry: "reg"}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
-	mustPut(t, s, record("org", "reg", "k1", "y"), 1)
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	mustPut(t, s, record("org", "reg", "k1", "y"), v0)
 	mustPut(t, s, record("org", "other", "k1", "z"), 0)
 	requireNoError(t, s.Delete(t.Context(), k, 0))
 	requireMissing(t, s, k)
@@ -152,20 +156,20 @@ func testDeleteUnconditional(t *testing.T, s vault.Store) {
 
 func testDeleteConditional(t *testing.T, s vault.Store) {
 	k := vault.Key{Org: "org", Registry: "reg"}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
-	mustPut(t, s, record("org", "reg", "k1", "y"), 1)
-	requireNoError(t, s.Delete(t.Context(), k, 2))
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	mustPut(t, s, record("org", "reg", "k1", "y"), v0)
+	requireNoError(t, s.Delete(t.Context(), k, v0+1))
 	requireMissing(t, s, k)
 }
 
 func testDeleteWrongVersion(t *testing.T, s vault.Store) {
 	k := vault.Key{Org: "org", Registry: "reg"}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
-	for _, expect := range []int64{2, 99, -1} {
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	for _, expect := range []int64{v0 + 1, v0 + 98, -1} {
 		requireErrorIs(t, s.Delete(t.Context(), k, expect), vault.ErrConflict, "expect %d", expect)
 	}
 	want := record("org", "reg", "k1", "x")
-	want.Version = 1
+	want.Version = v0
 	requireStored(t, s, want)
 }
 
@@ -174,32 +178,39 @@ func testDeleteMissing(t *testing.T, s vault.Store) {
 	for _, expect := range []int64{0, 1, 5} {
 		requireErrorIs(t, s.Delete(t.Context(), k, expect), vault.ErrNotFound, "expect %d", expect)
 	}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
-	requireNoError(t, s.Delete(t.Context(), k, 1))
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	requireNoError(t, s.Delete(t.Context(), k, v0))
 	requireErrorIs(t, s.Delete(t.Context(), k, 0), vault.ErrNotFound, "second delete")
 }
 
 func testRecreateAfterDelete(t *testing.T, s vault.Store) {
 	k := vault.Key{Org: "org", Registry: "reg"}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
-	mustPut(t, s, record("org", "reg", "k1", "x"), 1)
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	mustPut(t, s, record("org", "reg", "k1", "x"), v0)
 	requireNoError(t, s.Delete(t.Context(), k, 0))
-	mustPut(t, s, record("org", "reg", "k2", "again"), 0)
 	want := record("org", "reg", "k2", "again")
-	want.Version = 1
+	want.Version = mustPut(t, s, want, 0)
+	requireStored(t, s, want)
+	// A writer still holding the deleted record's version must not
+	// overwrite the new record (the ABA race a version counter restarting
+	// at 1 would allow): the new record does not reuse those versions.
+	for _, stale := range []int64{v0, v0 + 1} {
+		_, err := s.Put(t.Context(), record("org", "reg", "k1", "stale"), stale)
+		requireErrorIs(t, err, vault.ErrConflict, "stale version %d of the deleted record", stale)
+	}
 	requireStored(t, s, want)
 }
 
 func testContextCancelled(t *testing.T, s vault.Store) {
 	k := vault.Key{Org: "org", Registry: "reg"}
-	mustPut(t, s, record("org", "reg", "k1", "x"), 0)
+	v0 := mustPut(t, s, record("org", "reg", "k1", "x"), 0)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := s.Get(ctx, k)
 	requireErrorIs(t, err, context.Canceled, "Get")
 	_, err = s.Put(ctx, record("org", "new", "k1", "x"), 0)
 	requireErrorIs(t, err, context.Canceled, "Put create")
-	_, err = s.Put(ctx, record("org", "reg", "k2", "y"), 1)
+	_, err = s.Put(ctx, record("org", "reg", "k2", "y"), v0)
 	requireErrorIs(t, err, context.Canceled, "Put update")
 	requireErrorIs(t, s.Delete(ctx, k, 0), context.Canceled, "Delete")
 	_, err = s.List(ctx, vault.Query{})
@@ -209,6 +220,6 @@ func testContextCancelled(t *testing.T, s vault.Store) {
 
 	requireMissing(t, s, vault.Key{Org: "org", Registry: "new"})
 	want := record("org", "reg", "k1", "x")
-	want.Version = 1
+	want.Version = v0
 	requireStored(t, s, want)
 }

@@ -44,11 +44,11 @@ func testNamesNotConcatenated(t *testing.T, s vault.Store) {
 	b := record("a", "bc", "k2", "second")
 	c := record("a/b", "c", "k3", "third")
 	d := record("a", "b/c", "k4", "fourth")
-	for _, r := range []vault.Record{a, b, c, d} {
-		mustPut(t, s, r, 0)
+	recs := []vault.Record{a, b, c, d}
+	for i := range recs {
+		recs[i].Version = mustPut(t, s, recs[i], 0)
 	}
-	for _, r := range []vault.Record{a, b, c, d} {
-		r.Version = 1
+	for _, r := range recs {
 		requireStored(t, s, r)
 	}
 }
@@ -63,11 +63,10 @@ func testUnicodeAndLongNames(t *testing.T, s vault.Store) {
 		record("o'rg\"; DROP TABLE x;--", "r%_\\*?", "k1", "sql metacharacters"),
 		long,
 	}
-	for _, r := range names {
-		mustPut(t, s, r, 0)
+	for i := range names {
+		names[i].Version = mustPut(t, s, names[i], 0)
 	}
 	for _, r := range names {
-		r.Version = 1
 		requireStored(t, s, r)
 		page, err := s.List(t.Context(), vault.Query{Org: r.Org, KeyID: r.KeyID})
 		requireNoError(t, err)

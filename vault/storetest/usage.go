@@ -40,9 +40,11 @@ func testKeyUsage(t *testing.T, s vault.Store) {
 
 func testKeyUsageFollowsWrites(t *testing.T, s vault.Store) {
 	seed(t, s, filterRecords)
-	mustPut(t, s, record("acme", "harbor", "k3", "rewrapped"), 1)
+	harbor := mustGet(t, s, vault.Key{Org: "acme", Registry: "harbor"})
+	mustPut(t, s, record("acme", "harbor", "k3", "rewrapped"), harbor.Version)
 	requireNoError(t, s.Delete(t.Context(), vault.Key{Org: "acme", Registry: "ghcr"}, 0))
-	_, err := s.Put(t.Context(), record("acme", "ecr", "k9", "lost"), 5)
+	ecr := mustGet(t, s, vault.Key{Org: "acme", Registry: "ecr"})
+	_, err := s.Put(t.Context(), record("acme", "ecr", "k9", "lost"), ecr.Version+5)
 	requireErrorIs(t, err, vault.ErrConflict)
 	requireUsage(t, s, "acme", map[string]int64{"k1": 1, "k3": 1})
 	requireUsage(t, s, "", map[string]int64{"k1": 3, "k2": 2, "k3": 2})

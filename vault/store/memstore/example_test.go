@@ -26,7 +26,7 @@ func Example() {
 			return
 		}
 		for _, r := range page.Records {
-			fmt.Println(r.Registry, r.Version)
+			fmt.Println(r.Registry, r.KeyID)
 		}
 		if !page.More {
 			break
@@ -35,9 +35,9 @@ func Example() {
 		q.After = page.Next
 	}
 	// Output:
-	// acme/prod/+ 1
-	// ecr 1
-	// ghcr 1
+	// acme/prod/+ k1
+	// ecr k1
+	// ghcr k1
 	// -- next page after ghcr
-	// harbor 1
+	// harbor k1
 }

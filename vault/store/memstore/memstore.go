@@ -110,7 +110,7 @@ func (s *Store) putLocked(rec vault.Record, expect int64) (int64, error) {
 	i, ok := s.find(rec.Key)
 	switch {
 	case expect == 0 && !ok:
-		stored.Version = 1
+		stored.Version = vault.NewRecordVersion()
 		stored.UpdatedAt = s.now()
 		s.recs = slices.Insert(s.recs, i, stored)
 	case expect > 0 && ok && s.recs[i].Version == expect:

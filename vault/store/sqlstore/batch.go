@@ -29,12 +29,12 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 	if s.dialect == Postgres && uniqueKeys(recs) {
 		s.updateManyPostgres(ctx, recs, expects, versions, errs)
 	}
-	items, idx := s.batchItems(recs, expects, errs, versions)
+	items, idx, next := s.batchItems(recs, expects, errs, versions)
 	results := s.execItems(ctx, items)
 	for j, res := range results {
 		i := idx[j]
 		if errs[i] = oneRow(res.rows, res.err, "put"); errs[i] == nil {
-			versions[i] = expects[i] + 1
+			versions[i] = next[j]
 		}
 	}
 	return versions, errs
@@ -43,9 +43,9 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 // batchItems builds the write statements for the records not yet done
 // (versions[i] == 0 and errs[i] == nil); a negative expected version fails
 // its record at once. idx maps items back to records.
-func (s *Store) batchItems(recs []vault.Record, expects []int64, errs []error, versions []int64) (items []writeItem, idx []int) {
+func (s *Store) batchItems(recs []vault.Record, expects []int64, errs []error, versions []int64) (items []writeItem, idx []int, next []int64) {
 	at := s.dialect.timeArg(s.now())
-	items, idx = make([]writeItem, 0, len(recs)), make([]int, 0, len(recs))
+	items, idx, next = make([]writeItem, 0, len(recs)), make([]int, 0, len(recs)), make([]int64, 0, len(recs))
 	for i, rec := range recs {
 		if versions[i] != 0 || errs[i] != nil {
 			continue
@@ -55,13 +55,15 @@ func (s *Store) batchItems(recs []vault.Record, expects []int64, errs []error, v
 			continue
 		}
 		env := nonNil(rec.Envelope)
-		it := writeItem{stmt: s.stmts.insert, args: []any{rec.Org, rec.Registry, rec.KeyID, env, at}}
-		if expects[i] > 0 {
-			it = writeItem{stmt: s.stmts.update, args: []any{rec.KeyID, env, at, rec.Org, rec.Registry, expects[i]}}
+		v := expects[i] + 1
+		it := writeItem{stmt: s.stmts.update, args: []any{rec.KeyID, env, at, rec.Org, rec.Registry, expects[i]}}
+		if expects[i] == 0 {
+			v = s.newVersion()
+			it = writeItem{stmt: s.stmts.insert, args: []any{rec.Org, rec.Registry, v, rec.KeyID, env, at}}
 		}
-		items, idx = append(items, it), append(idx, i)
+		items, idx, next = append(items, it), append(idx, i), append(next, v)
 	}
-	return items, idx
+	return items, idx, next
 }
 
 // execItems runs items as one batch: through the writer on SQLite, in one

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/sqlstore"
 )
 
 func TestPutBatch(t *testing.T) {
@@ -15,6 +16,7 @@ func TestPutBatch(t *testing.T) {
 			b.require(t)
 			dsn, driver, raw := b.fresh(t)
 			s := open(t, dsn)
+			sqlstore.PinVersions(s)
 			ctx := t.Context()
 			rec := func(reg, keyID string) vault.Record {
 				return vault.Record{Key: vault.Key{Org: "o", Registry: reg}, KeyID: keyID, Envelope: []byte("env-" + keyID)}

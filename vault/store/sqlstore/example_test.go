@@ -24,17 +24,17 @@ func Example() {
 		KeyID:    "local://acme/v1",
 		Envelope: []byte("sealed bytes"),
 	}
-	v, err := s.Put(ctx, rec, 0) // 0: create
-	fmt.Println(v, err)
+	v, err := s.Put(ctx, rec, 0) // 0: create, at a fresh random version
+	fmt.Println(v > 0, err)
 	_, err = s.Put(ctx, rec, 0) // already exists
 	fmt.Println(err)
-	v, err = s.Put(ctx, rec, v) // compare-and-swap on version 1
-	fmt.Println(v, err)
+	next, err := s.Put(ctx, rec, v) // compare-and-swap on the version read
+	fmt.Println(next == v+1, err)
 	usage, _ := s.KeyUsage(ctx, "acme")
 	fmt.Println(usage)
 	// Output:
-	// 1 <nil>
+	// true <nil>
 	// vault: version conflict
-	// 2 <nil>
+	// true <nil>
 	// map[local://acme/v1:1]
 }

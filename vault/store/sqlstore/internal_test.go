@@ -149,6 +149,7 @@ func openSQLite(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	PinVersions(s) // these tests state exact versions
 	return s
 }
 

@@ -44,15 +44,17 @@ func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64,
 	at := s.dialect.timeArg(s.now())
 	var n int64
 	var err error
+	version := expect + 1
 	if expect == 0 {
-		n, err = s.exec(ctx, s.stmts.insert, rec.Org, rec.Registry, rec.KeyID, env, at)
+		version = s.newVersion()
+		n, err = s.exec(ctx, s.stmts.insert, rec.Org, rec.Registry, version, rec.KeyID, env, at)
 	} else {
 		n, err = s.exec(ctx, s.stmts.update, rec.KeyID, env, at, rec.Org, rec.Registry, expect)
 	}
 	if err := oneRow(n, err, "put"); err != nil {
 		return 0, err
 	}
-	return expect + 1, nil
+	return version, nil
 }
 
 // exec runs a write statement and returns the number of rows it changed:

@@ -29,11 +29,14 @@ type Store struct {
 	ownsDB  bool
 	stmts   *statements
 	// writer batches this Store's writes on SQLite; nil on PostgreSQL.
-	writer    *writer
-	now       func() time.Time
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
+	writer *writer
+	now    func() time.Time
+	// newVersion is the version of a created record: vault.NewRecordVersion
+	// (tests pin it to make versions predictable).
+	newVersion func() int64
+	closed     atomic.Bool
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Open connects to the database named by dsn (see the package
@@ -97,6 +100,8 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect) (*Store, error) {
 		dialect: dialect,
 		stmts:   stmts,
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+
+		newVersion: vault.NewRecordVersion,
 	}
 	if dialect == SQLite {
 		s.writer = startWriter(db)

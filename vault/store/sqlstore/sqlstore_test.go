@@ -115,12 +115,12 @@ func TestReopenKeepsData(t *testing.T) {
 				{Key: vault.Key{Org: "acme", Registry: "org456/proj789/registry123"}, KeyID: "k1", Envelope: []byte{0, 1, 2, 0xff}},
 				{Key: vault.Key{Org: "acme", Registry: "ghcr"}, KeyID: "k2", Envelope: []byte("sealed")},
 			}
-			for _, r := range want {
-				if _, err := s.Put(t.Context(), r, 0); err != nil {
+			for i := range want {
+				if want[i].Version, err = s.Put(t.Context(), want[i], 0); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Put(t.Context(), want[1], 1); err != nil {
+			if _, err := s.Put(t.Context(), want[1], want[1].Version); err != nil {
 				t.Fatal(err)
 			}
 			before, err := s.Get(t.Context(), want[1].Key)
@@ -140,10 +140,10 @@ func TestReopenKeepsData(t *testing.T) {
 				t.Fatalf("after reopen: %d records, More %v", len(page.Records), page.More)
 			}
 			got := page.Records[0]
-			if got.Key != want[1].Key || got.Version != 2 || string(got.Envelope) != "sealed" || !got.UpdatedAt.Equal(before.UpdatedAt) {
+			if got.Key != want[1].Key || got.Version != want[1].Version+1 || string(got.Envelope) != "sealed" || !got.UpdatedAt.Equal(before.UpdatedAt) {
 				t.Errorf("after reopen: got %+v, want %+v", got, before)
 			}
-			if got := page.Records[1]; got.Key != want[0].Key || got.Version != 1 || string(got.Envelope) != string(want[0].Envelope) {
+			if got := page.Records[1]; got.Key != want[0].Key || got.Version != want[0].Version || string(got.Envelope) != string(want[0].Envelope) {
 				t.Errorf("after reopen: got %+v, want %+v", got, want[0])
 			}
 			if loc := got.UpdatedAt.Location(); loc != time.UTC {

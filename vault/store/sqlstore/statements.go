@@ -13,7 +13,7 @@ const (
 	getSQL = `SELECT version, key_id, envelope, updated_at FROM credvault_records
 		WHERE org = ? AND registry = ?`
 	existsSQL = `SELECT version FROM credvault_records WHERE org = ? AND registry = ?`
-	insertSQL = `INSERT INTO credvault_records (` + columns + `) VALUES (?, ?, 1, ?, ?, ?)
+	insertSQL = `INSERT INTO credvault_records (` + columns + `) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org, registry) DO NOTHING`
 	updateSQL = `UPDATE credvault_records SET version = version + 1, key_id = ?, envelope = ?, updated_at = ?
 		WHERE org = ? AND registry = ? AND version = ?`
