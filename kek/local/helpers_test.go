@@ -104,3 +104,19 @@ func (r *kekRegistry) get(k kek.KEK) *env {
 	defer r.mu.Unlock()
 	return r.envs[k]
 }
+
+// orgUsage is a UsageCounter that filters by org as a real store does.
+type orgUsage map[string]map[string]int64
+
+func (u orgUsage) KeyUsage(_ context.Context, org string) (map[string]int64, error) {
+	if org != "" {
+		return u[org], nil
+	}
+	all := map[string]int64{}
+	for _, m := range u {
+		for id, n := range m {
+			all[id] += n
+		}
+	}
+	return all, nil
+}

@@ -182,7 +182,7 @@ func (m *Manager) Disable(ctx context.Context, org, keyID string, usage UsageCou
 			return nil, fmt.Errorf("%w: %s", kek.ErrKeyDestroyed, keyID)
 		}
 		if !cfg.force {
-			if err := checkUnused(ctx, usage, org, keyID); err != nil {
+			if err := checkUnused(ctx, usage, keyID); err != nil {
 				return nil, err
 			}
 		}
@@ -224,7 +224,7 @@ func (m *Manager) Destroy(ctx context.Context, org, keyID string, usage UsageCou
 		case v.status == StatusDestroyed:
 			return nil, errNoChange
 		}
-		if err := checkUnused(ctx, usage, org, keyID); err != nil {
+		if err := checkUnused(ctx, usage, keyID); err != nil {
 			return nil, err
 		}
 		if err := km.Delete(id); err != nil {
@@ -246,11 +246,15 @@ func retirable(s *snapshot, keyID string) (uint32, version, error) {
 	return id, v, nil
 }
 
-func checkUnused(ctx context.Context, usage UsageCounter, org, keyID string) error {
+func checkUnused(ctx context.Context, usage UsageCounter, keyID string) error {
 	if usage == nil {
 		return fmt.Errorf("%w: a UsageCounter is required", kek.ErrInvalidInput)
 	}
-	counts, err := usage.KeyUsage(ctx, org)
+	// Count across every org: a resolver may map a vault org to a keyset of
+	// another name (acme -> acme-prod), so the records wrapped by this
+	// keyset's versions need not sit under its own org name. Key IDs name
+	// the keyset org, so the count is still exact.
+	counts, err := usage.KeyUsage(ctx, "")
 	if err != nil {
 		return fmt.Errorf("local: counting key usage: %w", err)
 	}
