@@ -528,7 +528,7 @@ func (v *Vault) RotateDEKs(ctx context.Context, opts RotateOptions) (Summary, er
 	err = j.run(ctx, Query{Org: opts.Org, After: after}, rotation{
 		one:      func(ctx context.Context, rec Record) error { return v.reencryptRecord(ctx, j, rec) },
 		prepare:  func(ctx context.Context, rec Record) (Record, error) { return v.reencrypt(ctx, j, rec) },
-		conflict: func(context.Context, Record) error { return errSkip }, // rewritten meanwhile: it already has a fresh DEK, or is gone
+		conflict: func(ctx context.Context, rec Record) error { return v.dekConflict(ctx, j, rec) },
 	})
 	return j.finish(ctx, resumed, err)
 }
@@ -540,9 +540,50 @@ func (v *Vault) reencryptRecord(ctx context.Context, j *job, rec Record) error {
 	}
 	_, err = v.store.Put(ctx, next, rec.Version)
 	if errors.Is(err, ErrConflict) {
-		return errSkip // rewritten meanwhile: it already has a fresh DEK, or is gone
+		return v.dekConflict(ctx, j, rec)
 	}
 	return err
+}
+
+// maxDEKRetries bounds how often a DEK rotation re-reads a record that
+// keeps changing under it.
+const maxDEKRetries = 3
+
+// dekConflict settles a lost compare-and-swap for a DEK rotation. A record
+// rewritten with a new DEK (a Put) or gone needs nothing; one whose version
+// moved but whose DEK did not (a concurrent KEK rewrap) is re-read and
+// re-encrypted, so the job never reports a record done that still has its
+// old DEK.
+func (v *Vault) dekConflict(ctx context.Context, j *job, read Record) error {
+	for range maxDEKRetries {
+		cur, err := v.store.Get(ctx, read.Key)
+		if errors.Is(err, ErrNotFound) {
+			return errSkip
+		}
+		if err != nil {
+			return err
+		}
+		if !sameDEK(read, cur) {
+			return errSkip
+		}
+		next, err := v.reencrypt(ctx, j, cur)
+		if err != nil {
+			return err
+		}
+		if _, err = v.store.Put(ctx, next, cur.Version); !errors.Is(err, ErrConflict) {
+			return err
+		}
+		read = cur
+	}
+	return fmt.Errorf("%w: record kept changing during DEK rotation", ErrConflict)
+}
+
+// sameDEK reports whether two records of one key carry the same DEK: the
+// key commitment identifies it.
+func sameDEK(a, b Record) bool {
+	ea, errA := envelope.Parse(a.Envelope)
+	eb, errB := envelope.Parse(b.Envelope)
+	return errA == nil && errB == nil && ea.Commitment == eb.Commitment
 }
 
 // reencrypt opens rec and seals its entry again under a fresh DEK; in a

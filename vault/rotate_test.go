@@ -207,3 +207,42 @@ func TestRotationRacesPutsAndDeletes(t *testing.T) {
 		}
 	}
 }
+
+// bumpOnce is a Store whose first Put is preceded by a concurrent writer
+// re-storing the same envelope (what a KEK rewrap does to the version
+// without changing the DEK).
+type bumpOnce struct {
+	vault.Store
+	done bool
+}
+
+func (s *bumpOnce) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
+	if !s.done {
+		s.done = true
+		cur, _ := s.Store.Get(ctx, rec.Key)
+		if _, err := s.Store.Put(ctx, cur, cur.Version); err != nil {
+			return 0, err
+		}
+	}
+	return s.Store.Put(ctx, rec, expect)
+}
+
+// TestRotateDEKsRetriesWhenOnlyTheVersionMoved: a lost compare-and-swap
+// against a writer that kept the DEK must not count the record as done.
+func TestRotateDEKsRetriesWhenOnlyTheVersionMoved(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 1)
+	before, _ := e.store.Get(ctx, ks[0])
+	v, _ := vault.New(&bumpOnce{Store: e.store}, e.keys)
+	s, err := v.RotateDEKs(ctx, vault.RotateOptions{Org: "acme"})
+	if err != nil || s.Done != 1 || s.Skipped != 0 {
+		t.Fatalf("summary %+v, err %v", s, err)
+	}
+	after, _ := e.store.Get(ctx, ks[0])
+	eb, _ := envelope.Parse(before.Envelope)
+	ea, _ := envelope.Parse(after.Envelope)
+	if eb.Commitment == ea.Commitment {
+		t.Fatal("the record kept its old DEK")
+	}
+}
