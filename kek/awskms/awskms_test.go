@@ -68,12 +68,25 @@ func TestBadLabels(t *testing.T) {
 		"reserved":  {"aad": "x"},
 		"uppercase": {"Org": "x"},
 		"empty":     {"": "x"},
-		"long":      {"org": strings.Repeat("x", 257)},
+		"long":      {"org": strings.Repeat("x", 513)},
 	} {
 		_, _, err := k.Wrap(kek.WithLabels(t.Context(), labels), dek, nil)
 		require.ErrorIs(t, err, kek.ErrInvalidInput)
 		assert.Equal(t, int64(0), e.Calls("Encrypt"), name)
 	}
+}
+
+// TestLongestRegistryNameFits: every registry name the vault accepts
+// (vault.MaxRegistrySize, 512 bytes) fits in the EncryptionContext.
+func TestLongestRegistryNameFits(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	k := mustNew(t, newClient(e, nil), e.AddKey(false))
+	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme", "registry": strings.Repeat("r", 512)})
+	w, id, err := k.Wrap(ctx, dek, []byte("aad"))
+	require.NoError(t, err)
+	_, err = k.Unwrap(ctx, id, w, []byte("aad"))
+	require.NoError(t, err)
 }
 
 func TestWrapRecordsKeyARNNotAlias(t *testing.T) {

@@ -15,7 +15,7 @@ const (
 	aadContextKey = contextPrefix + "aad"
 	maxLabels     = 8
 	maxLabelKey   = 64
-	maxLabelValue = 256
+	maxLabelValue = 512 // vault.MaxRegistrySize: every registry name must fit
 )
 
 // encryptionContext builds the KMS EncryptionContext for aad and the
@@ -37,7 +37,7 @@ func encryptionContext(ctx context.Context, aad []byte) (map[string]string, erro
 }
 
 // checkLabel accepts label names of [a-z0-9_.-]{1,64} other than "aad" and
-// values of at most 256 bytes.
+// values of at most 512 bytes.
 func checkLabel(name, value string) error {
 	if name == "" || len(name) > maxLabelKey || name == "aad" || len(value) > maxLabelValue {
 		return invalid("EncryptionContext", "label name or value out of bounds")
