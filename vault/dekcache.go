@@ -32,6 +32,7 @@ type dekCache struct {
 	now   func() time.Time
 	ll    *list.List // front = most recently used
 	items map[string]*list.Element
+	swept time.Time // last sweep of expired entries
 }
 
 type cacheEntry struct {
@@ -74,6 +75,7 @@ func (c *dekCache) get(key string) ([]byte, bool) {
 func (c *dekCache) put(key string, dek []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.sweep()
 	if el, ok := c.items[key]; ok {
 		c.remove(el)
 	}
@@ -81,6 +83,24 @@ func (c *dekCache) put(key string, dek []byte) {
 	c.items[key] = c.ll.PushFront(e)
 	for c.ll.Len() > c.size {
 		c.remove(c.ll.Back())
+	}
+}
+
+// sweep zeroes and drops expired entries, at most twice per TTL, so a DEK
+// nobody asks for again does not stay in memory past its expiry by more
+// than half a TTL plus the time to the next put.
+func (c *dekCache) sweep() {
+	now := c.now()
+	if now.Sub(c.swept) < c.ttl/2 {
+		return
+	}
+	c.swept = now
+	for el := c.ll.Back(); el != nil; {
+		prev := el.Prev()
+		if !now.Before(el.Value.(*cacheEntry).expires) {
+			c.remove(el)
+		}
+		el = prev
 	}
 }
 

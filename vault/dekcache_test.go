@@ -100,3 +100,36 @@ func TestDEKCacheOptionValidated(t *testing.T) {
 		t.Fatal("size 0 accepted")
 	}
 }
+
+// TestDEKCacheSweepsExpiredEntries: DEKs nobody opens again are zeroed
+// and dropped once expired, not kept until size pressure evicts them.
+func TestDEKCacheSweepsExpiredEntries(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v, _ := vault.New(e.store, e.keys, vault.WithDEKCache(100, time.Minute))
+	now := time.Unix(1_700_000_000, 0)
+	vault.SetCacheClock(v, func() time.Time { return now })
+	for _, r := range []string{"a", "b", "c"} {
+		k := vault.Key{Org: "acme", Registry: r}
+		if _, err := v.Put(ctx, k, entry(fixtures.All(canary)[0])); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := v.Open(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := v.Stats(); s.CacheSize != 3 {
+		t.Fatalf("cache size %d, want 3", s.CacheSize)
+	}
+	now = now.Add(2 * time.Minute)
+	fresh := vault.Key{Org: "acme", Registry: "fresh"}
+	if _, err := v.Put(ctx, fresh, entry(fixtures.All(canary)[0])); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := v.Open(ctx, fresh); err != nil { // caching its DEK sweeps the expired ones
+		t.Fatal(err)
+	}
+	if s := v.Stats(); s.CacheSize != 1 {
+		t.Fatalf("cache size %d after expiry, want only the fresh entry", s.CacheSize)
+	}
+}
