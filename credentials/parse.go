@@ -13,9 +13,6 @@ import (
 // MaxInputSize is the largest JSON document [Parse] and [ParseAs] accept.
 const MaxInputSize = 64 << 10
 
-// maxFieldNameInError caps how much of an unknown field's name an error
-// repeats, so a hostile key cannot flood logs.
-const maxFieldNameInError = 64
 
 // Parse decodes a HarborGuard `credentials` JSON object and infers its kind
 // from the exact set of field names present, since the API's union has no
@@ -226,28 +223,27 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// quoteName renders an attacker-chosen field name safely for an error:
-// Go-quoted (no control characters reach a log) and truncated.
+// quoteName renders a field name from the input for an error. A user who
+// pastes a token where a key belongs would otherwise see it in the logs,
+// so only names shaped like this API's field names are shown: at most
+// maxShownFieldName ASCII letters or underscores (no digit: every token
+// format this package knows has digits). Others are withheld.
 func quoteName(name string) string {
-	if len(name) > maxFieldNameInError {
-		cut := maxFieldNameInError
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		return strconv.Quote(name[:cut]) + "..."
-	}
-	if isPlainName(name) {
+	if isFieldShaped(name) {
 		return name
 	}
-	return strconv.Quote(name)
+	return "(a field name withheld: it may hold a secret)"
 }
 
-func isPlainName(name string) bool {
-	if name == "" {
+// maxShownFieldName caps the field names an error repeats.
+const maxShownFieldName = 24
+
+func isFieldShaped(name string) bool {
+	if name == "" || len(name) > maxShownFieldName {
 		return false
 	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
 			return false
 		}
 	}
