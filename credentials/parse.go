@@ -13,7 +13,6 @@ import (
 // MaxInputSize is the largest JSON document [Parse] and [ParseAs] accept.
 const MaxInputSize = 64 << 10
 
-
 // Parse decodes a HarborGuard `credentials` JSON object and infers its kind
 // from the exact set of field names present, since the API's union has no
 // discriminator:
