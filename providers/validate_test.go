@@ -55,7 +55,7 @@ func creds(t testing.TB) map[credentials.Kind]credentials.Credential {
 		credentials.KindAwsEcr: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
 			SecretAccessKey: credentials.NewSecret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), Region: "us-east-1"},
 		credentials.KindGoogleGar: garCredential(t),
-		credentials.KindAzureAcr: credentials.AzureAcr{TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		credentials.KindAzureAcr: credentials.AzureAcr{TenantID: "11111111-2222-4333-8444-555555555555",
 			ClientID: "0b1d5c9e-7a41-4f0b-9d3c-2f6a8e5b1c7d", ClientSecret: s},
 		credentials.KindHarborRobot:        credentials.HarborRobot{RobotName: "robot$library+ci", Secret: s},
 		credentials.KindJfrogIdentityToken: credentials.JfrogIdentityToken{Username: "alice", IdentityToken: s},

@@ -42,7 +42,7 @@ var registries = []registry{
 	{"globex/harbor", providers.Harbor, "https://harbor.globex.example",
 		`{"robotName":"robot$library+scanner","secret":"EXAMPLEharborRobotSecret0000"}`},
 	{"globex/acr", providers.AzureACR, "https://globex.azurecr.io",
-		`{"tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","clientId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","clientSecret":"EXAMPLE~azureClientSecret0000"}`},
+		`{"tenantId":"11111111-2222-4333-8444-555555555555","clientId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee","clientSecret":"EXAMPLE~azureClientSecret0000"}`},
 	{"acc123/org456/proj789/docker-local/+", providers.HarnessAR, "https://pkg.harness.io",
 		`{"username":"ci@acme.example","password":"pat.EXAMPLE.harness.token0000"}`},
 	{"globex/containers", providers.Buildkite, "https://packages.buildkite.com",

@@ -16,7 +16,7 @@ import (
 
 // Defaults of an emulator.
 const (
-	DefaultTenant   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	DefaultTenant   = "11111111-2222-4333-8444-555555555555"
 	DefaultRegistry = "credvaultacr"
 	// ACRScope is the Entra scope of an ACR-bound access token.
 	ACRScope = "https://containerregistry.azure.net/.default"
