@@ -57,6 +57,18 @@ const (
 	MaxPageSize     = 1000
 )
 
+// PageSize returns the page size a store uses for q: DefaultPageSize for
+// a zero or negative Limit, capped at MaxPageSize.
+func (q Query) PageSize() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultPageSize
+	case q.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return q.Limit
+}
+
 // A Page is one page of List results. Next is the cursor for the following
 // page; it is meaningful only when More is true.
 type Page struct {

@@ -210,16 +210,6 @@ type keyIndex struct {
 	stale int
 }
 
-// pageSize returns the effective page size for a requested limit.
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return vault.DefaultPageSize
-	case limit > vault.MaxPageSize:
-		return vault.MaxPageSize
-	}
-	return limit
-}
 
 // List returns one page of records matching q, ordered by (Org, Registry).
 func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
@@ -228,7 +218,7 @@ func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	p := pager{org: q.Org, size: pageSize(q.Limit)}
+	p := pager{org: q.Org, size: q.PageSize()}
 	if q.KeyID == "" {
 		for _, r := range s.recs[start(len(s.recs), s.recKey, q):] {
 			if !p.add(r) {

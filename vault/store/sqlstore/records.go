@@ -121,16 +121,6 @@ func (s *Store) missingOrConflict(ctx context.Context, k vault.Key, expect int64
 	return vault.ErrConflict
 }
 
-// pageSize returns the effective page size for a requested limit.
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return vault.DefaultPageSize
-	case limit > vault.MaxPageSize:
-		return vault.MaxPageSize
-	}
-	return limit
-}
 
 // List returns one page of records matching q, ordered by (Org, Registry)
 // byte-wise.
@@ -138,7 +128,7 @@ func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
 	if err := s.check(ctx); err != nil {
 		return vault.Page{}, err
 	}
-	size := pageSize(q.Limit)
+	size := q.PageSize()
 	filters, args := 0, []any{q.After.Org, q.After.Registry}
 	if q.Org != "" {
 		if q.After.Org > q.Org {
