@@ -210,7 +210,6 @@ type keyIndex struct {
 	stale int
 }
 
-
 // List returns one page of records matching q, ordered by (Org, Registry).
 func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
 	if err := ctx.Err(); err != nil {

@@ -121,7 +121,6 @@ func (s *Store) missingOrConflict(ctx context.Context, k vault.Key, expect int64
 	return vault.ErrConflict
 }
 
-
 // List returns one page of records matching q, ordered by (Org, Registry)
 // byte-wise.
 func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
