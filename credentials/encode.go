@@ -29,22 +29,33 @@ const maxEncodedField = MaxInputSize
 // encode to equal bytes. The result holds plaintext secrets: zero it after
 // sealing.
 func Encode(c Credential) ([]byte, error) {
+	return AppendEncode(nil, c)
+}
+
+// AppendEncode appends the canonical sealed encoding of c (see [Encode])
+// to dst and returns the extended slice; on error it returns dst
+// unchanged. The appended bytes hold plaintext secrets: zero them after
+// sealing.
+func AppendEncode(dst []byte, c Credential) ([]byte, error) {
 	c, ok := deref(c)
 	if !ok {
-		return nil, &FieldError{Reason: "not a credential of this package", Err: ErrUnknownKind}
+		return dst, &FieldError{Reason: "not a credential of this package", Err: ErrUnknownKind}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return dst, err
 	}
 	spec, _ := specFor(c.Kind())
-	vals, _ := fieldValues(c)
+	vals, n, _ := fieldValues(c)
 	size := 2
-	for _, v := range vals {
+	for _, v := range vals[:n] {
 		size += uvarintLen(uint64(len(v))) + len(v)
 	}
-	out := make([]byte, 0, size)
+	out := dst
+	if cap(out)-len(out) < size { // grow to the exact size: clear(out) then wipes all of it
+		out = append(make([]byte, 0, len(dst)+size), dst...)
+	}
 	out = append(out, EncodingVersion, spec.code)
-	for _, v := range vals {
+	for _, v := range vals[:n] {
 		out = binary.AppendUvarint(out, uint64(len(v)))
 		out = append(out, v...)
 	}
@@ -57,6 +68,24 @@ func Encode(c Credential) ([]byte, error) {
 // unknown kind code ([ErrUnknownKind]), truncated input, non-minimal
 // lengths and trailing bytes ([ErrMalformed]).
 func Decode(b []byte) (Credential, error) {
+	c, err := DecodeSealed(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DecodeSealed is [Decode] for plaintext the caller has just
+// authenticated, as the vault does after the payload AEAD checks it: it
+// checks the encoding exactly as Decode does, but not today's field
+// rules. [Encode] enforced those rules when the record was sealed, and
+// enforcing them again on open would lock a stored credential out
+// whenever a later release tightens a rule. Use Decode for bytes of any
+// other origin.
+func DecodeSealed(b []byte) (Credential, error) {
 	if len(b) < 2 {
 		return nil, &FieldError{Reason: "shorter than the 2-byte header", Err: ErrMalformed}
 	}
@@ -68,34 +97,28 @@ func Decode(b []byte) (Credential, error) {
 		return nil, &FieldError{Reason: "kind code " + strconv.Itoa(int(b[1])), Err: ErrUnknownKind}
 	}
 	var vals [maxFields]string
-	n, err := decodeFields(spec, b[2:], &vals)
-	if err != nil {
+	if err := decodeFields(spec, b[2:], &vals); err != nil {
 		return nil, err
 	}
-	c := spec.build(vals[:n])
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return spec.build(vals), nil
 }
 
-// decodeFields reads spec's fields, in order, from rest into vals and
-// returns how many it read.
-func decodeFields(spec kindSpec, rest []byte, vals *[maxFields]string) (int, error) {
+// decodeFields reads spec's fields, in order, from rest into vals.
+func decodeFields(spec kindSpec, rest []byte, vals *[maxFields]string) error {
 	i := 0
 	for _, names := range [2][]string{spec.required, spec.optional} {
 		for _, name := range names {
 			v, n, err := readField(name, rest)
 			if err != nil {
-				return 0, err
+				return err
 			}
 			vals[i], rest, i = v, rest[n:], i+1
 		}
 	}
 	if len(rest) != 0 {
-		return 0, &FieldError{Reason: strconv.Itoa(len(rest)) + " trailing bytes", Err: ErrMalformed}
+		return &FieldError{Reason: strconv.Itoa(len(rest)) + " trailing bytes", Err: ErrMalformed}
 	}
-	return i, nil
+	return nil
 }
 
 // readField reads one length-prefixed field and reports the bytes consumed.

@@ -134,9 +134,23 @@ func TestDecodeRefuses(t *testing.T) {
 				t.Fatalf("Decode returned %v with error %v", c, err)
 			}
 			checkErr(t, err, tt.want, tt.field)
+			// DecodeSealed checks the same encoding but not the field rules.
+			c, err = DecodeSealed(tt.in)
+			switch {
+			case !isFieldRule(tt.want) && c != nil:
+				t.Fatalf("DecodeSealed returned %v with error %v", c, err)
+			case !isFieldRule(tt.want):
+				checkErr(t, err, tt.want, tt.field)
+			case err != nil || c.Validate() == nil:
+				t.Fatalf("DecodeSealed = %v, %v; want the invalid value, which Validate refuses", c, err)
+			}
 		})
 	}
 }
+
+// isFieldRule reports whether err is a validation outcome rather than an
+// encoding error.
+func isFieldRule(err error) bool { return err == ErrMissing || err == ErrInvalid }
 
 func TestDecodeEveryTruncation(t *testing.T) {
 	t.Parallel()
@@ -166,13 +180,23 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{2, 1, 1, 'u', 1, 'p'})
 	f.Add([]byte{1, 9})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		sealed, sealedErr := DecodeSealed(data)
 		c, err := Decode(data)
+		if sealedErr == nil && (err == nil) != (sealed.Validate() == nil) {
+			t.Fatalf("Decode (%v) disagrees with DecodeSealed+Validate", err)
+		}
 		if err != nil {
 			var fe *FieldError
 			if c != nil || !errors.As(err, &fe) {
 				t.Fatalf("Decode error %v is not a clean *FieldError", err)
 			}
+			if sealedErr != nil && err.Error() != sealedErr.Error() {
+				t.Fatalf("Decode error %v, DecodeSealed error %v", err, sealedErr)
+			}
 			return
+		}
+		if !reflect.DeepEqual(c, sealed) {
+			t.Fatalf("Decode and DecodeSealed disagree: %#v vs %#v", c, sealed)
 		}
 		enc, err := Encode(c)
 		if err != nil {

@@ -201,7 +201,7 @@ func FuzzParse(f *testing.F) {
 // revealedFields is the API JSON of c, secrets included (test only).
 func revealedFields(c Credential) map[string]string {
 	spec, _ := specFor(c.Kind())
-	vals, _ := fieldValues(c)
+	vals, _, _ := fieldValues(c)
 	m := map[string]string{}
 	for i, name := range append(append([]string(nil), spec.required...), spec.optional...) {
 		if vals[i] != "" {

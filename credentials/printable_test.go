@@ -1,6 +1,9 @@
 package credentials
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func printableSlow(v string) bool {
 	for i := 0; i < len(v); i++ {
@@ -29,4 +32,14 @@ func FuzzPrintableASCII(f *testing.F) {
 			t.Fatalf("printableASCII(%q) = %v, want %v", s, got, want)
 		}
 	})
+}
+
+func BenchmarkPrintableASCII(b *testing.B) {
+	s := "ghp_" + strings.Repeat("x", 252)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		if !printableASCII(s) {
+			b.Fatal("not printable")
+		}
+	}
 }

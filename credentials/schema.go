@@ -29,7 +29,7 @@ type kindSpec struct {
 	code     byte     // sealed-encoding kind code; never reuse a retired code
 	required []string // in encoding order
 	optional []string // in encoding order, after required
-	build    func(v []string) Credential
+	build    func(v [maxFields]string) Credential
 }
 
 // maxFields is the most fields any kind has (AwsEcr).
@@ -37,64 +37,65 @@ const maxFields = 6
 
 // specs is the kind table, in Kinds() order.
 var specs = []kindSpec{
-	{KindUsernamePassword, 1, []string{fUsername, fPassword}, nil, func(v []string) Credential {
+	{KindUsernamePassword, 1, []string{fUsername, fPassword}, nil, func(v [maxFields]string) Credential {
 		return UsernamePassword{Username: v[0], Password: NewSecret(v[1])}
 	}},
-	{KindUsernamePat, 2, []string{fUsername, fPat}, nil, func(v []string) Credential {
+	{KindUsernamePat, 2, []string{fUsername, fPat}, nil, func(v [maxFields]string) Credential {
 		return UsernamePat{Username: v[0], Pat: NewSecret(v[1])}
 	}},
 	{KindAwsEcr, 3, []string{fAccessKeyID, fSecretAccessKey, fRegion},
-		[]string{fSessionToken, fRoleArn, fExternalID}, func(v []string) Credential {
+		[]string{fSessionToken, fRoleArn, fExternalID}, func(v [maxFields]string) Credential {
 			return AwsEcr{AccessKeyID: v[0], SecretAccessKey: NewSecret(v[1]), Region: v[2],
 				SessionToken: NewSecret(v[3]), RoleArn: v[4], ExternalID: v[5]}
 		}},
-	{KindGoogleGar, 4, []string{fServiceAccountKey}, nil, func(v []string) Credential {
+	{KindGoogleGar, 4, []string{fServiceAccountKey}, nil, func(v [maxFields]string) Credential {
 		return GoogleGar{ServiceAccountKey: NewSecret(v[0])}
 	}},
-	{KindAzureAcr, 5, []string{fTenantID, fClientID, fClientSecret}, nil, func(v []string) Credential {
+	{KindAzureAcr, 5, []string{fTenantID, fClientID, fClientSecret}, nil, func(v [maxFields]string) Credential {
 		return AzureAcr{TenantID: v[0], ClientID: v[1], ClientSecret: NewSecret(v[2])}
 	}},
-	{KindHarborRobot, 6, []string{fRobotName, fSecret}, nil, func(v []string) Credential {
+	{KindHarborRobot, 6, []string{fRobotName, fSecret}, nil, func(v [maxFields]string) Credential {
 		return HarborRobot{RobotName: v[0], Secret: NewSecret(v[1])}
 	}},
-	{KindJfrogIdentityToken, 7, []string{fUsername, fIdentityToken}, nil, func(v []string) Credential {
+	{KindJfrogIdentityToken, 7, []string{fUsername, fIdentityToken}, nil, func(v [maxFields]string) Credential {
 		return JfrogIdentityToken{Username: v[0], IdentityToken: NewSecret(v[1])}
 	}},
 }
 
 // ordered returns the values of fields in s's encoding order.
-func (s kindSpec) ordered(fields map[string]string) []string {
-	vals := make([]string, 0, len(s.required)+len(s.optional))
+func (s kindSpec) ordered(fields map[string]string) (vals [maxFields]string) {
+	i := 0
 	for _, names := range [2][]string{s.required, s.optional} {
 		for _, name := range names {
-			vals = append(vals, fields[name])
+			vals[i], i = fields[name], i+1
 		}
 	}
 	return vals
 }
 
 // fieldValues returns c's fields in encoding order (required, then optional),
-// secrets revealed. It is the single place the sealed encoding reads
-// plaintext from a credential. ok is false for a nil pointer or a foreign type.
-func fieldValues(c Credential) (vals []string, ok bool) {
+// secrets revealed, and how many there are. It is the single place the
+// sealed encoding reads plaintext from a credential. ok is false for a nil
+// pointer or a foreign type.
+func fieldValues(c Credential) (vals [maxFields]string, n int, ok bool) {
 	switch v := c.(type) {
 	case UsernamePassword:
-		return []string{v.Username, v.Password.Reveal()}, true
+		return [maxFields]string{v.Username, v.Password.Reveal()}, 2, true
 	case UsernamePat:
-		return []string{v.Username, v.Pat.Reveal()}, true
+		return [maxFields]string{v.Username, v.Pat.Reveal()}, 2, true
 	case AwsEcr:
-		return []string{v.AccessKeyID, v.SecretAccessKey.Reveal(), v.Region,
-			v.SessionToken.Reveal(), v.RoleArn, v.ExternalID}, true
+		return [maxFields]string{v.AccessKeyID, v.SecretAccessKey.Reveal(), v.Region,
+			v.SessionToken.Reveal(), v.RoleArn, v.ExternalID}, 6, true
 	case GoogleGar:
-		return []string{v.ServiceAccountKey.Reveal()}, true
+		return [maxFields]string{v.ServiceAccountKey.Reveal()}, 1, true
 	case AzureAcr:
-		return []string{v.TenantID, v.ClientID, v.ClientSecret.Reveal()}, true
+		return [maxFields]string{v.TenantID, v.ClientID, v.ClientSecret.Reveal()}, 3, true
 	case HarborRobot:
-		return []string{v.RobotName, v.Secret.Reveal()}, true
+		return [maxFields]string{v.RobotName, v.Secret.Reveal()}, 2, true
 	case JfrogIdentityToken:
-		return []string{v.Username, v.IdentityToken.Reveal()}, true
+		return [maxFields]string{v.Username, v.IdentityToken.Reveal()}, 2, true
 	}
-	return nil, false
+	return vals, 0, false
 }
 
 // deref turns a pointer to one of the kinds into the value it points to, so

@@ -123,8 +123,9 @@ func printableASCII(v string) bool {
 	)
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
-		x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
-			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		w := v[i : i+8] // constant indexes below: one 8-byte load, no bounds checks
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		// A byte >= 0x7f sets its high bit after adding 1 (or had it set);
 		// a byte < 0x20 borrows when 0x20 is subtracted from it.
 		if ((x+ones)|x)&highs != 0 || (x-0x20*ones)&^x&highs != 0 {

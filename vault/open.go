@@ -23,7 +23,10 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("vault: open %s: resolve KEK: %w", rec.Key, err)
 	}
-	dek, err := v.unwrap(ctx, kk, &env, rec.Key)
+	s := getScratch()
+	defer s.release()
+	b := envelope.DEKAAD(s.buf[:0], env.Version, rec.Org, rec.Registry, env.Kind)
+	dek, err := v.unwrap(ctx, kk, &env, rec.Key, b)
 	if err != nil {
 		if errors.Is(err, kek.ErrUnwrap) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -31,12 +34,16 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
 	}
 	defer clear(dek)
-	return openPayload(&env, rec.Key, dek)
+	s.nonce = env.Nonce
+	e, err := openPayload(&env, rec.Key, dek, &s.nonce, b[len(b):])
+	if err != nil {
+		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
+	}
+	return e, nil
 }
 
 // unwrap returns the record's plaintext DEK, from the cache when enabled.
-func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, k Key) ([]byte, error) {
-	aad := envelope.DEKAAD(make([]byte, 0, 256), env.Version, k.Org, k.Registry, env.Kind)
+func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, k Key, aad []byte) ([]byte, error) {
 	var ck string
 	if v.cache != nil {
 		ck = cacheKey(env.KeyID, env.WrappedDEK, aad)
@@ -60,44 +67,40 @@ func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, 
 // parseRecord parses the envelope and checks it against the store's
 // columns.
 func parseRecord(rec Record) (envelope.Envelope, error) {
-	env, err := envelope.Parse(rec.Envelope)
+	env, err := envelope.ParseStored(rec.Envelope, rec.KeyID)
 	if err != nil {
 		return env, fmt.Errorf("vault: open %s: %w: %w", rec.Key, ErrCorrupt, err)
-	}
-	if env.KeyID != rec.KeyID {
-		return env, fmt.Errorf("vault: open %s: %w: key ID column disagrees with the envelope", rec.Key, ErrCorrupt)
 	}
 	return env, nil
 }
 
-func openPayload(env *envelope.Envelope, k Key, dek []byte) (Entry, error) {
-	payloadKey, commit, err := envelope.DeriveKeys(dek)
-	defer clear(payloadKey[:])
-	if err == nil {
-		err = envelope.CheckCommitment(commit, env.Commitment)
+// openPayload checks dek against the commitment, then decrypts and decodes
+// the payload and metadata. nonce is a copy of env.Nonce and buf scratch
+// space; the plaintext is appended to buf last and cleared before
+// returning.
+func openPayload(env *envelope.Envelope, k Key, dek []byte, nonce *[envelope.NonceSize]byte, buf []byte) (Entry, error) {
+	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
+		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
+	aad := envelope.PayloadAAD(buf, env, k.Org, k.Registry)
+	pt, err := envelope.Open(aad[len(aad):], env.Alg, dek, nonce, env.Ciphertext, aad)
 	if err != nil {
-		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
-	}
-	aad := envelope.PayloadAAD(make([]byte, 0, 256), env, k.Org, k.Registry)
-	pt, err := envelope.Open(make([]byte, 0, len(env.Ciphertext)), env.Alg, &payloadKey, &env.Nonce, env.Ciphertext, aad)
-	if err != nil {
-		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
+		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	defer clear(pt)
-	cred, err := credentials.Decode(pt)
+	cred, err := credentials.DecodeSealed(pt) // authenticated: the encoding is checked, not re-validated
 	if err == nil && string(cred.Kind()) != env.Kind {
 		err = errors.New("kind disagrees with the header")
 	}
 	if err != nil {
-		return Entry{}, fmt.Errorf("vault: open %s: %w: payload: %w", k, ErrCorrupt, err)
+		return Entry{}, fmt.Errorf("%w: payload: %w", ErrCorrupt, err)
 	}
-	e, err := decodeMeta(env.Meta, false)
+	m, err := decodeMeta(env.Meta, false)
 	if err != nil {
-		return Entry{}, fmt.Errorf("vault: open %s: %w: %w", k, ErrCorrupt, err)
+		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	e.Credential = cred
-	return e.Entry, nil
+	m.Credential = cred
+	return m.Entry, nil
 }
 
 // describe builds the redacted view from the record header alone.

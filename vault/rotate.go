@@ -493,11 +493,7 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, env *enve
 		return nil, "", err
 	}
 	defer clear(dek)
-	_, commit, err := envelope.DeriveKeys(dek)
-	if err == nil {
-		err = envelope.CheckCommitment(commit, env.Commitment)
-	}
-	if err != nil {
+	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
 		return nil, "", fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if err := j.wait(ctx); err != nil {

@@ -20,43 +20,52 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	if e.Credential == nil {
 		return Record{}, fmt.Errorf("%w: no credential", ErrInvalidEntry)
 	}
-	plaintext, err := credentials.Encode(e.Credential) // validates the credential
-	if err != nil {
-		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
-	}
-	defer clear(plaintext)
-	meta, err := encodeMeta(e)
+	s := getScratch()
+	defer s.release()
+	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(e.Credential.Kind())}
+	b, err := appendMeta(s.buf[:0], e)
 	if err != nil {
 		return Record{}, err
 	}
-	k2, err := v.keys.KEK(ctx, k.Org)
+	env.Meta = b
+	b = envelope.DEKAAD(b, env.Version, k.Org, k.Registry, env.Kind)
+	dekAAD := b[len(env.Meta):]
+	b = envelope.PayloadAAD(b, &env, k.Org, k.Registry)
+	payloadAAD := b[len(env.Meta)+len(dekAAD):]
+	plaintext, err := credentials.AppendEncode(b, e.Credential) // validates; appended last
+	if err != nil {
+		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+	}
+	plaintext = plaintext[len(b):]
+	defer clear(plaintext)
+	kk, err := v.keys.KEK(ctx, k.Org)
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: resolve KEK: %w", k, err)
 	}
-	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(e.Credential.Kind()), Meta: meta}
-	out, err := v.sealWith(ctx, k2, k, &env, plaintext)
+	out, err := v.sealWith(ctx, kk, k, s, &env, dekAAD, payloadAAD, plaintext)
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: %w", k, err)
 	}
 	return Record{Key: k, KeyID: env.KeyID, Envelope: out}, nil
 }
 
-// sealWith draws the DEK and nonce, wraps the DEK, and encrypts plaintext
-// into a complete envelope. env.KeyID is set from the KEK's answer.
-func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, env *envelope.Envelope, plaintext []byte) ([]byte, error) {
-	var dek [envelope.DEKSize]byte
-	defer clear(dek[:])
-	rand.Read(dek[:])
-	rand.Read(env.Nonce[:])
-	payloadKey, commit, err := envelope.DeriveKeys(dek[:])
-	defer clear(payloadKey[:])
+// sealWith draws the DEK (into s) and the nonce, wraps the DEK, and
+// encrypts plaintext into a complete envelope. env.KeyID is set from the
+// KEK's answer.
+func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env *envelope.Envelope, dekAAD, payloadAAD, plaintext []byte) ([]byte, error) {
+	var random [envelope.DEKSize + envelope.NonceSize]byte
+	rand.Read(random[:])
+	copy(s.dek[:], random[:])
+	copy(s.nonce[:], random[envelope.DEKSize:])
+	env.Nonce = s.nonce
+	clear(random[:])
+	commit, err := envelope.Commit(s.dek[:])
 	if err != nil {
 		return nil, err
 	}
 	env.Commitment = commit
-	aadBuf := make([]byte, 0, 256)
 	v.n.wraps.Add(1)
-	wrapped, keyID, err := kk.Wrap(labelled(ctx, kk, k), dek[:], envelope.DEKAAD(aadBuf, env.Version, k.Org, k.Registry, env.Kind))
+	wrapped, keyID, err := kk.Wrap(labelled(ctx, kk, k), s.dek[:], dekAAD)
 	if err != nil {
 		return nil, fmt.Errorf("wrap DEK: %w", err)
 	}
@@ -66,8 +75,7 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, env *envelope.E
 	if err != nil {
 		return nil, err
 	}
-	aad := envelope.PayloadAAD(aadBuf[:0], env, k.Org, k.Registry)
-	return envelope.Seal(out, env.Alg, &payloadKey, &env.Nonce, plaintext, aad)
+	return envelope.Seal(out, env.Alg, s.dek[:], &s.nonce, plaintext, payloadAAD)
 }
 
 // labelled attaches the record's org and registry as readable labels for

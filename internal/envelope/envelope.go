@@ -22,7 +22,13 @@
 // Both AADs are a label followed by u32-length-prefixed fields, so no two
 // distinct field tuples encode alike. The DEK-wrap AAD binds version, org,
 // registry and kind; the payload AAD binds version, algorithm, org,
-// registry, kind, metadata, commitment and nonce (see [PayloadAAD]).
+// registry, kind and metadata (see [PayloadAAD]).
+//
+// # Keys
+//
+// The DEK never keys a cipher directly: the commitment is a one-step KDF
+// of it (see [Commit]) and the payload key comes from a PRF of it (see
+// [Seal]).
 package envelope
 
 import (
@@ -30,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/kek"
 )
 
@@ -126,15 +133,27 @@ func (e *Envelope) Marshal() ([]byte, error) {
 }
 
 // Parse decodes an envelope. The returned Envelope aliases b.
-func Parse(b []byte) (e Envelope, err error) {
+func Parse(b []byte) (Envelope, error) {
+	return parse(b, "")
+}
+
+// ParseStored decodes an envelope read from a store row whose key ID
+// column holds keyID, and refuses it with ErrMalformed when the envelope
+// names another key ID. The returned Envelope aliases b and keyID.
+func ParseStored(b []byte, keyID string) (Envelope, error) {
+	return parse(b, keyID)
+}
+
+// parse decodes b; a non-empty keyID is the key ID b must name.
+func parse(b []byte, keyID string) (e Envelope, err error) {
 	r := reader{b: b}
 	e.Version, e.Alg = r.byte(), r.byte()
 	if r.err == nil && e.Version != Version1 {
 		return Envelope{}, fmt.Errorf("%w: version %d", ErrUnsupportedVersion, e.Version)
 	}
-	e.Kind = string(r.u16Field("kind", MaxKindSize))
+	e.Kind = kindName(r.u16Field("kind", MaxKindSize))
 	e.Meta = r.u16Field("metadata", MaxMetaSize)
-	e.KeyID = string(r.u16Field("key ID", kek.MaxKeyIDSize))
+	e.KeyID = keyIDField(&r, keyID)
 	e.WrappedDEK = r.u16Field("wrapped DEK", kek.MaxWrappedSize)
 	copy(e.Commitment[:], r.fixed(CommitmentSize))
 	copy(e.Nonce[:], r.fixed(NonceSize))
@@ -153,6 +172,35 @@ func Parse(b []byte) (e Envelope, err error) {
 		return Envelope{}, err
 	}
 	return e, nil
+}
+
+// kinds are the names kindName returns without a copy.
+var kinds = credentials.Kinds()
+
+// kindName returns b as a string, sharing the constant when b names a
+// known credential kind. Unknown kinds still parse: the payload decoder
+// is what refuses them.
+func kindName(b []byte) string {
+	for _, k := range kinds {
+		if string(b) == string(k) {
+			return string(k)
+		}
+	}
+	return string(b)
+}
+
+// keyIDField reads the key ID; a non-empty want is the one it must be,
+// returned without a copy.
+func keyIDField(r *reader, want string) string {
+	b := r.u16Field("key ID", kek.MaxKeyIDSize)
+	switch {
+	case r.err != nil || want == "":
+		return string(b)
+	case string(b) != want:
+		r.fail("key ID disagrees with the store's key ID column")
+		return ""
+	}
+	return want
 }
 
 // reader is a bounds-checked cursor; after the first error every read

@@ -2,28 +2,52 @@ package envelope
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"testing"
+
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
-func TestDeriveKeysIsSP800_56COneStep(t *testing.T) {
+func TestKDFIsSP800_56COneStep(t *testing.T) {
 	for range 64 {
 		dek := make([]byte, DEKSize)
 		rand.Read(dek)
-		k, c, err := DeriveKeys(dek)
+		c, err := Commit(dek)
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantK := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelPayloadKey...))
-		wantC := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelCommitment...))
-		if k != wantK || c != wantC {
-			t.Fatal("DeriveKeys differs from SHA-256(counter || DEK || label)")
+		if want := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelCommitment...)); c != want {
+			t.Fatal("Commit differs from SHA-256(counter || DEK || label)")
+		}
+		// The AES-GCM payload key is the same KDF over the key label: a
+		// payload sealed under that key by hand must open.
+		key := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelPayloadKey...))
+		block, _ := aes.NewCipher(key[:])
+		gcm, _ := cipher.NewGCM(block)
+		var nonce [NonceSize]byte
+		rand.Read(nonce[:])
+		ct := gcm.Seal(nil, nonce[:12], []byte("payload"), []byte("aad"))
+		if pt, err := Open(nil, AlgAES256GCM, dek, &nonce, ct, []byte("aad")); err != nil || string(pt) != "payload" {
+			t.Fatalf("AES-GCM payload key is not KDF(DEK, key label): %q, %v", pt, err)
 		}
 	}
 	if len(labelPayloadKey) > 55-4-DEKSize || len(labelCommitment) > 55-4-DEKSize {
 		t.Fatal("a label pushes the KDF input past one SHA-256 block")
+	}
+}
+
+func TestXChaChaKeyIsTheDEK(t *testing.T) {
+	dek := bytes.Repeat([]byte{5}, DEKSize)
+	var nonce [NonceSize]byte
+	nonce[0] = 6
+	a, _ := chacha20poly1305.NewX(dek)
+	ct := a.Seal(nil, nonce[:], []byte("payload"), []byte("aad"))
+	if pt, err := Open(nil, AlgXChaCha20Poly1305, dek, &nonce, ct, []byte("aad")); err != nil || string(pt) != "payload" {
+		t.Fatalf("XChaCha20-Poly1305 payload key is not the DEK: %q, %v", pt, err)
 	}
 }
 
@@ -62,6 +86,17 @@ func TestMarshalParseRoundTrip(t *testing.T) {
 	}
 }
 
+func TestParseStoredChecksKeyID(t *testing.T) {
+	e := sample()
+	b, _ := e.Marshal()
+	if got, err := ParseStored(b, e.KeyID); err != nil || got.KeyID != e.KeyID {
+		t.Fatalf("ParseStored = %q, %v", got.KeyID, err)
+	}
+	if _, err := ParseStored(b, "local://acme#v=2"); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("other key ID column: err = %v", err)
+	}
+}
+
 func TestParseRejectsEveryTruncationAndTrailingByte(t *testing.T) {
 	e := sample()
 	b, _ := e.Marshal()
@@ -96,43 +131,55 @@ func TestCapsRefused(t *testing.T) {
 	}
 }
 
-func TestDeriveKeysSeparatesOutputs(t *testing.T) {
+func TestCommitmentSeparatesDEKs(t *testing.T) {
 	dek := bytes.Repeat([]byte{1}, DEKSize)
-	k, c, err := DeriveKeys(dek)
+	c, err := Commit(dek)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k == c {
-		t.Fatal("payload key equals commitment")
+	if err := CheckCommitment(dek, &c); err != nil {
+		t.Fatalf("own commitment refused: %v", err)
+	}
+	if bytes.Equal(c[:], dek) {
+		t.Fatal("commitment equals the DEK")
 	}
 	dek[0] ^= 1
-	_, c2, _ := DeriveKeys(dek)
-	if CheckCommitment(c, c2) == nil {
-		t.Fatal("different DEKs share a commitment")
+	if err := CheckCommitment(dek, &c); !errors.Is(err, ErrCommitment) {
+		t.Fatalf("a different DEK matched the commitment: %v", err)
 	}
-	if _, _, err := DeriveKeys(dek[:16]); err == nil {
-		t.Fatal("short DEK accepted")
+	if _, err := Commit(dek[:16]); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("short DEK: %v", err)
+	}
+	if err := CheckCommitment(dek[:16], &c); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("short DEK: %v", err)
 	}
 }
 
 func TestSealOpenBothCiphers(t *testing.T) {
 	for _, alg := range []byte{AlgXChaCha20Poly1305, AlgAES256GCM} {
-		var key [32]byte
+		dek := bytes.Repeat([]byte{3}, DEKSize)
 		var nonce [NonceSize]byte
-		key[0], nonce[0] = 3, 4
-		ct, err := Seal(nil, alg, &key, &nonce, []byte("payload"), []byte("aad"))
+		nonce[0] = 4
+		ct, err := Seal(nil, alg, dek, &nonce, []byte("payload"), []byte("aad"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(ct) != len("payload")+Overhead(alg) {
 			t.Fatalf("alg %d: overhead %d", alg, len(ct)-len("payload"))
 		}
-		pt, err := Open(nil, alg, &key, &nonce, ct, []byte("aad"))
+		pt, err := Open(nil, alg, dek, &nonce, ct, []byte("aad"))
 		if err != nil || string(pt) != "payload" {
 			t.Fatalf("alg %d: open = %q, %v", alg, pt, err)
 		}
-		if _, err := Open(nil, alg, &key, &nonce, ct, []byte("other")); !errors.Is(err, ErrDecrypt) {
+		if _, err := Open(nil, alg, dek, &nonce, ct, []byte("other")); !errors.Is(err, ErrDecrypt) {
 			t.Fatalf("alg %d: wrong AAD: %v", alg, err)
+		}
+		nonce[23] ^= 1 // XChaCha uses all 24 bytes; AES-GCM the first 12
+		if _, err := Open(nil, alg, dek, &nonce, ct, []byte("aad")); alg == AlgXChaCha20Poly1305 && !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("alg %d: changed nonce: %v", alg, err)
+		}
+		if _, err := Seal(nil, alg, dek[:31], &nonce, nil, nil); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("alg %d: short DEK: %v", alg, err)
 		}
 	}
 }

@@ -28,20 +28,32 @@ const (
 	labelCommitment = "credvault/v1 commit"
 )
 
-// DeriveKeys derives the payload key and the key commitment from a DEK
-// with the one-step KDF of NIST SP 800-56C Rev. 2 (section 4.1, option 1:
-// H(counter || Z || FixedInfo) with H = SHA-256 and counter = 1), once
-// per label. The commitment is stored in the clear and compared before
-// decryption, so a record opens under the one DEK that produced it: two
-// DEKs with equal commitments would be a SHA-256 collision. This plays
-// the role of the AWS Encryption SDK's HKDF-derived commitment key, but
-// costs one SHA-256 block per output instead of an HMAC per output, which
-// matters when every DEK is used exactly once.
-func DeriveKeys(dek []byte) (payloadKey, commitment [32]byte, err error) {
+// Commit returns the key commitment of dek: the one-step KDF of NIST
+// SP 800-56C Rev. 2 (section 4.1, option 1: H(counter || Z || FixedInfo)
+// with H = SHA-256 and counter = 1) over the commitment label. It is
+// stored in the clear and compared before decryption, so a record opens
+// under the one DEK that produced it: two DEKs with equal commitments
+// would be a SHA-256 collision. It plays the role of the AWS Encryption
+// SDK's HKDF-derived commitment key at the cost of one SHA-256 block,
+// which matters when every DEK is used exactly once.
+func Commit(dek []byte) ([32]byte, error) {
 	if len(dek) != DEKSize {
-		return payloadKey, commitment, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
+		return [32]byte{}, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
 	}
-	return oneStepKDF(dek, labelPayloadKey), oneStepKDF(dek, labelCommitment), nil
+	return oneStepKDF(dek, labelCommitment), nil
+}
+
+// CheckCommitment derives dek's commitment and compares it with the one
+// stored in the record, in constant time.
+func CheckCommitment(dek []byte, stored *[32]byte) error {
+	c, err := Commit(dek)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare(c[:], stored[:]) != 1 {
+		return ErrCommitment
+	}
+	return nil
 }
 
 // oneStepKDF is SHA-256(0x00000001 || z || label) on a stack buffer that
@@ -56,21 +68,27 @@ func oneStepKDF(z []byte, label string) [32]byte {
 	return out
 }
 
-// CheckCommitment compares the commitment derived from a DEK with the one
-// stored in the record, in constant time.
-func CheckCommitment(derived, stored [32]byte) error {
-	if subtle.ConstantTimeCompare(derived[:], stored[:]) != 1 {
-		return ErrCommitment
+// payloadAEAD returns alg's AEAD keyed from the DEK, never by the DEK as
+// a bare cipher key:
+//   - XChaCha20-Poly1305 takes the DEK as its key, because its first step
+//     is already a key derivation: HChaCha20 (a PRF) turns the DEK and the
+//     first 16 nonce bytes into the subkey ChaCha20-Poly1305 uses.
+//   - AES-256-GCM has no such step, so its key is the one-step KDF of the
+//     DEK over a payload label.
+//
+// Either way the DEK only enters PRFs and hashes, and the payload key is
+// independent of the commitment.
+func payloadAEAD(alg byte, dek []byte) (cipher.AEAD, error) {
+	if len(dek) != DEKSize {
+		return nil, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
 	}
-	return nil
-}
-
-func newAEAD(alg byte, key []byte) (cipher.AEAD, error) {
 	switch alg {
 	case AlgXChaCha20Poly1305:
-		return chacha20poly1305.NewX(key)
+		return chacha20poly1305.NewX(dek)
 	case AlgAES256GCM:
-		block, err := aes.NewCipher(key)
+		key := oneStepKDF(dek, labelPayloadKey)
+		defer clear(key[:])
+		block, err := aes.NewCipher(key[:])
 		if err != nil {
 			return nil, err
 		}
@@ -79,19 +97,20 @@ func newAEAD(alg byte, key []byte) (cipher.AEAD, error) {
 	return nil, fmt.Errorf("%w: algorithm %d", ErrUnsupportedVersion, alg)
 }
 
-// Seal appends the encrypted and authenticated plaintext to dst.
-func Seal(dst []byte, alg byte, key *[32]byte, nonce *[NonceSize]byte, plaintext, aad []byte) ([]byte, error) {
-	a, err := newAEAD(alg, key[:])
+// Seal appends the plaintext, encrypted and authenticated under the
+// payload key of dek (see [Commit] for the commitment), to dst.
+func Seal(dst []byte, alg byte, dek []byte, nonce *[NonceSize]byte, plaintext, aad []byte) ([]byte, error) {
+	a, err := payloadAEAD(alg, dek)
 	if err != nil {
 		return nil, err
 	}
 	return a.Seal(dst, nonce[:a.NonceSize()], plaintext, aad), nil
 }
 
-// Open decrypts ciphertext into dst, returning ErrDecrypt on any
-// authentication failure.
-func Open(dst []byte, alg byte, key *[32]byte, nonce *[NonceSize]byte, ciphertext, aad []byte) ([]byte, error) {
-	a, err := newAEAD(alg, key[:])
+// Open decrypts ciphertext sealed by [Seal] into dst, returning
+// ErrDecrypt on any authentication failure.
+func Open(dst []byte, alg byte, dek []byte, nonce *[NonceSize]byte, ciphertext, aad []byte) ([]byte, error) {
+	a, err := payloadAEAD(alg, dek)
 	if err != nil {
 		return nil, err
 	}
