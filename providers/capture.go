@@ -1,9 +1,11 @@
 package providers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // An ErrorCapture counts a client's requests and remembers its last
@@ -33,9 +35,23 @@ func (c *ErrorCapture) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		// net/http reports its own timeout to the transport as a plain
 		// "request canceled"; the request's context says why.
-		c.err = errors.Join(err, r.Context().Err())
+		c.err = errors.Join(err, contextErr(r.Context()))
 	}
 	return resp, err
+}
+
+// contextErr is ctx.Err(), or DeadlineExceeded once ctx's deadline has
+// passed even if its timer has not fired yet: http.Client enforces its
+// Timeout on a wrapped transport through Request.Cancel, on its own timer,
+// so the transport can fail before the context reports anything.
+func contextErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // Last reports the requests attempted and the last transport error.
