@@ -458,7 +458,9 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	if err != nil {
 		return nil, "", err
 	}
-	aad := envelope.DEKAAD(make([]byte, 0, 256), env.Version, rec.Org, rec.Registry, env.Kind)
+	s := getScratch()
+	defer s.release()
+	aad := envelope.DEKAAD(s.buf[:0], env.Version, rec.Org, rec.Registry, env.Kind)
 	if err := j.wait(ctx); err != nil {
 		return nil, "", err
 	}

@@ -37,8 +37,8 @@ type Manager struct {
 	dir  string
 	root tink.AEAD
 
-	mu   sync.Mutex // guards orgs and serializes first loads and creates
-	orgs map[string]*orgState
+	mu   sync.Mutex // serializes first loads and creates
+	orgs sync.Map   // org name -> *orgState; entries are added, never replaced
 }
 
 // orgState is the live state of one org: mutations take mu, Wrap and
@@ -63,7 +63,7 @@ func Open(dir string, root RootKey) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
 	}
-	return &Manager{dir: dir, root: a, orgs: make(map[string]*orgState)}, nil
+	return &Manager{dir: dir, root: a}, nil
 }
 
 // Create makes a keyset for org holding one fresh AES-256-GCM primary key.
@@ -75,7 +75,7 @@ func (m *Manager) Create(ctx context.Context, org string) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.orgs[org]; ok {
+	if _, ok := m.orgs.Load(org); ok {
 		return ErrExists
 	}
 	h, err := keyset.NewHandle(aead.AES256GCMKeyTemplate())
@@ -89,7 +89,7 @@ func (m *Manager) Create(ctx context.Context, org string) error {
 	if err := m.save(s, false); err != nil {
 		return err
 	}
-	m.orgs[org] = newOrgState(s)
+	m.orgs.Store(org, newOrgState(s))
 	return nil
 }
 
@@ -318,17 +318,20 @@ func (m *Manager) state(ctx context.Context, org string) (*orgState, error) {
 	if err := checkCall(ctx, org); err != nil {
 		return nil, err
 	}
+	if st, ok := m.orgs.Load(org); ok { // the hot path: no lock
+		return st.(*orgState), nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if st, ok := m.orgs[org]; ok {
-		return st, nil
+	if st, ok := m.orgs.Load(org); ok {
+		return st.(*orgState), nil
 	}
 	s, err := m.load(org)
 	if err != nil {
 		return nil, err
 	}
 	st := newOrgState(s)
-	m.orgs[org] = st
+	m.orgs.Store(org, st)
 	return st, nil
 }
 
