@@ -10,7 +10,7 @@ var _ vault.BatchPutter = (*Store)(nil)
 
 // PutBatch implements [vault.BatchPutter]: it writes every recs[i] as
 // Put(ctx, recs[i], expects[i]) would, under one lock, and returns the
-// outcome per record.
+// outcome per record. The records written share one UpdatedAt.
 func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int64) ([]int64, []error) {
 	versions, errs := make([]int64, len(recs)), make([]error, len(recs))
 	err := ctx.Err()
@@ -25,8 +25,9 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	for i, rec := range recs {
-		versions[i], errs[i] = s.putLocked(rec, expects[i])
+		versions[i], errs[i] = s.putLocked(rec, expects[i], now)
 	}
 	return versions, errs
 }
