@@ -21,6 +21,7 @@ type BatchPutter interface {
 	// database error) is left unchanged and does not affect the others.
 	// If len(expects) != len(recs), every record fails with
 	// ErrBatchLength and nothing is written. If ctx ends before the batch
-	// starts, every record fails with ctx's error.
+	// starts, every record fails with ctx's error. Like Put, PutBatch must
+	// not retain the records' envelopes after it returns.
 	PutBatch(ctx context.Context, recs []Record, expects []int64) (versions []int64, errs []error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,6 +88,7 @@ type job struct {
 	errs    []RecordError
 	fatal   error
 	halted  atomic.Bool // fatal is set: lets stopErr skip the lock
+	arenas  [][]byte    // settled pages' arenas (see prepare); used by run's goroutine only
 }
 
 func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
@@ -124,12 +126,13 @@ func (j *job) wait(ctx context.Context) error {
 // A rotation is what a job does to each record, in the two forms the
 // job's pages use. With a store that is not a BatchPutter (or in a dry
 // run) each worker runs one: rotate and write a record by compare-and-swap.
-// With a BatchPutter, workers run prepare (rotate without writing), the
-// page's results are written in one PutBatch, and conflict handles each
-// record whose compare-and-swap lost there.
+// With a BatchPutter, workers run prepare (rotate without writing; dst
+// is room the rotated envelope may be appended to), the page's results
+// are written in one PutBatch, and conflict handles each record whose
+// compare-and-swap lost there.
 type rotation struct {
 	one      func(context.Context, Record) error
-	prepare  func(context.Context, Record) (Record, error)
+	prepare  func(ctx context.Context, rec Record, dst []byte) (Record, error)
 	conflict func(context.Context, Record) error
 }
 
@@ -200,20 +203,49 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 // A pageBatch is one page of records rotated in memory and written with
 // one PutBatch.
 type pageBatch struct {
-	page Page
-	next []Record // rotated records, where errs is nil
-	errs []error  // per record: preparation, then write outcome
-	done chan struct{}
+	page  Page
+	next  []Record // rotated records, where errs is nil
+	errs  []error  // per record: preparation, then write outcome
+	arena []byte   // holds the rotated envelopes that fit; reused once settled
+	done  chan struct{}
 }
 
-// prepare rotates p's records in memory with the worker pool.
+// envelopeSlack is the growth a rotated envelope may have over the
+// original (a longer key ID or wrapped DEK) and still fit its room in a
+// page's arena; a larger one gets its own allocation.
+const envelopeSlack = 64
+
+// prepare rotates p's records in memory with the worker pool. Each rotated
+// envelope is appended to its own room in one page arena (stores copy
+// what they are given), so a page costs one buffer, reused for a later
+// page, instead of an allocation per record.
 func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
-	b := &pageBatch{page: p, next: make([]Record, len(p.Records)), errs: make([]error, len(p.Records)), done: make(chan struct{})}
-	for i := range b.errs {
+	n := len(p.Records)
+	b := &pageBatch{page: p, next: make([]Record, n), errs: make([]error, n), done: make(chan struct{})}
+	rooms := make([]int, n+1) // record i's room is arena[rooms[i]:rooms[i+1]]
+	for i, rec := range p.Records {
 		b.errs[i] = errNotRun
+		rooms[i+1] = rooms[i] + len(rec.Envelope) + envelopeSlack
 	}
-	j.each(ctx, len(p.Records), func(i int) { b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i]) })
+	b.arena = j.takeArena(rooms[n])
+	j.each(ctx, n, func(i int) {
+		dst := b.arena[rooms[i]:rooms[i]:rooms[i+1]]
+		b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i], dst)
+	})
 	return b
+}
+
+// takeArena returns a settled page's arena if one holds size bytes, or a
+// new one with a quarter more room, so that pages of slightly larger
+// records reuse it too.
+func (j *job) takeArena(size int) []byte {
+	for i, a := range j.arenas {
+		if cap(a) >= size {
+			j.arenas = slices.Delete(j.arenas, i, i+1)
+			return a[:size]
+		}
+	}
+	return make([]byte, size, size+size/4)
 }
 
 // start writes the prepared records in the background, each by
@@ -245,6 +277,10 @@ func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
 		return nil
 	}
 	<-b.done
+	if len(j.arenas) < 2 {
+		j.arenas = append(j.arenas, b.arena) // PutBatch has returned: the store holds its own copies
+	}
+	b.arena = nil
 	var lost []int
 	for i, err := range b.errs {
 		switch {
@@ -418,11 +454,11 @@ func (v *Vault) RewrapKEK(ctx context.Context, opts RotateOptions) (Summary, err
 func (v *Vault) rewrapRotation(j *job, kk kek.KEK, current string) rotation {
 	return rotation{
 		one: func(ctx context.Context, rec Record) error { return v.rewrapRecord(ctx, j, kk, current, rec) },
-		prepare: func(ctx context.Context, rec Record) (Record, error) {
+		prepare: func(ctx context.Context, rec Record, dst []byte) (Record, error) {
 			if rec.KeyID == current {
 				return Record{}, errSkip
 			}
-			out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec)
+			out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec, dst)
 			return Record{Key: rec.Key, KeyID: keyID, Envelope: out}, err
 		},
 		conflict: func(ctx context.Context, rec Record) error {
@@ -443,7 +479,7 @@ func (v *Vault) rewrapRecord(ctx context.Context, j *job, kk kek.KEK, current st
 		if rec.KeyID == current {
 			return errSkip
 		}
-		out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec)
+		out, keyID, err := v.rewrapEnvelope(ctx, j, kk, rec, nil)
 		if err != nil || j.opts.DryRun {
 			return err
 		}
@@ -460,8 +496,8 @@ func (v *Vault) rewrapRecord(ctx context.Context, j *job, kk kek.KEK, current st
 }
 
 // rewrapEnvelope returns rec's envelope with its DEK wrapped by the
-// current key, and that key's ID.
-func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Record) ([]byte, string, error) {
+// current key, appended to dst, and that key's ID.
+func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Record, dst []byte) ([]byte, string, error) {
 	env, err := parseRecord(rec)
 	if err != nil {
 		return nil, "", err
@@ -488,7 +524,7 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 		return nil, "", fmt.Errorf("rewrap DEK: %w", err)
 	}
 	env.WrappedDEK, env.KeyID = wrapped, keyID
-	out, err := env.Marshal()
+	out, err := env.Append(dst)
 	return out, keyID, err
 }
 
@@ -536,7 +572,7 @@ func (v *Vault) RotateDEKs(ctx context.Context, opts RotateOptions) (Summary, er
 	}
 	err = j.run(ctx, Query{Org: opts.Org, After: after}, rotation{
 		one:      func(ctx context.Context, rec Record) error { return v.reencryptRecord(ctx, j, rec) },
-		prepare:  func(ctx context.Context, rec Record) (Record, error) { return v.reencrypt(ctx, j, rec) },
+		prepare:  func(ctx context.Context, rec Record, _ []byte) (Record, error) { return v.reencrypt(ctx, j, rec) },
 		conflict: func(ctx context.Context, rec Record) error { return v.dekConflict(ctx, j, rec) },
 	})
 	return j.finish(ctx, resumed, err)

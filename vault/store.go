@@ -85,6 +85,7 @@ type Store interface {
 	// Put writes rec (its Key, KeyID and Envelope) if the stored version
 	// equals expect, where expect 0 means the record must not exist. It
 	// returns the new version, or ErrConflict leaving the store unchanged.
+	// Put must not retain rec.Envelope after it returns.
 	Put(ctx context.Context, rec Record, expect int64) (version int64, err error)
 	// Delete removes the record at k if its version equals expect, or
 	// unconditionally when expect is 0. ErrNotFound if absent, ErrConflict

@@ -35,6 +35,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/kek"
@@ -124,8 +125,13 @@ func appendU16(b, field []byte) []byte {
 
 // Marshal encodes e, header and ciphertext, into a new slice.
 func (e *Envelope) Marshal() ([]byte, error) {
-	out := make([]byte, 0, e.HeaderSize()+len(e.Ciphertext))
-	out, err := e.AppendHeader(out, len(e.Ciphertext))
+	return e.Append(nil)
+}
+
+// Append appends the encoded e, header and ciphertext, to dst, growing it
+// at most once.
+func (e *Envelope) Append(dst []byte) ([]byte, error) {
+	out, err := e.AppendHeader(slices.Grow(dst, e.HeaderSize()+len(e.Ciphertext)), len(e.Ciphertext))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,9 @@
 // byte-wise (Org, Registry) ordering and cursor paging across more than a
 // thousand records with small, default and over-large page sizes; KeyUsage;
 // concurrent compare-and-swap with exactly one winner per version; context
-// cancellation; Unicode, '/' and '+' in names; and 1 MiB envelopes.
+// cancellation; Unicode, '/' and '+' in names; 1 MiB envelopes; and, for
+// stores that offer [vault.BatchPutter], PutBatch's per-record outcomes,
+// its length check, cancellation and that it copies envelopes too.
 //
 // The suite never calls t.Parallel: stores backed by one shared server
 // can hand each subtest its own schema or database in newStore.
@@ -37,7 +39,7 @@ type check struct {
 // cleanup with t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
 	t.Helper()
-	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks} {
+	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks, batchChecks} {
 		for _, c := range group {
 			t.Run(c.name, func(t *testing.T) {
 				c.fn(t, newStore(t))
