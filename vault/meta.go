@@ -26,15 +26,15 @@ const metaVersion = 1
 // metaFields is the number of strings in the metadata encoding.
 const metaFields = 13
 
-// strings returns m's strings in their fixed wire order.
-func (m *meta) strings() [metaFields]string {
-	v := &m.View
-	return [metaFields]string{m.Provider, m.URL, string(v.Kind), v.Username, v.TokenType,
+// wireStrings returns the strings of an entry's metadata in their fixed
+// wire order.
+func wireStrings(provider, url string, v *credentials.View) [metaFields]string {
+	return [metaFields]string{provider, url, string(v.Kind), v.Username, v.TokenType,
 		v.AccessKeyID, v.Region, v.RoleArn, v.TenantID, v.ClientID, v.RobotName,
 		v.ClientEmail, v.ProjectID}
 }
 
-// setStrings sets m's strings from s, in the order of strings.
+// setStrings sets m's strings from s, in the order of wireStrings.
 func (m *meta) setStrings(s *[metaFields]string) {
 	v := &m.View
 	m.Provider, m.URL, v.Kind, v.Username, v.TokenType = s[0], s[1], credentials.Kind(s[2]), s[3], s[4]
@@ -44,7 +44,7 @@ func (m *meta) setStrings(s *[metaFields]string) {
 
 // appendMeta appends the encoded provider, URL, insecure flag and redacted
 // view (which holds no secret) to dst: a version byte, a flags byte, then
-// each of meta.strings as a u16 length and its bytes.
+// each of wireStrings as a u16 length and its bytes.
 func appendMeta(dst []byte, e Entry) ([]byte, error) {
 	switch {
 	case len(e.Provider) > MaxProviderSize:
@@ -52,13 +52,13 @@ func appendMeta(dst []byte, e Entry) ([]byte, error) {
 	case len(e.URL) > MaxURLSize:
 		return nil, fmt.Errorf("%w: url longer than %d bytes", ErrInvalidEntry, MaxURLSize)
 	}
-	m := meta{Entry: e, View: credentials.Describe(e.Credential)}
+	view := credentials.Describe(e.Credential)
 	var flags byte
 	if e.Insecure {
 		flags = 1
 	}
 	b := append(dst, metaVersion, flags)
-	for _, f := range m.strings() {
+	for _, f := range wireStrings(e.Provider, e.URL, &view) {
 		if len(f) > 0xffff {
 			return nil, fmt.Errorf("%w: view field too long", ErrInvalidEntry)
 		}
@@ -70,40 +70,56 @@ func appendMeta(dst []byte, e Entry) ([]byte, error) {
 
 var errMeta = errors.New("malformed metadata")
 
-// decodeMeta decodes metadata; with view false it returns only the
-// provider and URL (what Open needs), still checking the framing of the
-// rest. The strings share one allocation: none of them is secret.
-func decodeMeta(b []byte, view bool) (meta, error) {
-	var m meta
+// metaFrame checks the framing of encoded metadata and returns the
+// insecure flag and, for each string, the offset in b[2:] just past it.
+func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
 	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
-		return m, errMeta
+		return ends, false, errMeta
 	}
-	m.Insecure = b[1]&1 == 1
+	insecure = b[1]&1 == 1
 	b = b[2:]
-	var ends [metaFields]int // end offset in b of each field's bytes
 	off := 0
 	for i := range ends {
 		if len(b)-off < 2 {
-			return meta{}, errMeta
+			return ends, false, errMeta
 		}
 		n := int(binary.BigEndian.Uint16(b[off:]))
 		if n > len(b)-off-2 {
-			return meta{}, errMeta
+			return ends, false, errMeta
 		}
 		off += 2 + n
 		ends[i] = off
 	}
 	if off != len(b) {
-		return meta{}, errMeta
+		return ends, false, errMeta
 	}
-	if !view {
-		b = b[:ends[1]]
+	return ends, insecure, nil
+}
+
+// openMeta decodes what Open returns besides the credential: provider, URL
+// and the insecure flag, in one allocation.
+func openMeta(b []byte) (Entry, error) {
+	ends, insecure, err := metaFrame(b)
+	if err != nil {
+		return Entry{}, err
 	}
-	all := string(b)
+	s := string(b[2 : 2+ends[1]]) // provider and URL with their lengths
+	return Entry{Provider: s[2:ends[0]], URL: s[ends[0]+2 : ends[1]], Insecure: insecure}, nil
+}
+
+// describeMeta decodes all of the metadata, for Describe and List. The
+// strings share one allocation: none of them is secret.
+func describeMeta(b []byte) (meta, error) {
+	ends, insecure, err := metaFrame(b)
+	if err != nil {
+		return meta{}, err
+	}
+	all := string(b[2:])
 	var s [metaFields]string
-	for i, start := 0, 0; i < metaFields && ends[i] <= len(all); i++ {
+	for i, start := 0, 0; i < metaFields; i++ {
 		s[i], start = all[start+2:ends[i]], ends[i]
 	}
+	m := meta{Entry: Entry{Insecure: insecure}}
 	m.setStrings(&s)
 	return m, nil
 }

@@ -95,12 +95,12 @@ func openPayload(env *envelope.Envelope, k Key, dek []byte, nonce *[envelope.Non
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: payload: %w", ErrCorrupt, err)
 	}
-	m, err := decodeMeta(env.Meta, false)
+	e, err := openMeta(env.Meta)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	m.Credential = cred
-	return m.Entry, nil
+	e.Credential = cred
+	return e, nil
 }
 
 // describe builds the redacted view from the record header alone.
@@ -109,7 +109,7 @@ func (v *Vault) describe(rec Record) (Description, error) {
 	if err != nil {
 		return Description{}, err
 	}
-	m, err := decodeMeta(env.Meta, true)
+	m, err := describeMeta(env.Meta)
 	if err != nil {
 		return Description{}, fmt.Errorf("vault: describe %s: %w: %w", rec.Key, ErrCorrupt, err)
 	}

@@ -56,10 +56,12 @@ var ghcr = vault.Key{Org: "acme", Registry: "ghcr-main"}
 func TestPutOpenRoundTripEveryKind(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	for _, c := range fixtures.All(canary) {
+	for i, c := range fixtures.All(canary) {
 		t.Run(string(c.Kind()), func(t *testing.T) {
 			k := vault.Key{Org: "acme", Registry: "reg-" + string(c.Kind())}
-			d, err := e.v.Put(ctx, k, entry(c))
+			in := entry(c)
+			in.Insecure = i%2 == 1 // both values of the flag round-trip
+			d, err := e.v.Put(ctx, k, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,8 +72,13 @@ func TestPutOpenRoundTripEveryKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ver != d.Version || got.Provider != "GHCR" || got.URL != "https://ghcr.io" {
+			if ver != d.Version || got.Provider != in.Provider || got.URL != in.URL || got.Insecure != in.Insecure {
 				t.Fatalf("entry = %+v, version %d", got, ver)
+			}
+			stored, err := e.v.Describe(ctx, k)
+			if err != nil || stored.Provider != in.Provider || stored.URL != in.URL || stored.Insecure != in.Insecure ||
+				stored.Kind != c.Kind() || stored.View != credentials.Describe(c) {
+				t.Fatalf("stored description = %+v, %v; want the view %+v", stored, err, credentials.Describe(c))
 			}
 			a, _ := credentials.Encode(c)
 			b, _ := credentials.Encode(got.Credential)
