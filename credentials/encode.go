@@ -37,12 +37,21 @@ func Encode(c Credential) ([]byte, error) {
 // unchanged. The appended bytes hold plaintext secrets: zero them after
 // sealing.
 func AppendEncode(dst []byte, c Credential) ([]byte, error) {
+	out, _, err := AppendEncodeView(dst, c)
+	return out, err
+}
+
+// AppendEncodeView is [AppendEncode] that also returns c's redacted view
+// (see [Describe]). Sealing needs both; this validates c once, and parses
+// a GoogleGar key once, instead of once for each.
+func AppendEncodeView(dst []byte, c Credential) ([]byte, View, error) {
 	c, ok := deref(c)
 	if !ok {
-		return dst, &FieldError{Reason: "not a credential of this package", Err: ErrUnknownKind}
+		return dst, View{}, &FieldError{Reason: "not a credential of this package", Err: ErrUnknownKind}
 	}
-	if err := c.Validate(); err != nil {
-		return dst, err
+	view, err := describeValid(c)
+	if err != nil {
+		return dst, View{}, err
 	}
 	spec, _ := specFor(c.Kind())
 	vals, n, _ := fieldValues(c)
@@ -59,7 +68,7 @@ func AppendEncode(dst []byte, c Credential) ([]byte, error) {
 		out = binary.AppendUvarint(out, uint64(len(v)))
 		out = append(out, v...)
 	}
-	return out, nil
+	return out, view, nil
 }
 
 // Decode parses b, produced by [Encode], back into the same typed value and

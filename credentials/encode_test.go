@@ -207,3 +207,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendEncodeView(t *testing.T) {
+	t.Parallel()
+	prefix := []byte("prefix")
+	for _, c := range validCredentials() {
+		out, view, err := AppendEncodeView(append([]byte(nil), prefix...), c)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Kind(), err)
+		}
+		enc, _ := Encode(c)
+		if !bytes.Equal(out, append(append([]byte(nil), prefix...), enc...)) {
+			t.Fatalf("%s: AppendEncodeView differs from prefix+Encode", c.Kind())
+		}
+		if view != Describe(c) || view.Kind != c.Kind() {
+			t.Fatalf("%s: view %+v, Describe %+v", c.Kind(), view, Describe(c))
+		}
+	}
+	bad := UsernamePassword{Username: "a:b", Password: NewSecret("p")}
+	out, view, err := AppendEncodeView(prefix, bad)
+	if err == nil || !bytes.Equal(out, prefix) || view != (View{}) {
+		t.Fatalf("invalid credential: out %q, view %+v, err %v", out, view, err)
+	}
+}

@@ -32,33 +32,37 @@ func Describe(c Credential) View {
 	if !ok {
 		return View{}
 	}
+	v, _ := describeValid(c)
+	return v
+}
+
+// describeValid validates c (a value, not a pointer) and returns its view,
+// or its kind alone and the validation error. A GoogleGar key is parsed
+// once for both.
+func describeValid(c Credential) (View, error) {
 	if g, ok := c.(GoogleGar); ok {
-		return describeGAR(g) // validates while parsing the key once
+		key, err := g.parseKey()
+		if err != nil {
+			return View{Kind: g.Kind()}, err
+		}
+		return View{Kind: g.Kind(), ClientEmail: key[garClientEmail], ProjectID: key[garProjectID]}, nil
 	}
-	if c.Validate() != nil {
-		return View{Kind: c.Kind()}
+	if err := c.Validate(); err != nil {
+		return View{Kind: c.Kind()}, err
 	}
 	switch v := c.(type) {
 	case UsernamePassword:
-		return View{Kind: v.Kind(), Username: v.Username}
+		return View{Kind: v.Kind(), Username: v.Username}, nil
 	case UsernamePat:
-		return View{Kind: v.Kind(), Username: v.Username, TokenType: v.TokenType()}
+		return View{Kind: v.Kind(), Username: v.Username, TokenType: v.TokenType()}, nil
 	case AwsEcr:
-		return View{Kind: v.Kind(), AccessKeyID: v.AccessKeyID, Region: v.Region, RoleArn: v.RoleArn}
+		return View{Kind: v.Kind(), AccessKeyID: v.AccessKeyID, Region: v.Region, RoleArn: v.RoleArn}, nil
 	case AzureAcr:
-		return View{Kind: v.Kind(), TenantID: v.TenantID, ClientID: v.ClientID}
+		return View{Kind: v.Kind(), TenantID: v.TenantID, ClientID: v.ClientID}, nil
 	case HarborRobot:
-		return View{Kind: v.Kind(), RobotName: v.RobotName}
+		return View{Kind: v.Kind(), RobotName: v.RobotName}, nil
 	case JfrogIdentityToken:
-		return View{Kind: v.Kind(), Username: v.Username}
+		return View{Kind: v.Kind(), Username: v.Username}, nil
 	}
-	return View{}
-}
-
-func describeGAR(g GoogleGar) View {
-	key, err := g.parseKey()
-	if err != nil {
-		return View{Kind: g.Kind()}
-	}
-	return View{Kind: g.Kind(), ClientEmail: key[garClientEmail], ProjectID: key[garProjectID]}
+	return View{}, nil
 }

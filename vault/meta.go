@@ -42,23 +42,22 @@ func (m *meta) setStrings(s *[metaFields]string) {
 	v.RobotName, v.ClientEmail, v.ProjectID = s[10], s[11], s[12]
 }
 
-// appendMeta appends the encoded provider, URL, insecure flag and redacted
-// view (which holds no secret) to dst: a version byte, a flags byte, then
+// appendMeta appends the encoded provider, URL, insecure flag and e's
+// redacted view (which holds no secret) to dst: a version byte, a flags byte, then
 // each of wireStrings as a u16 length and its bytes.
-func appendMeta(dst []byte, e Entry) ([]byte, error) {
+func appendMeta(dst []byte, e Entry, view *credentials.View) ([]byte, error) {
 	switch {
 	case len(e.Provider) > MaxProviderSize:
 		return nil, fmt.Errorf("%w: provider longer than %d bytes", ErrInvalidEntry, MaxProviderSize)
 	case len(e.URL) > MaxURLSize:
 		return nil, fmt.Errorf("%w: url longer than %d bytes", ErrInvalidEntry, MaxURLSize)
 	}
-	view := credentials.Describe(e.Credential)
 	var flags byte
 	if e.Insecure {
 		flags = 1
 	}
 	b := append(dst, metaVersion, flags)
-	for _, f := range wireStrings(e.Provider, e.URL, &view) {
+	for _, f := range wireStrings(e.Provider, e.URL, view) {
 		if len(f) > 0xffff {
 			return nil, fmt.Errorf("%w: view field too long", ErrInvalidEntry)
 		}

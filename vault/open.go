@@ -25,7 +25,7 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 	}
 	s := getScratch()
 	defer s.release()
-	b := envelope.DEKAAD(s.buf[:0], env.Version, rec.Org, rec.Registry, env.Kind)
+	b := envelope.DEKAAD(s.hdr[:0], env.Version, rec.Org, rec.Registry, env.Kind)
 	dek, err := v.unwrap(ctx, kk, &env, rec.Key, b)
 	if err != nil {
 		if errors.Is(err, kek.ErrUnwrap) {
@@ -35,7 +35,7 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 	}
 	defer clear(dek)
 	s.nonce = env.Nonce
-	e, err := openPayload(&env, rec.Key, dek, &s.nonce, b[len(b):])
+	e, err := openPayload(&env, rec.Key, dek, s, b[len(b):])
 	if err != nil {
 		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
 	}
@@ -75,15 +75,14 @@ func parseRecord(rec Record) (envelope.Envelope, error) {
 }
 
 // openPayload checks dek against the commitment, then decrypts and decodes
-// the payload and metadata. nonce is a copy of env.Nonce and buf scratch
-// space; the plaintext is appended to buf last and cleared before
-// returning.
-func openPayload(env *envelope.Envelope, k Key, dek []byte, nonce *[envelope.NonceSize]byte, buf []byte) (Entry, error) {
+// the payload and metadata, using s (whose nonce is a copy of env's) and
+// the header space hdr; the plaintext is cleared before returning.
+func openPayload(env *envelope.Envelope, k Key, dek []byte, s *scratch, hdr []byte) (Entry, error) {
 	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	aad := envelope.PayloadAAD(buf, env, k.Org, k.Registry)
-	pt, err := envelope.Open(aad[len(aad):], env.Alg, dek, nonce, env.Ciphertext, aad)
+	aad := envelope.PayloadAAD(hdr, env, k.Org, k.Registry)
+	pt, err := envelope.Open(s.pt[:0], env.Alg, dek, &s.nonce, env.Ciphertext, aad)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}

@@ -504,7 +504,7 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	}
 	s := getScratch()
 	defer s.release()
-	aad := envelope.DEKAAD(s.buf[:0], env.Version, rec.Org, rec.Registry, env.Kind)
+	aad := envelope.DEKAAD(s.hdr[:0], env.Version, rec.Org, rec.Registry, env.Kind)
 	if err := j.wait(ctx); err != nil {
 		return nil, "", err
 	}

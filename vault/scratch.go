@@ -7,24 +7,31 @@ import (
 )
 
 // A scratch is the working memory of one seal or open: the DEK being
-// sealed under, the nonce, and a buffer for the metadata, the AADs and the plaintext.
-// Scratches are pooled so that the hot path allocates little beyond the
-// record or credential it returns.
+// sealed under, the nonce, a buffer for the plaintext and one for the
+// non-secret metadata and AADs. Scratches are pooled so that the hot path
+// allocates little beyond the record or credential it returns.
 //
-// The plaintext is always the last thing appended to buf, so it lives in
-// exactly one array even when an append has to grow the buffer; the code
-// that appends it clears it. release clears the DEK.
+// pt holds plaintext only, so clearing the plaintext slice a seal or open
+// produced (in whichever array an append left it) is enough; release
+// clears the DEK.
 type scratch struct {
 	dek   [envelope.DEKSize]byte
 	nonce [envelope.NonceSize]byte // a copy: the AEAD's interface call would move an envelope's to the heap
-	buf   []byte
+	pt    []byte
+	hdr   []byte
 }
 
-// scratchSize holds a typical record's metadata, AADs and plaintext; a
-// larger record grows its own buffer, which is not pooled.
-const scratchSize = 4 << 10
+// Initial buffer sizes: a typical record's plaintext (a GoogleGar key
+// included) and its metadata and AADs. A larger record grows its own
+// buffer, which is not pooled.
+const (
+	scratchPlaintext = 4 << 10
+	scratchHeader    = 1 << 10
+)
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, scratchSize)} }}
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{pt: make([]byte, 0, scratchPlaintext), hdr: make([]byte, 0, scratchHeader)}
+}}
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 

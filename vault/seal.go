@@ -22,22 +22,20 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	}
 	s := getScratch()
 	defer s.release()
-	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(e.Credential.Kind())}
-	b, err := appendMeta(s.buf[:0], e)
+	plaintext, view, err := credentials.AppendEncodeView(s.pt[:0], e.Credential) // validates
+	if err != nil {
+		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+	}
+	defer clear(plaintext)
+	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(view.Kind)}
+	b, err := appendMeta(s.hdr[:0], e, &view)
 	if err != nil {
 		return Record{}, err
 	}
 	env.Meta = b
 	b = envelope.DEKAAD(b, env.Version, k.Org, k.Registry, env.Kind)
 	dekAAD := b[len(env.Meta):]
-	b = envelope.PayloadAAD(b, &env, k.Org, k.Registry)
-	payloadAAD := b[len(env.Meta)+len(dekAAD):]
-	plaintext, err := credentials.AppendEncode(b, e.Credential) // validates; appended last
-	if err != nil {
-		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
-	}
-	plaintext = plaintext[len(b):]
-	defer clear(plaintext)
+	payloadAAD := envelope.PayloadAAD(b, &env, k.Org, k.Registry)[len(b):]
 	kk, err := v.keys.KEK(ctx, k.Org)
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: resolve KEK: %w", k, err)
