@@ -38,9 +38,9 @@
 // (internal/safehttp): loopback, private, link-local, metadata and other
 // special addresses are refused at dial time unless [Options] allow them,
 // and the same policy covers token realms, token_uri, ECR endpoints and
-// redirects, which also drop Authorization across hosts. [TestStored]
-// tests a sealed record using only the provider, URL and insecure flag
-// authenticated with it.
+// redirects, which also drop Authorization across hosts. Package
+// providers/stored tests a sealed record using only the provider, URL and
+// insecure flag authenticated with it.
 //
 // # Errors
 //

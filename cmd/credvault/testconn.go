@@ -11,6 +11,7 @@ import (
 
 	"github.com/credvault/credvault/providers"
 	_ "github.com/credvault/credvault/providers/all" // the CLI links every adapter, cloud ones included
+	"github.com/credvault/credvault/providers/stored"
 	"github.com/credvault/credvault/vault"
 )
 
@@ -57,7 +58,7 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 			return err
 		}
 		defer st.Close()
-		res = providers.TestStored(ctx, v, vault.Key{Org: pos[0], Registry: pos[1]}, opts)
+		res = stored.Test(ctx, v, vault.Key{Org: pos[0], Registry: pos[1]}, opts)
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")

@@ -1,13 +1,20 @@
-package providers
+// Package stored tests a connection with a credential sealed in a
+// [vault.Vault], without handing the credential to the caller.
+//
+// It sits apart from package providers so that providers depends on
+// credentials only, as the design's dependency rule says, while this
+// bridge imports both providers and vault.
+package stored
 
 import (
 	"context"
 	"errors"
 
+	"github.com/credvault/credvault/providers"
 	"github.com/credvault/credvault/vault"
 )
 
-// TestStored tests the credential stored at k without handing it to the
+// Test tests the credential stored at k without handing it to the
 // caller. The target (provider, URL, insecure flag) comes only from the
 // stored entry, which vault.Open authenticates: they are bound to the
 // ciphertext, so a row rewritten to point the credential at another URL
@@ -17,23 +24,23 @@ import (
 //
 // For the same reason opts may not carry Endpoints or a Resolver, which
 // would redirect the sealed URL's requests elsewhere: such a call is
-// StatusInvalidConfig and sends nothing. opts.RootCAs should come from
+// providers.StatusInvalidConfig and sends nothing. opts.RootCAs should come from
 // configuration, not from whoever asks for the test.
 //
-// A record that cannot be opened is StatusInvalidConfig (not found,
-// tampered or undecryptable: the Message says which, never the secret);
-// otherwise the Result is TestConnection's.
-func TestStored(ctx context.Context, v *vault.Vault, k vault.Key, opts Options) Result {
+// A record that cannot be opened is providers.StatusInvalidConfig (not
+// found, tampered or undecryptable: the Message says which, never the
+// secret); otherwise the Result is providers.TestConnection's.
+func Test(ctx context.Context, v *vault.Vault, k vault.Key, opts providers.Options) providers.Result {
 	if len(opts.Endpoints) > 0 || opts.Resolver != nil {
-		return Result{Status: StatusInvalidConfig,
+		return providers.Result{Status: providers.StatusInvalidConfig,
 			Message: "a stored record is tested only at its sealed URL: Options.Endpoints and Resolver are refused"}
 	}
 	e, _, err := v.Open(ctx, k)
 	if err != nil {
-		return Result{Status: StatusInvalidConfig, Message: storedMessage(k, err)}
+		return providers.Result{Status: providers.StatusInvalidConfig, Message: storedMessage(k, err)}
 	}
-	t := Target{Provider: Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
-	return TestConnection(ctx, t, e.Credential, opts)
+	t := providers.Target{Provider: providers.Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
+	return providers.TestConnection(ctx, t, e.Credential, opts)
 }
 
 // storedMessage explains why the record did not open. The vault's errors

@@ -1,16 +1,47 @@
-package providers_test
+package stored_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/internal/regemu"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/providers/stored"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/memstore"
 )
+
+// canary is in the stored secret; no Result may show it.
+const canary = "CANARY5d81e0b2"
+
+var login = credentials.UsernamePassword{Username: "dev", Password: credentials.NewSecret("pw-" + canary)}
+
+// startRegistry runs a Basic-auth registry emulator over TLS that accepts
+// login.
+func startRegistry(t *testing.T) *regemu.Registry {
+	t.Helper()
+	r, err := regemu.Start(regemu.Config{Flavor: regemu.BasicAuth, Username: login.Username, Password: login.Password.Reveal(), TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+func want(t *testing.T, res providers.Result, st providers.Status) {
+	t.Helper()
+	if res.Status != st {
+		t.Fatalf("status %s, want %s (%+v)", res.Status, st, res)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v %#v", res, res, res), canary) {
+		t.Fatalf("the secret is in the result: %+v", res)
+	}
+}
 
 func newVault(t *testing.T) (*vault.Vault, vault.Store) {
 	t.Helper()
@@ -33,36 +64,34 @@ func newVault(t *testing.T) (*vault.Vault, vault.Store) {
 	return v, st
 }
 
-func TestStored(t *testing.T) {
+func TestStoredRecord(t *testing.T) {
 	ctx := context.Background()
 	v, st := newVault(t)
-	pc := provCases[8] // custom, Basic
-	r := pc.start(t)
+	r := startRegistry(t)
 	k := vault.Key{Org: "acme", Registry: "custom"}
-	if _, err := v.Put(ctx, k, vault.Entry{Provider: string(pc.provider), URL: r.URL, Credential: pc.good()}); err != nil {
+	if _, err := v.Put(ctx, k, vault.Entry{Provider: string(providers.Custom), URL: r.URL, Credential: login}); err != nil {
 		t.Fatal(err)
 	}
-	o := opts(r)
-	res := providers.TestStored(ctx, v, k, o)
+	o := providers.Options{AllowLoopback: true, RootCAs: r.CertPool()}
+	res := stored.Test(ctx, v, k, o)
 	want(t, res, providers.StatusHealthy)
-	assertNoSecret(t, res, pc.good())
 
 	t.Run("caller endpoints cannot redirect the sealed URL", func(t *testing.T) {
-		evil := pc.start(t)
+		evil := startRegistry(t)
 		redirect := o
 		redirect.Endpoints = map[string]string{strings.TrimSuffix(r.URL, "/"): evil.URL}
-		res := providers.TestStored(ctx, v, k, redirect)
+		res := stored.Test(ctx, v, k, redirect)
 		want(t, res, providers.StatusInvalidConfig)
 		if evil.Hits() != 0 || res.RoundTrips != 0 {
 			t.Fatalf("the caller's endpoint was contacted: %+v, hits %d", res, evil.Hits())
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
-		res := providers.TestStored(ctx, v, vault.Key{Org: "acme", Registry: "absent"}, o)
+		res := stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "absent"}, o)
 		want(t, res, providers.StatusInvalidConfig)
 	})
 	t.Run("rewritten url never receives the credential", func(t *testing.T) {
-		evil := pc.start(t) // same URL length: only the AAD can catch it
+		evil := startRegistry(t) // same URL length: only the AAD can catch it
 		rec, err := st.Get(ctx, k)
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +114,7 @@ func TestStored(t *testing.T) {
 		if err != nil || d.URL != evil.URL {
 			t.Fatalf("describe shows %q, %v: the row was not rewritten", d.URL, err)
 		}
-		res := providers.TestStored(ctx, v, k, o)
+		res := stored.Test(ctx, v, k, o)
 		want(t, res, providers.StatusInvalidConfig)
 		if res.RoundTrips != 0 || evil.Hits() != 0 || !strings.Contains(res.Message, "failed authentication") {
 			t.Fatalf("got %+v, evil hits %d", res, evil.Hits())

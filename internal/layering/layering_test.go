@@ -1,0 +1,69 @@
+// Package layering checks the dependency direction DESIGN.md sets:
+// credentials and kek import nothing of ours, vault imports credentials,
+// kek and internal packages, providers imports credentials and internal
+// packages; nothing imports examples or cmd.
+package layering
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/credvault/credvault/"
+
+// allowed lists, per package directory, the module packages its non-test
+// files may import; internal/ packages are allowed everywhere below.
+var allowed = map[string][]string{
+	"credentials": nil,
+	"kek":         nil,
+	"vault":       {"credentials", "kek"},
+	"providers":   {"credentials"},
+}
+
+func TestDependencyDirection(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for dir, ok := range allowed {
+		p, err := build.ImportDir(filepath.Join(root, dir), 0)
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, imp := range p.Imports {
+			ours, found := strings.CutPrefix(imp, module)
+			if !found || strings.HasPrefix(ours, "internal/") && dir != "credentials" && dir != "kek" {
+				continue
+			}
+			if !slices.Contains(ok, ours) {
+				t.Errorf("%s imports %s", dir, ours)
+			}
+		}
+	}
+}
+
+func TestNothingImportsExamplesOrCmd(t *testing.T) {
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		p, err := build.ImportDir(path, 0)
+		if err != nil {
+			return nil // no buildable Go files here
+		}
+		for _, imp := range append(p.Imports, p.TestImports...) {
+			if strings.HasPrefix(imp, module+"examples") || strings.HasPrefix(imp, module+"cmd") {
+				t.Errorf("%s imports %s", path, imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
