@@ -81,7 +81,7 @@ func registryHost(t providers.Target, adminUser string) (string, error) {
 func checkAdmin(ctx context.Context, s *providers.Session, host string, cred credentials.UsernamePassword) providers.Result {
 	pass := cred.Password.Reveal()
 	realm := "https://" + host + "/oauth2/token?service=" + url.QueryEscape(host)
-	body, r := send(ctx, s, call{method: http.MethodGet, url: realm, auth: basic(cred.Username, pass), secrets: []string{pass}})
+	body, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: realm, Auth: basic(cred.Username, pass), Secrets: []string{pass}})
 	if r != nil {
 		return *r
 	}
@@ -95,7 +95,7 @@ func checkAdmin(ctx context.Context, s *providers.Session, host string, cred cre
 // ping sends GET /v2/ with the registry access token.
 func ping(ctx context.Context, s *providers.Session, host, access, what string, secrets ...string) providers.Result {
 	endpoint := "https://" + host + "/v2/"
-	if _, r := send(ctx, s, call{method: http.MethodGet, url: endpoint, auth: "Bearer " + access, secrets: append(secrets, access)}); r != nil {
+	if _, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: endpoint, Auth: "Bearer " + access, Secrets: append(secrets, access)}); r != nil {
 		return *r
 	}
 	return providers.Result{Status: providers.StatusHealthy, Endpoint: endpoint, Authenticated: true,

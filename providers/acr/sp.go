@@ -46,8 +46,8 @@ func checkServicePrincipal(ctx context.Context, s *providers.Session, host strin
 		return *r
 	}
 	exchange := "https://" + host + "/oauth2/exchange"
-	body, r := send(ctx, s, call{method: http.MethodPost, url: exchange, secrets: []string{secret, aad},
-		form: url.Values{"grant_type": {"access_token"}, "service": {host}, "tenant": {cred.TenantID}, "access_token": {aad}}})
+	body, r := s.Send(ctx, providers.Call{Method: http.MethodPost, URL: exchange, Secrets: []string{secret, aad},
+		Form: url.Values{"grant_type": {"access_token"}, "service": {host}, "tenant": {cred.TenantID}, "access_token": {aad}}})
 	if r != nil {
 		return *r
 	}
@@ -56,8 +56,8 @@ func checkServicePrincipal(ctx context.Context, s *providers.Session, host strin
 		return providers.Result{Status: providers.StatusProviderError, Endpoint: exchange, Authenticated: true, Message: "/oauth2/exchange: " + err.Error()}
 	}
 	tokenURL := "https://" + host + "/oauth2/token"
-	body, r = send(ctx, s, call{method: http.MethodPost, url: tokenURL, secrets: []string{secret, aad, refresh},
-		form: url.Values{"grant_type": {"refresh_token"}, "service": {host}, "refresh_token": {refresh}}})
+	body, r = s.Send(ctx, providers.Call{Method: http.MethodPost, URL: tokenURL, Secrets: []string{secret, aad, refresh},
+		Form: url.Values{"grant_type": {"refresh_token"}, "service": {host}, "refresh_token": {refresh}}})
 	if r != nil {
 		return *r
 	}

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
 
@@ -164,9 +163,8 @@ func oauthStatus(httpStatus int, code string) providers.Status {
 // it.
 func ping(ctx context.Context, s *providers.Session, reg *url.URL, access string) providers.Result {
 	realm := reg.String() + "/v2/token"
-	body, r := get(ctx, s, realm, func(h http.Header) {
-		h.Set("Authorization", "Basic "+basic(registryUser, access))
-	}, access)
+	body, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: realm,
+		Auth: "Basic " + basic(registryUser, access), Secrets: []string{access}})
 	if r != nil {
 		return *r
 	}
@@ -176,53 +174,12 @@ func ping(ctx context.Context, s *providers.Session, reg *url.URL, access string
 			Message: "token realm answered without a token"}
 	}
 	ping := reg.String() + "/v2/"
-	if _, r := get(ctx, s, ping, func(h http.Header) { h.Set("Authorization", "Bearer "+regToken) }, access, regToken); r != nil {
+	if _, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: ping, Auth: "Bearer " + regToken,
+		Secrets: []string{access, regToken}}); r != nil {
 		return *r
 	}
 	return providers.Result{Status: providers.StatusHealthy, Endpoint: ping, Authenticated: true,
 		Message: "JWT grant succeeded and " + reg.Host + " accepted the token"}
-}
-
-// get sends an authorized GET to the logical URL raw (rewritten by
-// Options.Endpoints, checked against the address policy), returning the
-// body of a 2xx answer or the failure as a Result.
-func get(ctx context.Context, s *providers.Session, raw string, auth func(http.Header), secrets ...string) ([]byte, *providers.Result) {
-	fail := func(st providers.Status, code, msg string) *providers.Result {
-		return &providers.Result{Status: st, Endpoint: raw, ProviderCode: code, Authenticated: true, Message: msg}
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fail(providers.StatusInvalidConfig, "", "registry URL")
-	}
-	dial := s.RewriteURL(u)
-	if err := s.Policy.CheckURL(ctx, dial); err != nil {
-		st, reason := providers.TransportStatus(err)
-		return nil, fail(st, "", "registry "+reason)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, dial.String(), nil)
-	if err != nil {
-		return nil, fail(providers.StatusInvalidConfig, "", "registry URL")
-	}
-	auth(req.Header)
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		st, reason := providers.TransportStatus(err)
-		return nil, fail(st, "", "registry: "+reason)
-	}
-	defer resp.Body.Close()
-	body, err := safehttp.ReadBody(resp.Body, 64<<10)
-	switch {
-	case resp.StatusCode/100 == 2 && err == nil:
-		return body, nil
-	case resp.StatusCode/100 == 2:
-		return nil, fail(providers.StatusProviderError, "", "registry response body unreadable or too large")
-	}
-	code, msg := providers.ParseErrorBody(body)
-	text := "registry answered HTTP " + http.StatusText(resp.StatusCode)
-	if code != "" {
-		text += ": " + code + ": " + providers.Redact(msg, secrets...)
-	}
-	return nil, fail(providers.StatusFor(resp.StatusCode), code, text)
 }
 
 func registryToken(body []byte) (string, error) {
