@@ -93,20 +93,10 @@ func (e *Emulator) serveECR(w http.ResponseWriter, r *http.Request, body []byte)
 		writeJSONErr(w, apiError{"UnknownOperationException", "", http.StatusBadRequest})
 		return
 	}
-	akid, aerr := e.authenticate(r, body, "ecr", e.region)
-	if aerr != nil {
-		writeJSONErr(w, *aerr)
+	password, expires, ok := e.authorize(w, r, body, "ecr", e.region, "ecr:GetAuthorizationToken")
+	if !ok {
 		return
 	}
-	e.mu.Lock()
-	denied := e.denied[akid]
-	e.mu.Unlock()
-	if denied {
-		writeJSONErr(w, apiError{"AccessDeniedException", "User: arn:aws:iam::" + e.account +
-			":user/reader is not authorized to perform: ecr:GetAuthorizationToken on resource: *", http.StatusBadRequest})
-		return
-	}
-	password, expires := e.issueToken()
 	writeJSON(w, map[string]any{"authorizationData": []map[string]any{{
 		"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
 		"expiresAt":          float64(expires.Unix()),
@@ -117,24 +107,35 @@ func (e *Emulator) serveECR(w http.ResponseWriter, r *http.Request, body []byte)
 // servePublicToken is ECR Public's GetAuthorizationToken (us-east-1 only,
 // signing name ecr-public; authorizationData is one object).
 func (e *Emulator) servePublicToken(w http.ResponseWriter, r *http.Request, body []byte) {
-	akid, aerr := e.authenticate(r, body, "ecr-public", PublicRegion)
+	password, expires, ok := e.authorize(w, r, body, "ecr-public", PublicRegion, "sts:GetServiceBearerToken")
+	if !ok {
+		return
+	}
+	writeJSON(w, map[string]any{"authorizationData": map[string]any{
+		"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
+		"expiresAt":          float64(expires.Unix()),
+	}})
+}
+
+// authorize checks the request's SigV4 signature for service and region
+// and that the caller may perform action, writing the AWS error when not;
+// when it may, it issues a registry password.
+func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, body []byte, service, region, action string) (string, time.Time, bool) {
+	akid, aerr := e.authenticate(r, body, service, region)
 	if aerr != nil {
 		writeJSONErr(w, *aerr)
-		return
+		return "", time.Time{}, false
 	}
 	e.mu.Lock()
 	denied := e.denied[akid]
 	e.mu.Unlock()
 	if denied {
 		writeJSONErr(w, apiError{"AccessDeniedException", "User: arn:aws:iam::" + e.account +
-			":user/reader is not authorized to perform: sts:GetServiceBearerToken on resource: *", http.StatusBadRequest})
-		return
+			":user/reader is not authorized to perform: " + action + " on resource: *", http.StatusBadRequest})
+		return "", time.Time{}, false
 	}
 	password, expires := e.issueToken()
-	writeJSON(w, map[string]any{"authorizationData": map[string]any{
-		"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
-		"expiresAt":          float64(expires.Unix()),
-	}})
+	return password, expires, true
 }
 
 func (e *Emulator) issueToken() (string, time.Time) {
