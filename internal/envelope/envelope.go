@@ -26,9 +26,10 @@
 //
 // # Keys
 //
-// The DEK never keys a cipher directly: the commitment is a one-step KDF
-// of it (see [Commit]) and the payload key comes from a PRF of it (see
-// [Seal]).
+// The DEK only ever enters a PRF or a hash: the commitment is a one-step
+// KDF of it (see [Commit]); XChaCha20-Poly1305 takes it as the key of its
+// HChaCha20 step, which derives the per-nonce subkey that encrypts, and
+// AES-256-GCM's key is a one-step KDF of it (see [Seal]).
 package envelope
 
 import (
