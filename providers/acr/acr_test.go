@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/aademu"
 	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
 
@@ -114,15 +114,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-type mapResolver map[string]netip.Addr
-
-func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := m[host]; ok {
-		return []netip.Addr{a}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
 // TestAddressPolicy: an authority or registry at a refused address is
 // refused before any byte reaches it.
 func TestAddressPolicy(t *testing.T) {
@@ -137,7 +128,7 @@ func TestAddressPolicy(t *testing.T) {
 		}, aademu.Hits{}},
 		{"authority resolving to a private address", func(e *aademu.Emulator, o *providers.Options) {
 			delete(o.Endpoints, "https://login.microsoftonline.com")
-			o.Resolver = mapResolver{"login.microsoftonline.com": netip.MustParseAddr("10.0.0.1")}
+			o.Resolver = safehttp.StaticResolver{"login.microsoftonline.com": netip.MustParseAddr("10.0.0.1")}
 		}, aademu.Hits{}},
 		{"registry at a private address", func(e *aademu.Emulator, o *providers.Options) {
 			o.Endpoints[regURL] = "https://10.0.0.1"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/ecremu"
 	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
 
@@ -109,7 +109,7 @@ func TestCheck(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(emu)
 			}
-			opts.Resolver = mapResolver{} // no DNS: us-east-1 is not emulated
+			opts.Resolver = safehttp.StaticResolver{} // no DNS: us-east-1 is not emulated
 			r := testConnection(t, ecrTarget(tc.url), tc.cred, opts)
 			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
 				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
@@ -122,16 +122,6 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-// mapResolver resolves names from a map (no DNS).
-type mapResolver map[string]netip.Addr
-
-func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := m[host]; ok {
-		return []netip.Addr{a}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 // TestAddressPolicy: an AWS endpoint or a proxy endpoint resolving to a
@@ -149,7 +139,7 @@ func TestAddressPolicy(t *testing.T) {
 		}, 2, ecremu.Hits{API: 1}},
 		{"proxy endpoint resolving to cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
 			delete(o.Endpoints, "https://"+regHost)
-			o.Resolver = mapResolver{regHost: netip.MustParseAddr("169.254.169.254")}
+			o.Resolver = safehttp.StaticResolver{regHost: netip.MustParseAddr("169.254.169.254")}
 		}, 2, ecremu.Hits{API: 1}},
 		{"ECR API at cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
 			o.Endpoints["https://api.ecr."+ecremu.DefaultRegion+".amazonaws.com"] = "https://169.254.169.254"

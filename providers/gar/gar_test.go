@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/gcpemu"
+	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
 
@@ -112,15 +112,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-type mapResolver map[string]netip.Addr
-
-func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := m[host]; ok {
-		return []netip.Addr{a}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
 // TestTokenURIPolicy: the key file chooses token_uri; one that points at a
 // refused address is refused before any request.
 func TestTokenURIPolicy(t *testing.T) {
@@ -140,7 +131,7 @@ func TestTokenURIPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
-			opts.Resolver = mapResolver{"oauth2.evil.example": netip.MustParseAddr("169.254.169.254")}
+			opts.Resolver = safehttp.StaticResolver{"oauth2.evil.example": netip.MustParseAddr("169.254.169.254")}
 			r := testConnection(t, garTarget("https://"+emu.Host()), keyCred(tc.uri), opts)
 			if r.Status != tc.status || r.RoundTrips != 0 || emu.Hits() != (gcpemu.Hits{}) {
 				t.Fatalf("got %s trips %d hits %+v: %s", r.Status, r.RoundTrips, emu.Hits(), r.Message)
