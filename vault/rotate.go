@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,8 +86,8 @@ type job struct {
 	mu      sync.Mutex
 	errs    []RecordError
 	fatal   error
-	halted  atomic.Bool // fatal is set: lets stopErr skip the lock
-	arenas  [][]byte    // settled pages' arenas (see prepare); used by run's goroutine only
+	halted  atomic.Bool     // fatal is set: lets stopErr skip the lock
+	spare   chan *pageBatch // settled pages' batches, for reuse (see runBatched)
 }
 
 func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
@@ -141,8 +140,8 @@ var errNotRun = errors.New("not run")
 
 // run pages through q from its cursor, rotating every record with the
 // worker pool; after each complete page it saves the checkpoint. With a
-// BatchPutter store it writes each page in one batch, pipelined: page N
-// is written while page N+1 is listed and prepared.
+// BatchPutter store it writes each page in one batch, in a pipeline where
+// listing, preparing and writing overlap (see runBatched).
 func (j *job) run(ctx context.Context, q Query, r rotation) error {
 	q.Limit = j.opts.PageSize
 	if bp, ok := j.v.store.(BatchPutter); ok && !j.opts.DryRun {
@@ -166,143 +165,6 @@ func (j *job) run(ctx context.Context, q Query, r rotation) error {
 		}
 		j.report()
 	}
-}
-
-// runBatched is run for a BatchPutter: at most one page's batch is being
-// written while the next page is prepared; a page's batch starts only
-// after the previous one is settled and checkpointed. The next page is
-// listed before this page's batch starts, so a store that locks for
-// writes (memstore) is not listing and writing at once, and the write
-// overlaps the next page's preparation. Listing early is safe: a page's
-// writes touch only keys at or before its cursor.
-func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotation) error {
-	var inflight *pageBatch
-	p, err := j.v.store.List(ctx, q)
-	for err == nil {
-		next := j.prepare(ctx, p, r)
-		if err := j.settle(ctx, inflight, r); err != nil {
-			return err
-		}
-		var following Page
-		if p.More {
-			q.After = p.Next
-			following, err = j.v.store.List(ctx, q)
-		}
-		inflight = next.start(ctx, bp)
-		if !p.More || err != nil {
-			break
-		}
-		p = following
-	}
-	if err != nil {
-		err = fmt.Errorf("vault: rotation: list: %w", err)
-	}
-	return errors.Join(j.settle(ctx, inflight, r), err)
-}
-
-// A pageBatch is one page of records rotated in memory and written with
-// one PutBatch.
-type pageBatch struct {
-	page  Page
-	next  []Record // rotated records, where errs is nil
-	errs  []error  // per record: preparation, then write outcome
-	arena []byte   // holds the rotated envelopes that fit; reused once settled
-	done  chan struct{}
-}
-
-// envelopeSlack is the growth a rotated envelope may have over the
-// original (a longer key ID or wrapped DEK) and still fit its room in a
-// page's arena; a larger one gets its own allocation.
-const envelopeSlack = 64
-
-// prepare rotates p's records in memory with the worker pool. Each rotated
-// envelope is appended to its own room in one page arena (stores copy
-// what they are given), so a page costs one buffer, reused for a later
-// page, instead of an allocation per record.
-func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
-	n := len(p.Records)
-	b := &pageBatch{page: p, next: make([]Record, n), errs: make([]error, n), done: make(chan struct{})}
-	rooms := make([]int, n+1) // record i's room is arena[rooms[i]:rooms[i+1]]
-	for i, rec := range p.Records {
-		b.errs[i] = errNotRun
-		rooms[i+1] = rooms[i] + len(rec.Envelope) + envelopeSlack
-	}
-	b.arena = j.takeArena(rooms[n])
-	j.each(ctx, n, func(i int) {
-		dst := b.arena[rooms[i]:rooms[i]:rooms[i+1]]
-		b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i], dst)
-	})
-	return b
-}
-
-// takeArena returns a settled page's arena if one holds size bytes, or a
-// new one with a quarter more room, so that pages of slightly larger
-// records reuse it too.
-func (j *job) takeArena(size int) []byte {
-	for i, a := range j.arenas {
-		if cap(a) >= size {
-			j.arenas = slices.Delete(j.arenas, i, i+1)
-			return a[:size]
-		}
-	}
-	return make([]byte, size, size+size/4)
-}
-
-// start writes the prepared records in the background, each by
-// compare-and-swap on the version read.
-func (b *pageBatch) start(ctx context.Context, bp BatchPutter) *pageBatch {
-	recs, expects, idx := make([]Record, 0, len(b.errs)), make([]int64, 0, len(b.errs)), make([]int, 0, len(b.errs))
-	for i, err := range b.errs {
-		if err == nil {
-			recs, expects, idx = append(recs, b.next[i]), append(expects, b.page.Records[i].Version), append(idx, i)
-		}
-	}
-	go func() {
-		defer close(b.done)
-		if len(recs) == 0 {
-			return
-		}
-		_, errs := bp.PutBatch(ctx, recs, expects)
-		for k, i := range idx {
-			b.errs[i] = errs[k]
-		}
-	}()
-	return b
-}
-
-// settle waits for b's write, counts its outcomes, settles its lost
-// compare-and-swaps one by one, and saves the checkpoint after it.
-func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
-	if b == nil {
-		return nil
-	}
-	<-b.done
-	if len(j.arenas) < 2 {
-		j.arenas = append(j.arenas, b.arena) // PutBatch has returned: the store holds its own copies
-	}
-	b.arena = nil
-	var lost []int
-	for i, err := range b.errs {
-		switch {
-		case errors.Is(err, errNotRun):
-		case errors.Is(err, ErrConflict):
-			lost = append(lost, i)
-		default:
-			j.count(ctx, b.page.Records[i], err)
-		}
-	}
-	j.each(ctx, len(lost), func(k int) {
-		rec := b.page.Records[lost[k]]
-		j.count(ctx, rec, r.conflict(ctx, rec))
-	})
-	if err := j.stopErr(ctx); err != nil || !b.page.More {
-		return err
-	}
-	if err := j.checkpoint(ctx, b.page.Next); err != nil {
-		return err
-	}
-	j.report()
-	return nil
 }
 
 // checkpoint saves after as the job's cursor, unless in a dry run.

@@ -63,11 +63,13 @@ func (c *closingStore) PutBatch(ctx context.Context, recs []vault.Record, expect
 // TestRotationDatabaseGoneMidJob closes the database in the middle of the
 // second page: the failed records are counted and reported, the job ends
 // with the store's error (at once with StopOnError), and after reopening
-// every record opens, each either rotated or untouched.
+// every record opens, each either rotated or untouched. There are enough
+// pages that the job must list one after the close, however far ahead
+// of the writes its lister runs (at most four pages).
 func TestRotationDatabaseGoneMidJob(t *testing.T) {
 	for _, stop := range []bool{false, true} {
 		t.Run(map[bool]string{false: "go-on", true: "stop-on-error"}[stop], func(t *testing.T) {
-			const n, page = 300, 50
+			const n, page = 500, 50
 			e := newSQLiteEnv(t, n)
 			cs := &closingStore{Store: e.st}
 			cs.closeAt.Store(page + 10)

@@ -1,0 +1,206 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// runBatched is run for a BatchPutter, as a pipeline of three stages that
+// overlap, so that the worker pool is busy while the store lists and
+// writes:
+//
+//   - a lister goroutine pages through q, up to two pages ahead;
+//   - a preparer goroutine rotates each page in memory with the worker
+//     pool (prepare);
+//   - the calling goroutine writes each prepared page with one PutBatch,
+//     settles it and saves the checkpoint after it (write).
+//
+// Pages pass through the stages in order, so a page is checkpointed only
+// once it and every page before it have settled. Listing ahead is safe: a
+// page's writes touch only keys at or before its cursor, and a record that
+// changes after it was listed loses its compare-and-swap and is settled by
+// r.conflict. When the writer must stop (the job halted, a checkpoint
+// failed, ctx ended), the other stages are cancelled, and the pages they
+// had listed or prepared are dropped, neither written nor counted.
+func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotation) error {
+	ahead, cancel := context.WithCancel(ctx)
+	defer cancel()
+	j.spare = make(chan *pageBatch, 2)
+	pages, batches := make(chan Page, 1), make(chan *pageBatch, 1)
+	var listErr error
+	go func() {
+		defer close(pages)
+		listErr = j.list(ahead, q, pages)
+	}()
+	go func() {
+		defer close(batches)
+		for p := range pages { // until the lister has returned
+			if ahead.Err() != nil {
+				continue
+			}
+			select {
+			case batches <- j.prepare(ahead, p, r):
+			case <-ahead.Done():
+			}
+		}
+	}()
+	var err error
+	for b := range batches { // after an error, drains until the preparer stops
+		if err == nil {
+			if err = j.write(ctx, bp, b, r); err != nil {
+				cancel()
+			}
+		}
+	}
+	// batches is closed: the preparer has returned, after the lister.
+	if err == nil && listErr != nil {
+		err = fmt.Errorf("vault: rotation: list: %w", listErr)
+	}
+	return err
+}
+
+// list sends q's pages to out, in order, until the last page, an error or
+// the end of ctx.
+func (j *job) list(ctx context.Context, q Query, out chan<- Page) error {
+	for {
+		p, err := j.v.store.List(ctx, q)
+		if err != nil {
+			return err
+		}
+		select {
+		case out <- p:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !p.More {
+			return nil
+		}
+		q.After = p.Next
+	}
+}
+
+// A pageBatch is one page of records rotated in memory and written with
+// one PutBatch. Once settled, its buffers are reused for a later page.
+type pageBatch struct {
+	page  Page
+	next  []Record // rotated records, where errs is nil
+	errs  []error  // per record: preparation, then write outcome
+	rooms []int    // record i's room in arena is arena[rooms[i]:rooms[i+1]]
+	arena []byte   // holds the rotated envelopes that fit their rooms
+
+	// The PutBatch arguments: the records prepared without error, their
+	// expected versions, and their indexes in page.
+	recs    []Record
+	expects []int64
+	idx     []int
+}
+
+// envelopeSlack is the growth a rotated envelope may have over the
+// original (a longer key ID or wrapped DEK) and still fit its room in a
+// page's arena; a larger one gets its own allocation.
+const envelopeSlack = 64
+
+// prepare rotates p's records in memory with the worker pool. Each rotated
+// envelope is appended to its own room in the batch's arena (stores copy
+// what they are given), so a page costs no allocation per record.
+func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
+	n := len(p.Records)
+	b := j.batch(p)
+	for i, rec := range p.Records {
+		b.errs[i] = errNotRun
+		b.rooms[i+1] = b.rooms[i] + len(rec.Envelope) + envelopeSlack
+	}
+	if size := b.rooms[n]; cap(b.arena) >= size {
+		b.arena = b.arena[:size]
+	} else {
+		b.arena = make([]byte, size, size+size/4) // a quarter more, for pages of larger records
+	}
+	j.each(ctx, n, func(i int) {
+		dst := b.arena[b.rooms[i]:b.rooms[i]:b.rooms[i+1]]
+		b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i], dst)
+	})
+	return b
+}
+
+// batch returns a settled batch, or a new one, sized for p.
+func (j *job) batch(p Page) *pageBatch {
+	var b *pageBatch
+	select {
+	case b = <-j.spare:
+	default:
+		b = new(pageBatch)
+	}
+	n := len(p.Records)
+	b.page = p
+	b.next, b.errs, b.rooms = resize(b.next, n), resize(b.errs, n), resize(b.rooms, n+1)
+	return b
+}
+
+// resize returns s with length n and every element zero, reusing its
+// array when large enough.
+func resize[T any](s []T, n int) []T {
+	s = slices.Grow(s[:0], n)[:n]
+	clear(s)
+	return s
+}
+
+// write writes b's prepared records with one PutBatch, each by
+// compare-and-swap on the version read, settles b and recycles it.
+func (j *job) write(ctx context.Context, bp BatchPutter, b *pageBatch, r rotation) error {
+	b.recs, b.expects, b.idx = b.recs[:0], b.expects[:0], b.idx[:0]
+	for i, err := range b.errs {
+		if err == nil {
+			b.recs, b.expects, b.idx = append(b.recs, b.next[i]), append(b.expects, b.page.Records[i].Version), append(b.idx, i)
+		}
+	}
+	if len(b.recs) > 0 {
+		_, errs := bp.PutBatch(ctx, b.recs, b.expects)
+		for k, i := range b.idx {
+			b.errs[i] = errBatchOutcome
+			if k < len(errs) {
+				b.errs[i] = errs[k]
+			}
+		}
+	}
+	err := j.settle(ctx, b, r)
+	clear(b.recs) // the store has its own copies (BatchPutter)
+	b.page = Page{}
+	select {
+	case j.spare <- b:
+	default:
+	}
+	return err
+}
+
+// errBatchOutcome is a record's outcome when the store's PutBatch returned
+// fewer outcomes than records, breaking the BatchPutter contract.
+var errBatchOutcome = errors.New("vault: store's PutBatch reported no outcome for the record")
+
+// settle counts b's outcomes, settles its lost compare-and-swaps one by
+// one, and saves the checkpoint after it.
+func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
+	var lost []int
+	for i, err := range b.errs {
+		switch {
+		case errors.Is(err, errNotRun):
+		case errors.Is(err, ErrConflict):
+			lost = append(lost, i)
+		default:
+			j.count(ctx, b.page.Records[i], err)
+		}
+	}
+	j.each(ctx, len(lost), func(k int) {
+		rec := b.page.Records[lost[k]]
+		j.count(ctx, rec, r.conflict(ctx, rec))
+	})
+	if err := j.stopErr(ctx); err != nil || !b.page.More {
+		return err
+	}
+	if err := j.checkpoint(ctx, b.page.Next); err != nil {
+		return err
+	}
+	j.report()
+	return nil
+}
