@@ -25,3 +25,18 @@ type BatchPutter interface {
 	// not retain the records' envelopes after it returns.
 	PutBatch(ctx context.Context, recs []Record, expects []int64) (versions []int64, errs []error)
 }
+
+// A PageLister is an optional [Store] capability: listing into memory the
+// caller provides, so that a job paging through many records reuses one
+// page's memory for a later page instead of allocating every page anew.
+// Rotation jobs use it when the store offers it. memstore and sqlstore
+// implement it.
+type PageLister interface {
+	// ListInto returns what List(ctx, q) would, with the page's records
+	// appended to recs[:0] and their envelopes copied into buf[:0],
+	// grown as needed, each capped at its own end. It also returns the
+	// buffer, possibly grown. The page's records and the buffer belong
+	// to the caller, who may pass them to a later call once done with
+	// the page.
+	ListInto(ctx context.Context, q Query, recs []Record, buf []byte) (Page, []byte, error)
+}

@@ -27,8 +27,8 @@ import (
 func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotation) error {
 	ahead, cancel := context.WithCancel(ctx)
 	defer cancel()
-	j.spare = make(chan *pageBatch, 2)
-	pages, batches := make(chan Page, 1), make(chan *pageBatch, 1)
+	j.spare = make(chan *pageBatch, 4) // every batch in flight, once settled
+	pages, batches := make(chan *pageBatch, 1), make(chan *pageBatch, 1)
 	var listErr error
 	go func() {
 		defer close(pages)
@@ -36,12 +36,13 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 	}()
 	go func() {
 		defer close(batches)
-		for p := range pages { // until the lister has returned
+		for b := range pages { // until the lister has returned
 			if ahead.Err() != nil {
 				continue
 			}
+			j.prepare(ahead, b, r)
 			select {
-			case batches <- j.prepare(ahead, p, r):
+			case batches <- b:
 			case <-ahead.Done():
 			}
 		}
@@ -61,16 +62,29 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 	return err
 }
 
-// list sends q's pages to out, in order, until the last page, an error or
-// the end of ctx.
-func (j *job) list(ctx context.Context, q Query, out chan<- Page) error {
+// list sends q's pages to out, each in a batch, in order, until the last
+// page, an error or the end of ctx. A store that is a PageLister lists
+// into the memory of a settled batch.
+func (j *job) list(ctx context.Context, q Query, out chan<- *pageBatch) error {
+	pl, _ := j.v.store.(PageLister)
 	for {
-		p, err := j.v.store.List(ctx, q)
+		b := j.batch()
+		var p Page
+		var err error
+		if pl != nil {
+			p, b.listed, err = pl.ListInto(ctx, q, b.records, b.listed)
+			if cap(p.Records) > cap(b.records) {
+				b.records = p.Records[:0]
+			}
+		} else {
+			p, err = j.v.store.List(ctx, q)
+		}
 		if err != nil {
 			return err
 		}
+		b.page = p
 		select {
-		case out <- p:
+		case out <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -84,7 +98,10 @@ func (j *job) list(ctx context.Context, q Query, out chan<- Page) error {
 // A pageBatch is one page of records rotated in memory and written with
 // one PutBatch. Once settled, its buffers are reused for a later page.
 type pageBatch struct {
-	page  Page
+	page    Page
+	records []Record // page.Records' array, kept for reuse (PageLister)
+	listed  []byte   // the page's envelopes (PageLister)
+
 	next  []Record // rotated records, where errs is nil
 	errs  []error  // per record: preparation, then write outcome
 	rooms []int    // record i's room in arena is arena[rooms[i]:rooms[i+1]]
@@ -105,9 +122,10 @@ const envelopeSlack = 64
 // prepare rotates p's records in memory with the worker pool. Each rotated
 // envelope is appended to its own room in the batch's arena (stores copy
 // what they are given), so a page costs no allocation per record.
-func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
+func (j *job) prepare(ctx context.Context, b *pageBatch, r rotation) {
+	p := b.page
 	n := len(p.Records)
-	b := j.batch(p)
+	b.next, b.errs, b.rooms = resize(b.next, n), resize(b.errs, n), resize(b.rooms, n+1)
 	for i, rec := range p.Records {
 		b.errs[i] = errNotRun
 		b.rooms[i+1] = b.rooms[i] + len(rec.Envelope) + envelopeSlack
@@ -121,21 +139,16 @@ func (j *job) prepare(ctx context.Context, p Page, r rotation) *pageBatch {
 		dst := b.arena[b.rooms[i]:b.rooms[i]:b.rooms[i+1]]
 		b.next[i], b.errs[i] = r.prepare(ctx, p.Records[i], dst)
 	})
-	return b
 }
 
-// batch returns a settled batch, or a new one, sized for p.
-func (j *job) batch(p Page) *pageBatch {
-	var b *pageBatch
+// batch returns a settled batch for reuse, or a new one.
+func (j *job) batch() *pageBatch {
 	select {
-	case b = <-j.spare:
+	case b := <-j.spare:
+		return b
 	default:
-		b = new(pageBatch)
+		return new(pageBatch)
 	}
-	n := len(p.Records)
-	b.page = p
-	b.next, b.errs, b.rooms = resize(b.next, n), resize(b.errs, n), resize(b.rooms, n+1)
-	return b
 }
 
 // resize returns s with length n and every element zero, reusing its
@@ -166,6 +179,7 @@ func (j *job) write(ctx context.Context, bp BatchPutter, b *pageBatch, r rotatio
 	}
 	err := j.settle(ctx, b, r)
 	clear(b.recs) // the store has its own copies (BatchPutter)
+	clear(b.page.Records)
 	b.page = Page{}
 	select {
 	case j.spare <- b:

@@ -16,7 +16,9 @@
 // concurrent compare-and-swap with exactly one winner per version; context
 // cancellation; Unicode, '/' and '+' in names; 1 MiB envelopes; and, for
 // stores that offer [vault.BatchPutter], PutBatch's per-record outcomes,
-// its length check, cancellation and that it copies envelopes too.
+// its length check, cancellation and that it copies envelopes too; for
+// stores that offer [vault.PageLister], that ListInto lists what List does
+// into the memory it is given, in copies capped at their ends.
 //
 // The suite never calls t.Parallel: stores backed by one shared server
 // can hand each subtest its own schema or database in newStore.
@@ -39,7 +41,7 @@ type check struct {
 // cleanup with t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
 	t.Helper()
-	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks, batchChecks} {
+	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks, batchChecks, pageListerChecks} {
 		for _, c := range group {
 			t.Run(c.name, func(t *testing.T) {
 				c.fn(t, newStore(t))

@@ -31,7 +31,9 @@
 // store's own envelope buffer when it fits. The envelopes of one List page
 // are copied into one buffer, each record's slice capped at its own end, so
 // a page costs two allocations; keeping any record of a page keeps that
-// buffer alive.
+// buffer alive. ListInto ([vault.PageLister]) lists into the caller's
+// record slice and buffer instead, allocating only when they are too
+// small.
 //
 // # Errors
 //

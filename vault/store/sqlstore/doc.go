@@ -72,6 +72,10 @@
 // batch fall back to writing each record on its own, so it cannot fail
 // the others.
 //
+// It is a [vault.PageLister] as well: ListInto reads each row's envelope
+// as driver memory (sql.RawBytes) and copies it into the caller's buffer,
+// so a job paging through records reuses one page's memory for the next.
+//
 // A Store is a [vault.Checkpointer] too: rotation jobs keep their cursors
 // in the credvault_checkpoints table (migration 2), so a job restarted
 // after a crash resumes where its last completed page ended.

@@ -124,14 +124,21 @@ func (s *Store) missingOrConflict(ctx context.Context, k vault.Key, expect int64
 // List returns one page of records matching q, ordered by (Org, Registry)
 // byte-wise.
 func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
+	p, _, err := s.ListInto(ctx, q, nil, nil)
+	return p, err
+}
+
+// ListInto implements [vault.PageLister]: it is List, appending to recs
+// and copying the envelopes into buf.
+func (s *Store) ListInto(ctx context.Context, q vault.Query, recs []vault.Record, buf []byte) (vault.Page, []byte, error) {
 	if err := s.check(ctx); err != nil {
-		return vault.Page{}, err
+		return vault.Page{}, buf, err
 	}
 	size := q.PageSize()
 	filters, args := 0, []any{q.After.Org, q.After.Registry}
 	if q.Org != "" {
 		if q.After.Org > q.Org {
-			return vault.Page{}, nil // the cursor is past every record of q.Org
+			return vault.Page{}, buf, nil // the cursor is past every record of q.Org
 		}
 		low := ""
 		if q.After.Org == q.Org {
@@ -147,36 +154,45 @@ func (s *Store) List(ctx context.Context, q vault.Query) (vault.Page, error) {
 	args = append(args, size+1) // one more row tells whether a next page exists
 	rows, err := s.stmts.list[filters].QueryContext(ctx, args...)
 	if err != nil {
-		return vault.Page{}, dbError("list", err)
+		return vault.Page{}, buf, dbError("list", err)
 	}
-	recs, err := scanRecords(rows, size+1)
+	recs, buf, err = scanRecords(rows, recs[:0], buf[:0])
 	if err != nil {
-		return vault.Page{}, err
+		return vault.Page{}, buf, err
 	}
 	var page vault.Page
 	if len(recs) > size {
 		recs = recs[:size]
 		page.More, page.Next = true, recs[size-1].Key
 	}
-	page.Records = recs
-	return page, nil
+	if len(recs) > 0 {
+		page.Records = recs
+	}
+	return page, buf, nil
 }
 
-// scanRecords reads and closes rows of the list query.
-func scanRecords(rows *sql.Rows, capacity int) (recs []vault.Record, err error) {
+// scanRecords reads and closes rows of the list query, appending the
+// records to recs and their envelopes to buf, each capped at its own end.
+func scanRecords(rows *sql.Rows, recs []vault.Record, buf []byte) (_ []vault.Record, _ []byte, err error) {
 	defer func() { err = errors.Join(err, rows.Close()) }()
-	recs = make([]vault.Record, 0, min(capacity, 64))
+	var ends []int // envelope i is buf[ends[i-1]:ends[i]]; buf may move as it grows
 	for rows.Next() {
 		var r vault.Record
-		if err := rows.Scan(&r.Org, &r.Registry, &r.Version, &r.KeyID, &r.Envelope, utcTime{&r.UpdatedAt}); err != nil {
-			return nil, dbError("list", err)
+		var env sql.RawBytes // the driver's memory, valid until the next row
+		if err := rows.Scan(&r.Org, &r.Registry, &r.Version, &r.KeyID, &env, utcTime{&r.UpdatedAt}); err != nil {
+			return recs, buf, dbError("list", err)
 		}
-		recs = append(recs, r)
+		buf = append(buf, env...)
+		recs, ends = append(recs, r), append(ends, len(buf))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, dbError("list", err)
+		return recs, buf, dbError("list", err)
 	}
-	return recs, nil
+	start := 0
+	for i, end := range ends {
+		recs[i].Envelope, start = buf[start:end:end], end
+	}
+	return recs, buf, nil
 }
 
 // KeyUsage counts records per KEK key ID, for one org or for all ("").
