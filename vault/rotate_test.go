@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
@@ -28,8 +30,38 @@ func fill(t *testing.T, e env, n int) []vault.Key {
 	return ks
 }
 
+// storeForms are the ways a job can meet a store: with both optional
+// capabilities (memstore as is: listing into reused pages, writing in
+// batches), with batches only, and with neither (record by record).
+var storeForms = map[string]func(vault.Store) vault.Store{
+	"batches and page reuse": func(s vault.Store) vault.Store { return s },
+	"batches only":           func(s vault.Store) vault.Store { return batchOnly{s, s.(vault.BatchPutter)} },
+	"record by record":       func(s vault.Store) vault.Store { return storeOnly{s} },
+}
+
+// batchOnly hides a store's PageLister.
+type batchOnly struct {
+	vault.Store
+	vault.BatchPutter
+}
+
+// storeOnly hides a store's optional capabilities.
+type storeOnly struct{ vault.Store }
+
 func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
-	e := newEnv(t)
+	for name, form := range storeForms {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			v, err := vault.New(form(e.store), e.keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testRewrapKEK(t, e, v)
+		})
+	}
+}
+
+func testRewrapKEK(t *testing.T, e env, v *vault.Vault) {
 	ctx := context.Background()
 	ks := fill(t, e, 120)
 	before, _ := e.store.Get(ctx, ks[0])
@@ -38,7 +70,7 @@ func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reports int
-	s, err := e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 25, Workers: 4, RatePerSecond: 1e6,
+	s, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme", PageSize: 25, Workers: 4, RatePerSecond: 1e6,
 		Progress: func(vault.Progress) { reports++ }})
 	if err != nil || s.Done != 120 || s.Failed != 0 || s.Total != 120 {
 		t.Fatalf("summary %+v, err %v", s, err)
@@ -46,7 +78,7 @@ func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
 	if reports < 5 {
 		t.Fatalf("%d progress reports for 5 pages", reports)
 	}
-	usage, _ := e.v.KeyUsage(ctx, "acme")
+	usage, _ := v.KeyUsage(ctx, "acme")
 	if len(usage) != 1 || usage[newID] != 120 {
 		t.Fatalf("usage after rewrap = %v", usage)
 	}
@@ -57,13 +89,13 @@ func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
 		t.Fatal("rewrap touched the payload")
 	}
 	for i, k := range ks {
-		got, _, err := e.v.Open(ctx, k)
+		got, _, err := v.Open(ctx, k)
 		if err != nil || got.Credential.(credentials.UsernamePassword).Password.Reveal() != fmt.Sprintf("pw-%d", i) {
 			t.Fatalf("%s: %v", k, err)
 		}
 	}
 	// A second run finds nothing to do.
-	if s, err := e.v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme"}); err != nil || s.Done != 0 || s.Total != 0 {
+	if s, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme"}); err != nil || s.Done != 0 || s.Total != 0 {
 		t.Fatalf("second run: %+v, %v", s, err)
 	}
 }
@@ -89,14 +121,8 @@ func TestRotationCountsCorruptRecordsAndGoesOn(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ks := fill(t, e, 20)
+	corrupt(t, e, ks[7])
 	bad, _ := e.store.Get(ctx, ks[7])
-	env, _ := envelope.Parse(bad.Envelope)
-	env.WrappedDEK[len(env.WrappedDEK)-1] ^= 1
-	b, _ := env.Marshal()
-	bad.Envelope = b
-	if _, err := e.store.Put(ctx, bad, bad.Version); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -244,5 +270,72 @@ func TestRotateDEKsRetriesWhenOnlyTheVersionMoved(t *testing.T) {
 	ea, _ := envelope.Parse(after.Envelope)
 	if eb.Commitment == ea.Commitment {
 		t.Fatal("the record kept its old DEK")
+	}
+}
+
+// TestRotationStopsEveryStage stops a batched job in the middle, by
+// cancellation and by a failure under StopOnError: it returns the reason,
+// has written whole pages only (every record opens), and leaves none of
+// its pipeline's goroutines behind.
+func TestRotationStopsEveryStage(t *testing.T) {
+	const n, page = 3000, 50
+	for _, tc := range []struct {
+		name string
+		want error
+	}{{"cancelled", context.Canceled}, {"stop on error", vault.ErrCorrupt}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			ks := fill(t, e, n)
+			corrupt(t, e, ks[n/3])
+			if _, err := e.keys.Rotate(t.Context(), "acme"); err != nil {
+				t.Fatal(err)
+			}
+			base := runtime.NumGoroutine()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := vault.RotateOptions{Org: "acme", PageSize: page, StopOnError: true}
+			if tc.want == context.Canceled {
+				opts.StopOnError, opts.Progress = false, func(p vault.Progress) {
+					if p.Done >= 3*page {
+						cancel()
+					}
+				}
+			}
+			s, err := e.v.RewrapKEK(ctx, opts)
+			if !errors.Is(err, tc.want) || s.Done == 0 || s.Done >= n-page {
+				t.Fatalf("summary %+v, err %v; want %v midway", s.Progress, err, tc.want)
+			}
+			for i := 0; i < 100 && runtime.NumGoroutine() > base; i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got := runtime.NumGoroutine(); got > base {
+				t.Fatalf("%d goroutines after the job, %d before", got, base)
+			}
+			for _, k := range ks {
+				if _, _, err := e.v.Open(t.Context(), k); err != nil && k != ks[n/3] {
+					t.Fatalf("%s: %v", k, err)
+				}
+			}
+		})
+	}
+}
+
+// corrupt flips a bit of the wrapped DEK stored at k.
+func corrupt(t *testing.T, e env, k vault.Key) {
+	t.Helper()
+	rec, err := e.store.Get(t.Context(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Parse(rec.Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WrappedDEK[len(env.WrappedDEK)-1] ^= 1
+	if rec.Envelope, err = env.Marshal(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Put(t.Context(), rec, rec.Version); err != nil {
+		t.Fatal(err)
 	}
 }
