@@ -11,7 +11,9 @@ import (
 // overlap, so that the worker pool is busy while the store lists and
 // writes:
 //
-//   - a lister goroutine pages through q, up to two pages ahead;
+//   - a lister goroutine pages through q, at most four pages ahead of
+//     the page being written (one waiting to be prepared, one being
+//     prepared, one waiting to be written, one it holds);
 //   - a preparer goroutine rotates each page in memory with the worker
 //     pool (prepare);
 //   - the calling goroutine writes each prepared page with one PutBatch,
