@@ -1,7 +1,6 @@
 package acr
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -12,6 +11,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/aademu"
 	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/providertest"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
@@ -40,13 +40,6 @@ func start(t testing.TB) (*aademu.Emulator, providers.Options) {
 	emu.AddApp(sp.ClientID, sp.ClientSecret.Reveal())
 	emu.EnableAdmin("admin-" + canary)
 	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
-}
-
-// testConnection runs the check through the public entry point, which
-// validates the target and finds the checker this package registered.
-func testConnection(t testing.TB, target providers.Target, c credentials.Credential, opts providers.Options) providers.Result {
-	t.Helper()
-	return providers.TestConnection(context.Background(), target, c, opts)
 }
 
 func acrTarget(url string) providers.Target {
@@ -100,13 +93,9 @@ func TestCheck(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(emu)
 			}
-			r := testConnection(t, acrTarget(tc.url), tc.cred, opts)
-			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
-				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
-			}
-			if got := emu.Hits(); got != tc.hits {
-				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
-			}
+			r := providertest.TestConnection(t, acrTarget(tc.url), tc.cred, opts)
+			providertest.RequireOutcome(t, r, tc.status, tc.code, tc.trips)
+			providertest.RequireHits(t, emu.Hits(), tc.hits)
 			if r.Healthy() && (r.Endpoint != regURL+"/v2/" || !r.Authenticated) {
 				t.Errorf("healthy result %+v", r)
 			}
@@ -139,7 +128,7 @@ func TestAddressPolicy(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
 			tc.edit(emu, &opts)
-			r := testConnection(t, acrTarget(regURL), spCred(t), opts)
+			r := providertest.TestConnection(t, acrTarget(regURL), spCred(t), opts)
 			if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") {
 				t.Fatalf("got %s: %s", r.Status, r.Message)
 			}
@@ -157,7 +146,7 @@ func TestFailures(t *testing.T) {
 		emu, opts := start(t)
 		emu.SetLatency(time.Minute)
 		opts.Timeout = 50 * time.Millisecond
-		if r := testConnection(t, acrTarget(regURL), spCred(t), opts); r.Status != providers.StatusTimeout {
+		if r := providertest.TestConnection(t, acrTarget(regURL), spCred(t), opts); r.Status != providers.StatusTimeout {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -165,7 +154,7 @@ func TestFailures(t *testing.T) {
 		t.Parallel()
 		_, opts := start(t)
 		opts.RootCAs = nil
-		if r := testConnection(t, acrTarget(regURL), spCred(t), opts); r.Status != providers.StatusTLSError {
+		if r := providertest.TestConnection(t, acrTarget(regURL), spCred(t), opts); r.Status != providers.StatusTLSError {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -173,7 +162,7 @@ func TestFailures(t *testing.T) {
 		t.Parallel()
 		emu, opts := start(t)
 		emu.Registry.Close()
-		if r := testConnection(t, acrTarget(regURL), adminCred("x"), opts); r.Status != providers.StatusUnreachable {
+		if r := providertest.TestConnection(t, acrTarget(regURL), adminCred("x"), opts); r.Status != providers.StatusUnreachable {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -193,7 +182,7 @@ func TestFailures(t *testing.T) {
 			if name == "admin name not a registry name" {
 				c = credentials.UsernamePassword{Username: "a_b", Password: credentials.NewSecret(canary)}
 			}
-			r := testConnection(t, acrTarget(tc.url), c, opts)
+			r := providertest.TestConnection(t, acrTarget(tc.url), c, opts)
 			if r.Status != providers.StatusInvalidConfig || emu.Hits() != (aademu.Hits{}) {
 				t.Fatalf("got %s: %s", r.Status, r.Message)
 			}
@@ -209,9 +198,9 @@ func TestCanary(t *testing.T) {
 		setup()
 		wrong := spCred(t)
 		wrong.ClientSecret = credentials.NewSecret("wrong-" + canary)
-		results = append(results, testConnection(t, acrTarget(regURL), spCred(t), opts),
-			testConnection(t, acrTarget(regURL), wrong, opts),
-			testConnection(t, acrTarget(regURL), adminCred("admin-"+canary), opts))
+		results = append(results, providertest.TestConnection(t, acrTarget(regURL), spCred(t), opts),
+			providertest.TestConnection(t, acrTarget(regURL), wrong, opts),
+			providertest.TestConnection(t, acrTarget(regURL), adminCred("admin-"+canary), opts))
 	}
 	for _, r := range results {
 		js, _ := json.Marshal(r)
@@ -232,7 +221,7 @@ func BenchmarkTestConnection(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			var r providers.Result
 			for b.Loop() {
-				r = testConnection(b, acrTarget(regURL), bc.cred, opts)
+				r = providertest.TestConnection(b, acrTarget(regURL), bc.cred, opts)
 				if !r.Healthy() {
 					b.Fatalf("%s: %s", r.Status, r.Message)
 				}

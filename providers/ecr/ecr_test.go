@@ -17,6 +17,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/ecremu"
 	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/providertest"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
@@ -50,13 +51,6 @@ func start(t testing.TB) (*ecremu.Emulator, providers.Options) {
 	emu.AddKey(rc.AccessKeyID, rc.SecretAccessKey.Reveal(), rc.SessionToken.Reveal())
 	emu.AddRole(rc.RoleArn, rc.ExternalID)
 	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
-}
-
-// testConnection runs the check through the public entry point, which
-// validates the target and finds the checker this package registered.
-func testConnection(t testing.TB, target providers.Target, c credentials.Credential, opts providers.Options) providers.Result {
-	t.Helper()
-	return providers.TestConnection(context.Background(), target, c, opts)
 }
 
 func ecrTarget(url string) providers.Target {
@@ -110,13 +104,9 @@ func TestCheck(t *testing.T) {
 				tc.setup(emu)
 			}
 			opts.Resolver = safehttp.StaticResolver{} // no DNS: us-east-1 is not emulated
-			r := testConnection(t, ecrTarget(tc.url), tc.cred, opts)
-			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
-				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
-			}
-			if got := emu.Hits(); got != tc.hits {
-				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
-			}
+			r := providertest.TestConnection(t, ecrTarget(tc.url), tc.cred, opts)
+			providertest.RequireOutcome(t, r, tc.status, tc.code, tc.trips)
+			providertest.RequireHits(t, emu.Hits(), tc.hits)
 			if r.Healthy() && (r.Endpoint != "https://"+regHost+"/v2/" || !r.Authenticated) {
 				t.Errorf("healthy result %+v", r)
 			}
@@ -153,7 +143,7 @@ func TestAddressPolicy(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
 			tc.edit(emu, &opts)
-			r := testConnection(t, ecrTarget(""), roleCred(t), opts)
+			r := providertest.TestConnection(t, ecrTarget(""), roleCred(t), opts)
 			// A refused SDK request is counted (it reached the safe
 			// client) but never retried; a refused registry is refused
 			// before a request is built.
@@ -186,7 +176,7 @@ func TestInvalidConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
-			r := testConnection(t, ecrTarget(tc.url), tc.cred, opts)
+			r := providertest.TestConnection(t, ecrTarget(tc.url), tc.cred, opts)
 			if r.Status != providers.StatusInvalidConfig || r.RoundTrips != 0 || emu.Hits() != (ecremu.Hits{}) {
 				t.Fatalf("got %+v, hits %+v", r, emu.Hits())
 			}
@@ -201,7 +191,7 @@ func TestTimeoutAndUnreachable(t *testing.T) {
 		emu, opts := start(t)
 		emu.SetLatency(time.Minute)
 		opts.Timeout = 50 * time.Millisecond
-		if r := testConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTimeout {
+		if r := providertest.TestConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTimeout {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -209,7 +199,7 @@ func TestTimeoutAndUnreachable(t *testing.T) {
 		t.Parallel()
 		emu, opts := start(t)
 		emu.Registry.Close()
-		r := testConnection(t, ecrTarget(""), staticCred(), opts)
+		r := providertest.TestConnection(t, ecrTarget(""), staticCred(), opts)
 		if r.Status != providers.StatusUnreachable || r.Healthy() {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
@@ -218,7 +208,7 @@ func TestTimeoutAndUnreachable(t *testing.T) {
 		t.Parallel()
 		_, opts := start(t)
 		opts.RootCAs = nil
-		if r := testConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTLSError {
+		if r := providertest.TestConnection(t, ecrTarget(""), staticCred(), opts); r.Status != providers.StatusTLSError {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -266,8 +256,8 @@ func TestCanary(t *testing.T) {
 	var results []providers.Result
 	for _, setup := range []func(){func() {}, func() { emu.ThrottleNext(2) }, func() { emu.Deny(akid) }, emu.ExpireTokens} {
 		setup()
-		results = append(results, testConnection(t, ecrTarget(""), staticCred(), opts),
-			testConnection(t, ecrTarget(""), roleCred(t), opts))
+		results = append(results, providertest.TestConnection(t, ecrTarget(""), staticCred(), opts),
+			providertest.TestConnection(t, ecrTarget(""), roleCred(t), opts))
 	}
 	for _, r := range results {
 		js, err := json.Marshal(r)
@@ -288,7 +278,7 @@ func BenchmarkTestConnection(b *testing.B) {
 	_, opts := start(b)
 	var r providers.Result
 	for b.Loop() {
-		r = testConnection(b, ecrTarget("https://"+regHost), staticCred(), opts)
+		r = providertest.TestConnection(b, ecrTarget("https://"+regHost), staticCred(), opts)
 		if !r.Healthy() {
 			b.Fatalf("%s: %s", r.Status, r.Message)
 		}
@@ -324,13 +314,9 @@ func TestPublic(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(emu)
 			}
-			r := testConnection(t, ecrTarget("https://public.ecr.aws"), tc.cred, opts)
-			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
-				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
-			}
-			if got := emu.Hits(); got != tc.hits {
-				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
-			}
+			r := providertest.TestConnection(t, ecrTarget("https://public.ecr.aws"), tc.cred, opts)
+			providertest.RequireOutcome(t, r, tc.status, tc.code, tc.trips)
+			providertest.RequireHits(t, emu.Hits(), tc.hits)
 		})
 	}
 }
@@ -343,7 +329,7 @@ func TestCrossAccount(t *testing.T) {
 	emu, opts := start(t)
 	other := "999999999999.dkr.ecr." + ecremu.DefaultRegion + ".amazonaws.com"
 	opts.Endpoints["https://"+other] = emu.Registry.URL
-	r := testConnection(t, ecrTarget("https://"+other), staticCred(), opts)
+	r := providertest.TestConnection(t, ecrTarget("https://"+other), staticCred(), opts)
 	if !r.Healthy() || r.Endpoint != "https://"+other+"/v2/" || !strings.Contains(r.Message, "cross-account") {
 		t.Fatalf("%+v", r)
 	}

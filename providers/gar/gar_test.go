@@ -1,7 +1,6 @@
 package gar
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -16,6 +15,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/gcpemu"
+	"github.com/credvault/credvault/internal/providertest"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
@@ -32,13 +32,6 @@ func start(t testing.TB) (*gcpemu.Emulator, providers.Options) {
 	k, _ := fixtures.RSAKey()
 	emu.AddServiceAccount(email, &k.PublicKey)
 	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
-}
-
-// testConnection runs the check through the public entry point, which
-// validates the target and finds the checker this package registered.
-func testConnection(t testing.TB, target providers.Target, c credentials.Credential, opts providers.Options) providers.Result {
-	t.Helper()
-	return providers.TestConnection(context.Background(), target, c, opts)
 }
 
 func garTarget(url string) providers.Target {
@@ -98,13 +91,9 @@ func TestCheck(t *testing.T) {
 			if tc.noURL {
 				url = ""
 			}
-			r := testConnection(t, garTarget(url), tc.cred(emu.TokenURL()), opts)
-			if r.Status != tc.status || r.ProviderCode != tc.code || r.RoundTrips != tc.trips {
-				t.Fatalf("got %s code %q trips %d (%s), want %s code %q trips %d", r.Status, r.ProviderCode, r.RoundTrips, r.Message, tc.status, tc.code, tc.trips)
-			}
-			if got := emu.Hits(); got != tc.hits {
-				t.Errorf("emulator hits %+v, want %+v", got, tc.hits)
-			}
+			r := providertest.TestConnection(t, garTarget(url), tc.cred(emu.TokenURL()), opts)
+			providertest.RequireOutcome(t, r, tc.status, tc.code, tc.trips)
+			providertest.RequireHits(t, emu.Hits(), tc.hits)
 			if tc.noURL && !strings.Contains(r.Message, "only the service-account key") {
 				t.Errorf("message does not say only the key was tested: %s", r.Message)
 			}
@@ -132,7 +121,7 @@ func TestTokenURIPolicy(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
 			opts.Resolver = safehttp.StaticResolver{"oauth2.evil.example": netip.MustParseAddr("169.254.169.254")}
-			r := testConnection(t, garTarget("https://"+emu.Host()), keyCred(tc.uri), opts)
+			r := providertest.TestConnection(t, garTarget("https://"+emu.Host()), keyCred(tc.uri), opts)
 			if r.Status != tc.status || r.RoundTrips != 0 || emu.Hits() != (gcpemu.Hits{}) {
 				t.Fatalf("got %s trips %d hits %+v: %s", r.Status, r.RoundTrips, emu.Hits(), r.Message)
 			}
@@ -146,7 +135,7 @@ func TestRegistryPolicyAndFailures(t *testing.T) {
 		t.Parallel()
 		emu, opts := start(t)
 		opts.Endpoints = map[string]string{"https://" + emu.Host(): "https://10.0.0.1"}
-		r := testConnection(t, garTarget("https://"+emu.Host()), keyCred(emu.TokenURL()), opts)
+		r := providertest.TestConnection(t, garTarget("https://"+emu.Host()), keyCred(emu.TokenURL()), opts)
 		if r.Status != providers.StatusUnreachable || r.RoundTrips != 1 || emu.Hits().Realm != 0 {
 			t.Fatalf("got %s trips %d: %s", r.Status, r.RoundTrips, r.Message)
 		}
@@ -156,7 +145,7 @@ func TestRegistryPolicyAndFailures(t *testing.T) {
 		emu, opts := start(t)
 		emu.SetLatency(time.Minute)
 		opts.Timeout = 50 * time.Millisecond
-		if r := testConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusTimeout {
+		if r := providertest.TestConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusTimeout {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -164,7 +153,7 @@ func TestRegistryPolicyAndFailures(t *testing.T) {
 		t.Parallel()
 		emu, opts := start(t)
 		opts.RootCAs = nil
-		if r := testConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusTLSError {
+		if r := providertest.TestConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusTLSError {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
@@ -172,14 +161,14 @@ func TestRegistryPolicyAndFailures(t *testing.T) {
 		t.Parallel()
 		emu, opts := start(t)
 		emu.Token.Close()
-		if r := testConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusUnreachable {
+		if r := providertest.TestConnection(t, garTarget(""), keyCred(emu.TokenURL()), opts); r.Status != providers.StatusUnreachable {
 			t.Fatalf("got %s: %s", r.Status, r.Message)
 		}
 	})
 	t.Run("wrong credential kind", func(t *testing.T) {
 		t.Parallel()
 		_, opts := start(t)
-		r := testConnection(t, garTarget(""), credentials.UsernamePassword{Username: "_json_key", Password: credentials.NewSecret("x")}, opts)
+		r := providertest.TestConnection(t, garTarget(""), credentials.UsernamePassword{Username: "_json_key", Password: credentials.NewSecret("x")}, opts)
 		if r.Status != providers.StatusInvalidConfig {
 			t.Fatalf("got %s", r.Status)
 		}
@@ -194,8 +183,8 @@ func TestCanary(t *testing.T) {
 	var results []providers.Result
 	for _, setup := range []func(){func() {}, func() { emu.ThrottleNext(1) }, func() { emu.Deny(email) }} {
 		setup()
-		results = append(results, testConnection(t, garTarget("https://"+emu.Host()), keyCred(emu.TokenURL()), opts),
-			testConnection(t, garTarget(""), otherKey(t, emu.TokenURL()), opts))
+		results = append(results, providertest.TestConnection(t, garTarget("https://"+emu.Host()), keyCred(emu.TokenURL()), opts),
+			providertest.TestConnection(t, garTarget(""), otherKey(t, emu.TokenURL()), opts))
 	}
 	for _, r := range results {
 		js, _ := json.Marshal(r)
@@ -214,7 +203,7 @@ func BenchmarkTestConnection(b *testing.B) {
 	cred := keyCred(emu.TokenURL())
 	var r providers.Result
 	for b.Loop() {
-		r = testConnection(b, garTarget("https://"+emu.Host()), cred, opts)
+		r = providertest.TestConnection(b, garTarget("https://"+emu.Host()), cred, opts)
 		if !r.Healthy() {
 			b.Fatalf("%s: %s", r.Status, r.Message)
 		}
