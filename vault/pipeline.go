@@ -75,7 +75,7 @@ func (j *job) list(ctx context.Context, q Query, out chan<- *pageBatch) error {
 		var err error
 		if pl != nil {
 			p, b.listed, err = pl.ListInto(ctx, q, b.records, b.listed)
-			if cap(p.Records) > cap(b.records) {
+			if p.Records != nil { // b.records' array, or a larger one
 				b.records = p.Records[:0]
 			}
 		} else {
