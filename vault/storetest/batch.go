@@ -10,21 +10,23 @@ import (
 // batchChecks run against stores that offer vault.BatchPutter; for the
 // others each reports that there was nothing to check.
 var batchChecks = []check{
-	{"BatchOutcomesPerRecord", batched(testBatchOutcomes)},
-	{"BatchLengthMismatch", batched(testBatchLength)},
-	{"BatchEnvelopeCopied", batched(testBatchCopied)},
-	{"BatchContextCancelled", batched(testBatchCancelled)},
+	{"BatchOutcomesPerRecord", offering(testBatchOutcomes)},
+	{"BatchLengthMismatch", offering(testBatchLength)},
+	{"BatchEnvelopeCopied", offering(testBatchCopied)},
+	{"BatchContextCancelled", offering(testBatchCancelled)},
 }
 
-// batched adapts a BatchPutter check to a check.
-func batched(fn func(t *testing.T, s vault.Store, bp vault.BatchPutter)) func(*testing.T, vault.Store) {
+// offering adapts a check of an optional capability C (such as
+// vault.BatchPutter) to a check, which reports that there was nothing to
+// check on a store without it.
+func offering[C any](fn func(t *testing.T, s vault.Store, c C)) func(*testing.T, vault.Store) {
 	return func(t *testing.T, s vault.Store) {
-		bp, ok := s.(vault.BatchPutter)
+		c, ok := s.(C)
 		if !ok {
-			t.Log("the store is not a vault.BatchPutter: nothing to check")
+			t.Logf("the store is not a %T: nothing to check", (*C)(nil))
 			return
 		}
-		fn(t, s, bp)
+		fn(t, s, c)
 	}
 }
 

@@ -12,22 +12,10 @@ import (
 // pageListerChecks run against stores that offer vault.PageLister; for the
 // others each reports that there was nothing to check.
 var pageListerChecks = []check{
-	{"ListIntoMatchesList", listsInto(testListIntoMatchesList)},
-	{"ListIntoReusesMemory", listsInto(testListIntoReuses)},
-	{"ListIntoCopiesAndCaps", listsInto(testListIntoCopiesAndCaps)},
-	{"ListIntoContextCancelled", listsInto(testListIntoCancelled)},
-}
-
-// listsInto adapts a PageLister check to a check.
-func listsInto(fn func(t *testing.T, s vault.Store, pl vault.PageLister)) func(*testing.T, vault.Store) {
-	return func(t *testing.T, s vault.Store) {
-		pl, ok := s.(vault.PageLister)
-		if !ok {
-			t.Log("the store is not a vault.PageLister: nothing to check")
-			return
-		}
-		fn(t, s, pl)
-	}
+	{"ListIntoMatchesList", offering(testListIntoMatchesList)},
+	{"ListIntoReusesMemory", offering(testListIntoReuses)},
+	{"ListIntoCopiesAndCaps", offering(testListIntoCopiesAndCaps)},
+	{"ListIntoContextCancelled", offering(testListIntoCancelled)},
 }
 
 // seedVaried writes n records over two orgs and two key IDs, with
