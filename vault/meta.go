@@ -77,16 +77,11 @@ func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
 	}
 	insecure = b[1]&1 == 1
 	b = b[2:]
-	off := 0
+	off, ok := 0, false
 	for i := range ends {
-		if len(b)-off < 2 {
+		if off, ok = metaStringEnd(b, off); !ok {
 			return ends, false, errMeta
 		}
-		n := int(binary.BigEndian.Uint16(b[off:]))
-		if n > len(b)-off-2 {
-			return ends, false, errMeta
-		}
-		off += 2 + n
 		ends[i] = off
 	}
 	if off != len(b) {
@@ -96,14 +91,36 @@ func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
 }
 
 // openMeta decodes what Open returns besides the credential: provider, URL
-// and the insecure flag, in one allocation.
+// and the insecure flag, in one allocation. It reads only the first two
+// strings, with bounds checks: Open calls it after the payload AAD has
+// authenticated all of b, and Describe, which has no such check, frames
+// every field (see [describeMeta]).
 func openMeta(b []byte) (Entry, error) {
-	ends, insecure, err := metaFrame(b)
-	if err != nil {
-		return Entry{}, err
+	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
+		return Entry{}, errMeta
 	}
-	s := string(b[2 : 2+ends[1]]) // provider and URL with their lengths
-	return Entry{Provider: s[2:ends[0]], URL: s[ends[0]+2 : ends[1]], Insecure: insecure}, nil
+	insecure := b[1]&1 == 1
+	b = b[2:]
+	pEnd, ok := metaStringEnd(b, 0)
+	if !ok {
+		return Entry{}, errMeta
+	}
+	uEnd, ok := metaStringEnd(b, pEnd)
+	if !ok {
+		return Entry{}, errMeta
+	}
+	s := string(b[:uEnd]) // provider and URL with their lengths
+	return Entry{Provider: s[2:pEnd], URL: s[pEnd+2 : uEnd], Insecure: insecure}, nil
+}
+
+// metaStringEnd returns the offset just past the length-prefixed string
+// at b[off:], or false when b is too short to hold it.
+func metaStringEnd(b []byte, off int) (int, bool) {
+	if len(b)-off < 2 {
+		return 0, false
+	}
+	end := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
+	return end, end <= len(b)
 }
 
 // describeMeta decodes all of the metadata, for Describe and List. The
