@@ -223,3 +223,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestWireFormatIsPinned spells out, field by field as the package doc
+// documents them, the bytes of a version 1 record and of both AADs.
+// Records sealed today must open after any rewrite of the encoders.
+func TestWireFormatIsPinned(t *testing.T) {
+	u16 := func(s string) string { return string([]byte{byte(len(s) >> 8), byte(len(s))}) + s }
+	u32 := func(s string) string { return "\x00\x00" + u16(s) }
+	e := sample()
+	want := "\x01\x01" + u16("UsernamePat") + u16("meta") + u16("local://acme#v=1") +
+		u16(string(bytes.Repeat([]byte{7}, 53))) +
+		"\x01" + string(make([]byte, 31)) + string(make([]byte, 23)) + "\x02" +
+		u32(string(bytes.Repeat([]byte{9}, 40)))
+	if got, err := e.Marshal(); err != nil || string(got) != want {
+		t.Errorf("Marshal = %x, %v\nwant      %x", got, err, want)
+	}
+	want = u32("credvault/dek/v1") + u32("\x01") + u32("acme") + u32("ghcr-main") + u32("UsernamePat")
+	if got := DEKAAD([]byte("prefix"), Version1, "acme", "ghcr-main", "UsernamePat"); string(got) != "prefix"+want {
+		t.Errorf("DEKAAD = %q\nwant     %q", got, "prefix"+want)
+	}
+	want = u32("credvault/payload/v1") + u32("\x01\x01") + u32("acme") + u32("ghcr-main") + u32("UsernamePat") + u32("meta")
+	if got := PayloadAAD([]byte("prefix"), &e, "acme", "ghcr-main"); string(got) != "prefix"+want {
+		t.Errorf("PayloadAAD = %q\nwant         %q", got, "prefix"+want)
+	}
+}
