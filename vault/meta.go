@@ -72,11 +72,10 @@ var errMeta = errors.New("malformed metadata")
 // metaFrame checks the framing of encoded metadata and returns the
 // insecure flag and, for each string, the offset in b[2:] just past it.
 func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
-	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
-		return ends, false, errMeta
+	b, insecure, err = metaHeader(b)
+	if err != nil {
+		return ends, false, err
 	}
-	insecure = b[1]&1 == 1
-	b = b[2:]
 	off, ok := 0, false
 	for i := range ends {
 		if off, ok = metaStringEnd(b, off); !ok {
@@ -96,11 +95,10 @@ func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
 // authenticated all of b, and Describe, which has no such check, frames
 // every field (see [describeMeta]).
 func openMeta(b []byte) (Entry, error) {
-	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
-		return Entry{}, errMeta
+	b, insecure, err := metaHeader(b)
+	if err != nil {
+		return Entry{}, err
 	}
-	insecure := b[1]&1 == 1
-	b = b[2:]
 	pEnd, ok := metaStringEnd(b, 0)
 	if !ok {
 		return Entry{}, errMeta
@@ -111,6 +109,15 @@ func openMeta(b []byte) (Entry, error) {
 	}
 	s := string(b[:uEnd]) // provider and URL with their lengths
 	return Entry{Provider: s[2:pEnd], URL: s[pEnd+2 : uEnd], Insecure: insecure}, nil
+}
+
+// metaHeader checks the version and flags bytes and returns the strings
+// after them and the insecure flag.
+func metaHeader(b []byte) (strs []byte, insecure bool, err error) {
+	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
+		return nil, false, errMeta
+	}
+	return b[2:], b[1]&1 == 1, nil
 }
 
 // metaStringEnd returns the offset just past the length-prefixed string
