@@ -102,8 +102,8 @@ func benchSealOpenRecord(b *testing.B, opts ...vault.Option) {
 // sealed record and the decoding of the typed credential. The AADs have
 // the sizes of a real record's; what is left out is validation, the
 // canonical encoding, metadata, building the AADs, the record header and
-// its parsing, and the KEK lookup. credvault/primitives is what that
-// work costs.
+// its parsing, and the KEK lookup. The gap between credvault and
+// primitives is what that work costs.
 func benchPrimitives(b *testing.B) {
 	e := newEnv(b)
 	ctx := context.Background()
