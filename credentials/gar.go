@@ -36,6 +36,12 @@ const (
 
 var garFields = []string{garType, garProjectID, garPrivateKeyID, garPrivateKey, garClientEmail, garClientID, garTokenURI}
 
+// garClientFileFields are the top-level fields of an OAuth client file,
+// case-folded. golang.org/x/oauth2/google reads a file holding one as an
+// interactive client before looking at its type, so a key file must not
+// have them.
+var garClientFileFields = []string{foldKey("installed"), foldKey("web")}
+
 var emailRe = regexp.MustCompile(`^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
 
 // garKey is the parsed subset of a service-account key file.
@@ -52,8 +58,10 @@ type garKey map[string]string
 // duplicates: encoding/json, which golang.org/x/oauth2 uses to read the key,
 // matches field names case-insensitively and keeps the last, so
 // {"token_uri": "https://ok", "TOKEN_URI": "http://169.254.169.254"} would
-// otherwise pass this check yet send the JWT grant elsewhere. token_uri is
-// still attacker-controlled: callers dial it only through an SSRF guard.
+// otherwise pass this check yet send the JWT grant elsewhere. The fields of
+// an OAuth client file ("installed", "web") are refused in any case: a
+// file with them is not a service-account key. token_uri is still
+// attacker-controlled: callers dial it only through an SSRF guard.
 func (c GoogleGar) Validate() error {
 	_, err := c.parseKey()
 	return err
@@ -98,6 +106,9 @@ func decodeGARKey(text string) (garKey, error) {
 			return fieldErr(garField(name), ErrMalformed, "duplicate field (names compare case-insensitively)")
 		}
 		seen[folded] = true
+		if contains(garClientFileFields, folded) {
+			return fieldErr(garField(name), ErrInvalid, "marks an OAuth client file, not a service-account key")
+		}
 		if !contains(garFields, name) {
 			return nil // auth_uri, client_x509_cert_url, universe_domain, ...
 		}

@@ -179,6 +179,10 @@ func TestValidateGoogleGar(t *testing.T) {
 			ErrMalformed, "serviceAccountKey"},
 		{"Kelvin-sign duplicate", raw(strings.TrimSuffix(garKeyJSON(nil), "}") + `,"private_\u212aey":"x"}`),
 			ErrMalformed, "serviceAccountKey"},
+		{"OAuth client file", raw(strings.TrimSuffix(garKeyJSON(nil), "}") + `,"installed":{"redirect_uris":["x"]}}`),
+			ErrInvalid, "serviceAccountKey.installed"},
+		{"OAuth web client, other case", raw(strings.TrimSuffix(garKeyJSON(nil), "}") + `,"Web":{"redirect_uris":["x"]}}`),
+			ErrInvalid, "serviceAccountKey.Web"},
 	})
 }
 

@@ -90,11 +90,14 @@ func grant(ctx context.Context, s *providers.Session, key []byte) (string, strin
 		return "", endpoint, &providers.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
 	}
 	client, capture := providers.CaptureErrors(s.Client)
-	creds, err := google.CredentialsFromJSONWithType(context.WithValue(ctx, oauth2.HTTPClient, client), key, google.ServiceAccount, Scope)
+	// JWTConfigFromJSON reads the key as a service-account key and nothing
+	// else: CredentialsFromJSON tries an OAuth client file ("installed",
+	// "web") first, whose interactive flow would have no handler here.
+	conf, err := google.JWTConfigFromJSON(key, Scope)
 	if err != nil {
 		return "", endpoint, &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
 	}
-	tok, err := creds.TokenSource.Token()
+	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, client)).Token()
 	if err != nil {
 		sent, transportErr := capture.Last()
 		if sent == 0 {

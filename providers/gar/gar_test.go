@@ -210,3 +210,25 @@ func BenchmarkTestConnection(b *testing.B) {
 	}
 	b.ReportMetric(float64(r.RoundTrips), "roundtrips/op")
 }
+
+// TestGrantReadsOnlyServiceAccount: grant loads the key as a service
+// account even when the file also has an OAuth client's "installed"
+// object, which x/oauth2's generic loader would turn into an interactive
+// flow with no handler (a nil-function panic). Validation refuses such a
+// file; this checks the adapter does not depend on that.
+func TestGrantReadsOnlyServiceAccount(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	key := strings.TrimSuffix(fixtures.ServiceAccountKey(email, emu.TokenURL(), "kid"), "}") +
+		`,"installed":{"client_id":"c","client_secret":"s","redirect_uris":["http://localhost"],` +
+		`"auth_uri":"https://accounts.example/auth","token_uri":"https://accounts.example/token"}}`
+	s, err := providers.NewSession(garTarget("https://"+emu.Host()), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, r := grant(t.Context(), s, []byte(key))
+	if r != nil || tok == "" {
+		t.Fatalf("grant failed: %+v", r)
+	}
+	providertest.RequireHits(t, emu.Hits(), gcpemu.Hits{Token: 1})
+}
