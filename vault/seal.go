@@ -55,6 +55,7 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 	rand.Read(random[:])
 	copy(s.dek[:], random[:])
 	copy(s.nonce[:], random[envelope.DEKSize:])
+	clear(s.nonce[envelope.NonceLen(env.Alg):])
 	env.Nonce = s.nonce
 	clear(random[:])
 	commit, err := envelope.Commit(s.dek[:])

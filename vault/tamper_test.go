@@ -48,16 +48,28 @@ func mustFail(t *testing.T, e env, rec vault.Record, want ...error) {
 	t.Fatalf("err = %v, want one of %v", err, want)
 }
 
+// TestEveryByteFlipFails flips bits in every byte of a record under each
+// payload cipher: no byte may go unauthenticated (AES-GCM uses 12 of the
+// 24 nonce bytes; the other 12 must be refused unless zero).
 func TestEveryByteFlipFails(t *testing.T) {
-	e := newEnv(t)
-	rec := sealed(t, e)
-	for i := range rec.Envelope {
-		for _, mask := range []byte{0x01, 0x80} {
-			bad := rec
-			bad.Envelope = bytes.Clone(rec.Envelope)
-			bad.Envelope[i] ^= mask
-			mustFail(t, e, bad, vault.ErrCorrupt)
-		}
+	for name, c := range map[string]vault.Cipher{"xchacha20poly1305": vault.XChaCha20Poly1305, "aes256gcm": vault.AES256GCM} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			v, err := vault.New(e.store, e.keys, vault.WithCipher(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.v = v
+			rec := sealed(t, e)
+			for i := range rec.Envelope {
+				for _, mask := range []byte{0x01, 0x80} {
+					bad := rec
+					bad.Envelope = bytes.Clone(rec.Envelope)
+					bad.Envelope[i] ^= mask
+					mustFail(t, e, bad, vault.ErrCorrupt)
+				}
+			}
+		})
 	}
 }
 
@@ -131,7 +143,10 @@ func TestWellFormedForgeriesFail(t *testing.T) {
 		"other record's payload": func(x *envelope.Envelope) { x.Ciphertext = envB.Ciphertext },
 		"commitment swapped":     func(x *envelope.Envelope) { x.Commitment = envB.Commitment },
 		"kind relabelled":        func(x *envelope.Envelope) { x.Kind = "UsernamePassword" },
-		"cipher switched":        func(x *envelope.Envelope) { x.Alg = envelope.AlgAES256GCM },
+		"cipher switched": func(x *envelope.Envelope) {
+			x.Alg = envelope.AlgAES256GCM
+			clear(x.Nonce[envelope.NonceLen(x.Alg):])
+		},
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -141,6 +156,11 @@ func TestWellFormedForgeriesFail(t *testing.T) {
 	t.Run("key ID column disagrees", func(t *testing.T) {
 		bad := a
 		bad.KeyID = envB.KeyID + "x"
+		mustFail(t, e, bad, vault.ErrCorrupt)
+	})
+	t.Run("key ID column empty", func(t *testing.T) {
+		bad := a
+		bad.KeyID = ""
 		mustFail(t, e, bad, vault.ErrCorrupt)
 	})
 }

@@ -11,7 +11,7 @@
 //	        2+n   key ID      (u16 length, n <= kek.MaxKeyIDSize)
 //	        2+n   wrapped DEK (u16 length, n <= kek.MaxWrappedSize)
 //	        32    key commitment
-//	        24    nonce (AES-GCM uses the first 12 bytes)
+//	        24    nonce (AES-GCM uses the first 12 bytes; the rest are zero)
 //	        4+n   ciphertext  (u32 length, n <= MaxCiphertextSize)
 //
 // Every length is checked against its cap and against the remaining input
@@ -115,8 +115,20 @@ func (e *Envelope) checkCaps(ctLen int) error {
 		return fmt.Errorf("%w: wrapped DEK length %d", ErrMalformed, len(e.WrappedDEK))
 	case ctLen < 0 || ctLen > MaxCiphertextSize:
 		return fmt.Errorf("%w: ciphertext length %d", ErrMalformed, ctLen)
+	case !allZero(e.Nonce[NonceLen(e.Alg):]):
+		return fmt.Errorf("%w: nonce bytes past the algorithm's %d are not zero", ErrMalformed, NonceLen(e.Alg))
 	}
 	return nil
+}
+
+// allZero reports whether every byte of b is zero.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func appendU16(b, field []byte) []byte {
@@ -145,9 +157,14 @@ func Parse(b []byte) (Envelope, error) {
 }
 
 // ParseStored decodes an envelope read from a store row whose key ID
-// column holds keyID, and refuses it with ErrMalformed when the envelope
-// names another key ID. The returned Envelope aliases b and keyID.
+// column holds keyID, and refuses it with ErrMalformed when the column is
+// empty or the envelope names another key ID: rotation and key
+// retirement find a record's KEK version by that column alone. The
+// returned Envelope aliases b and keyID.
 func ParseStored(b []byte, keyID string) (Envelope, error) {
+	if keyID == "" {
+		return Envelope{}, fmt.Errorf("%w: the store's key ID column is empty", ErrMalformed)
+	}
 	return parse(b, keyID)
 }
 

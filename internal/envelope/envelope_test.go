@@ -95,6 +95,31 @@ func TestParseStoredChecksKeyID(t *testing.T) {
 	if _, err := ParseStored(b, "local://acme#v=2"); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("other key ID column: err = %v", err)
 	}
+	if _, err := ParseStored(b, ""); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("empty key ID column: err = %v", err)
+	}
+}
+
+// TestAESNonceTailMustBeZero: AES-256-GCM uses 12 of the 24 nonce bytes,
+// so the other 12 would go unauthenticated unless the format pins them.
+func TestAESNonceTailMustBeZero(t *testing.T) {
+	e := sample()
+	e.Alg = AlgAES256GCM
+	if _, err := e.Marshal(); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Marshal with a non-zero nonce tail: err = %v", err)
+	}
+	clear(e.Nonce[NonceLen(e.Alg):])
+	b, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := NonceLen(e.Alg); i < NonceSize; i++ {
+		bad := bytes.Clone(b)
+		bad[len(b)-len(e.Ciphertext)-4-NonceSize+i] = 1
+		if _, err := Parse(bad); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("nonce byte %d set: err = %v", i, err)
+		}
+	}
 }
 
 func TestParseRejectsEveryTruncationAndTrailingByte(t *testing.T) {

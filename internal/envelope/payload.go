@@ -121,6 +121,16 @@ func Open(dst []byte, alg byte, dek []byte, nonce *[NonceSize]byte, ciphertext, 
 	return out, nil
 }
 
+// NonceLen returns how many of a record's [NonceSize] nonce bytes alg
+// uses; the rest must be zero, so that no byte of a record goes
+// unauthenticated.
+func NonceLen(alg byte) int {
+	if alg == AlgAES256GCM {
+		return 12
+	}
+	return NonceSize
+}
+
 // Overhead returns the ciphertext expansion of alg.
 func Overhead(alg byte) int {
 	if alg == AlgAES256GCM {
