@@ -42,7 +42,9 @@ type V2Check struct {
 	// (GitLab's account, client_id and offline_token).
 	TokenParams url.Values
 	// AnonymousForbidden counts a 403 to an anonymous request as
-	// reachable (GHCR answers 401 or 403 to anonymous /v2/).
+	// reachable (GHCR answers 401 or 403 to anonymous /v2/). With a Login
+	// and a pinned Realm, such a 403 leads to the token exchange at Realm
+	// as a Bearer challenge would.
 	AnonymousForbidden bool
 }
 
@@ -96,11 +98,14 @@ func (s *Session) CheckV2(ctx context.Context, v V2Check) Result {
 	if err != nil {
 		return ErrorResult(err, endpoint)
 	}
+	anonForbidden := rep.status == http.StatusForbidden && v.AnonymousForbidden
 	switch {
 	case rep.ok():
 		return openRegistry(endpoint, v.Login != nil)
-	case v.Login == nil && (rep.status == http.StatusUnauthorized || rep.status == http.StatusForbidden && v.AnonymousForbidden):
+	case v.Login == nil && (rep.status == http.StatusUnauthorized || anonForbidden):
 		return reachableOnly(endpoint, rep.status)
+	case anonForbidden && v.Realm != "":
+		return s.bearerFlow(ctx, v, endpoint, pinnedChallenge(v, rep))
 	case rep.status != http.StatusUnauthorized:
 		return ResponseResult(rep.status, rep.body, endpoint, "registry")
 	}
@@ -121,6 +126,22 @@ func openRegistry(endpoint string, withLogin bool) Result {
 		msg = "registry reachable and open to anonymous requests; the credentials were not exercised"
 	}
 	return Result{Status: StatusHealthy, Endpoint: endpoint, Message: msg}
+}
+
+// pinnedChallenge is the Bearer challenge a 403 to the anonymous probe
+// stands for: the one it carries, if any, else v.Realm with the registry's
+// host as the service (GHCR's service is "ghcr.io"). bearerFlow still
+// refuses any realm but v.Realm.
+func pinnedChallenge(v V2Check, rep reply) Challenge {
+	cs := ParseChallenges(strings.Join(rep.header.Values("Www-Authenticate"), ", "))
+	if c, ok := FindChallenge(cs, "bearer"); ok {
+		return c
+	}
+	c := Challenge{Scheme: "bearer", Params: map[string]string{"realm": v.Realm}}
+	if u, err := url.Parse(v.Endpoint); err == nil && u.Host != "" {
+		c.Params["service"] = u.Host
+	}
+	return c
 }
 
 func reachableOnly(endpoint string, status int) Result {
@@ -154,11 +175,21 @@ func (s *Session) bearerFlow(ctx context.Context, v V2Check, endpoint string, c 
 		q[k] = vs
 	}
 	realm.RawQuery = q.Encode()
-	token, r := s.fetchToken(ctx, realm.String(), basicHeader(v.Login), stripQuery(realm))
+	token, r := s.fetchToken(ctx, realm.String(), basicHeader(v.Login), shownRealm(realm))
 	if token == "" {
 		return r
 	}
-	return s.retry(ctx, endpoint, bearerHeader(token))
+	return redactResult(s.retry(ctx, endpoint, bearerHeader(token)), token)
+}
+
+// redactResult removes secrets (a bearer token only this flow knows, which
+// the final scrub in TestConnection cannot) from r's provider-sent text: a
+// hostile registry may echo the token it received.
+func redactResult(r Result, secrets ...string) Result {
+	r.Message = Redact(r.Message, secrets...)
+	r.ProviderCode = Redact(r.ProviderCode, secrets...)
+	r.Endpoint = Redact(r.Endpoint, secrets...)
+	return r
 }
 
 // realmURL checks a challenge's realm before any request is sent to it:
@@ -180,7 +211,7 @@ func (s *Session) realmURL(ctx context.Context, endpoint, raw, pinned string) (*
 		return fail(StatusProviderError, "refused: an https registry named a plain http token realm (downgrade)")
 	}
 	if err := s.Policy.CheckURL(ctx, u); err != nil {
-		r := ErrorResult(err, stripQuery(u))
+		r := ErrorResult(err, shownRealm(u))
 		r.Message = "token realm " + r.Message
 		return nil, r
 	}
@@ -220,6 +251,12 @@ func stripQuery(u *url.URL) string {
 	c := *u
 	c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = "", false, "", ""
 	return c.String()
+}
+
+// shownRealm is a token realm as a Result shows it: without its query and
+// clipped, since the registry's challenge chose it.
+func shownRealm(u *url.URL) string {
+	return Clip(stripQuery(u), MaxProviderText)
 }
 
 // Origin returns the origin (scheme://host[:port]) that Options.Endpoints
