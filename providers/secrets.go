@@ -7,9 +7,14 @@ import (
 	"github.com/credvault/credvault/credentials"
 )
 
-// minScrubLen is the shortest secret value scrub replaces: shorter ones
-// would mangle ordinary words and are rejected by validation anyway.
+// minScrubLen is the shortest secret value scrub replaces in place:
+// shorter ones would mangle ordinary words, so text holding one is
+// withheld whole instead.
 const minScrubLen = 4
+
+// withheld replaces provider text that holds a secret too short to
+// redact in place.
+const withheld = "[text withheld: it contains a value of a secret field]"
 
 // secretValues returns every secret string c holds, plus the Basic
 // authorization encodings of its login (what a leaked header would show).
@@ -19,11 +24,9 @@ func secretValues(c credentials.Credential) []string {
 	user, secrets := loginParts(c)
 	out := make([]string, 0, 2*len(secrets))
 	for _, s := range secrets {
-		v := s.Reveal()
-		if len(v) < minScrubLen {
-			continue
+		if v := s.Reveal(); v != "" {
+			out = append(out, v, base64.StdEncoding.EncodeToString([]byte(user+":"+v)))
 		}
-		out = append(out, v, base64.StdEncoding.EncodeToString([]byte(user+":"+v)))
 	}
 	return out
 }
@@ -77,13 +80,17 @@ func deref(c credentials.Credential) credentials.Credential {
 
 // scrub replaces every secret value of c found in s with
 // credentials.Redacted, including the start of a secret left at the end of
-// a message Clip cut short.
+// a message Clip cut short. Text holding a secret shorter than
+// minScrubLen is withheld whole.
 func scrub(s string, c credentials.Credential) string {
 	if s == "" || c == nil {
 		return s
 	}
 	secrets := secretValues(c)
 	for _, v := range secrets {
+		if len(v) < minScrubLen && strings.Contains(s, v) {
+			return withheld
+		}
 		s = strings.ReplaceAll(s, v, credentials.Redacted)
 	}
 	return scrubClippedTail(s, secrets)

@@ -68,7 +68,10 @@ type Options struct {
 	// others, e.g. "https://auth.docker.io" to a mirror or a test
 	// emulator. Keys and values are origins without a path.
 	Endpoints map[string]string
-	// RootCAs adds trust roots beside the target's CA bundle.
+	// RootCAs, when set, replaces the system roots, as
+	// tls.Config.RootCAs does; the target's CA bundle is added to it. To
+	// trust an internal CA as well as the public ones, start the pool from
+	// x509.SystemCertPool.
 	RootCAs *x509.CertPool
 	// Resolver replaces DNS for the address guard (tests).
 	Resolver safehttp.Resolver
@@ -124,9 +127,9 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // NewSession builds the session a Checker runs in for target t: one safe
-// client held to opts' address policy, trusting t.CABundle and
-// opts.RootCAs besides the system roots, skipping verification only when
-// t.Insecure is set.
+// client held to opts' address policy, trusting t.CABundle besides
+// opts.RootCAs (the system roots when nil), skipping verification only
+// when t.Insecure is set.
 func NewSession(t Target, opts Options) (*Session, error) {
 	policy := safehttp.Policy{AllowPrivate: opts.AllowPrivate, AllowLoopback: opts.AllowLoopback, Resolver: opts.Resolver}
 	roots, err := rootPool(t.CABundle, opts.RootCAs)
@@ -144,15 +147,16 @@ func NewSession(t Target, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// rootPool returns nil (system roots) unless extra roots are given, in
-// which case it returns the system pool plus them.
-func rootPool(bundle []byte, extra *x509.CertPool) (*x509.CertPool, error) {
-	if len(bundle) == 0 && extra == nil {
+// rootPool returns nil (the system roots) when neither is given;
+// otherwise a copy of base (of the system pool when base is nil) plus the
+// PEM bundle.
+func rootPool(bundle []byte, base *x509.CertPool) (*x509.CertPool, error) {
+	if len(bundle) == 0 && base == nil {
 		return nil, nil
 	}
 	var pool *x509.CertPool
-	if extra != nil {
-		pool = extra.Clone()
+	if base != nil {
+		pool = base.Clone()
 	} else if sys, err := x509.SystemCertPool(); err == nil {
 		pool = sys
 	} else {

@@ -25,7 +25,9 @@ import (
 // For the same reason opts may not carry Endpoints or a Resolver, which
 // would redirect the sealed URL's requests elsewhere: such a call is
 // providers.StatusInvalidConfig and sends nothing. opts.RootCAs should come from
-// configuration, not from whoever asks for the test.
+// configuration, not from whoever asks for the test; it replaces the
+// system roots, so a pool for an internal CA should start from
+// x509.SystemCertPool.
 //
 // A record that cannot be opened is providers.StatusInvalidConfig (not
 // found, tampered or undecryptable: the Message says which, never the
