@@ -14,7 +14,10 @@
 // (*types.NotFoundException and so on).
 //
 // The emulator requires a SigV4 Authorization header whose credential scope
-// names the "kms" service, but it does not verify the signature.
+// names the "kms" service and the emulator's region (WithRegion); like real
+// KMS it answers a request signed for another service or region with
+// InvalidSignatureException, so a client aimed at the wrong region fails
+// here as it would against AWS. It does not verify the signature itself.
 //
 // # Keys and ciphertexts
 //

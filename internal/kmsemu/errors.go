@@ -24,6 +24,7 @@ const (
 	ExUnknownOperation  = "UnknownOperationException"
 	ExMissingAuth       = "MissingAuthenticationTokenException"
 	ExIncompleteSig     = "IncompleteSignatureException"
+	ExInvalidSignature  = "InvalidSignatureException"
 	ExAlreadyExists     = "AlreadyExistsException"
 	ExInvalidAliasName  = "InvalidAliasNameException"
 )

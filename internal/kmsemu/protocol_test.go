@@ -53,7 +53,9 @@ func TestRawProtocolErrors(t *testing.T) {
 	}{
 		{"no authorization", func(r *http.Request) { r.Header.Del("Authorization") }, okBody, 403, "MissingAuthenticationTokenException"},
 		{"not sigv4", setHeader("Authorization", "Bearer abc"), okBody, 400, "IncompleteSignatureException"},
-		{"wrong service scope", setHeader("Authorization", strings.Replace(fakeAuth, "/kms/", "/s3/", 1)), okBody, 400, "IncompleteSignatureException"},
+		{"wrong service scope", setHeader("Authorization", strings.Replace(fakeAuth, "/kms/", "/s3/", 1)), okBody, 400, "InvalidSignatureException"},
+		{"wrong region scope", setHeader("Authorization", strings.Replace(fakeAuth, "/us-east-1/", "/eu-west-1/", 1)), okBody, 400, "InvalidSignatureException"},
+		{"empty region scope", setHeader("Authorization", strings.Replace(fakeAuth, "/us-east-1/", "//", 1)), okBody, 400, "IncompleteSignatureException"},
 		{"no signature", setHeader("Authorization", "AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/kms/aws4_request"), okBody, 400, "IncompleteSignatureException"},
 		{"wrong content type", setHeader("Content-Type", "application/json"), okBody, 400, "SerializationException"},
 		{"unknown target", setHeader("X-Amz-Target", "TrentService.Nope"), okBody, 400, "UnknownOperationException"},

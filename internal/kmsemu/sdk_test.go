@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
@@ -315,5 +317,45 @@ func BenchmarkEncryptSDK(b *testing.B) {
 		if _, err := c.Encrypt(b.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: dek, EncryptionContext: ecA}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSDKSigningRegion checks that, like real KMS, the emulator refuses a
+// request signed for another region (InvalidSignatureException, HTTP 400)
+// rather than answering it with keys from its own region.
+func TestSDKSigningRegion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, emulator, client string
+		ok                     bool
+	}{
+		{"same region", "eu-west-1", "eu-west-1", true},
+		{"default region", kmsemu.DefaultRegion, kmsemu.DefaultRegion, true},
+		{"client in another region", kmsemu.DefaultRegion, "eu-west-1", false},
+		{"emulator in another region", "eu-west-1", kmsemu.DefaultRegion, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := kmsemu.Start(t, kmsemu.WithRegion(tt.emulator))
+			arn := e.AddKey(false)
+			cfg := e.Config()
+			cfg.Region = tt.client
+			c := kms.NewFromConfig(cfg, func(o *kms.Options) { o.RetryMaxAttempts = 1 })
+
+			out, err := c.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: []byte("dek")})
+			if tt.ok {
+				require.NoError(t, err)
+				assert.True(t, strings.HasPrefix(aws.ToString(out.KeyId), "arn:aws:kms:"+tt.emulator+":"), aws.ToString(out.KeyId))
+				return
+			}
+			require.Error(t, err)
+			var ae smithy.APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, "InvalidSignatureException", ae.ErrorCode())
+			var re *awshttp.ResponseError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, http.StatusBadRequest, re.HTTPStatusCode())
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,7 +153,7 @@ func (e *Emulator) checkRequest(r *http.Request) (string, *apiError) {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		return "", newErr(ExUnknownOperation, "only POST / is supported")
 	}
-	if aerr := checkAuthorization(r.Header.Get("Authorization")); aerr != nil {
+	if aerr := e.checkAuthorization(r.Header.Get("Authorization")); aerr != nil {
 		return "", aerr
 	}
 	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(ct) != contentType {
@@ -166,26 +167,48 @@ func (e *Emulator) checkRequest(r *http.Request) (string, *apiError) {
 }
 
 // checkAuthorization requires a SigV4 header whose credential scope is
-// <akid>/<date>/<region>/kms/aws4_request. The signature is not verified.
-func checkAuthorization(h string) *apiError {
+// <akid>/<date>/<region>/kms/aws4_request, with region the emulator's own:
+// real KMS rejects a request signed for another service or region before
+// looking at the key. The signature itself is not verified.
+func (e *Emulator) checkAuthorization(h string) *apiError {
 	if h == "" {
 		return newErr(ExMissingAuth, "Missing Authentication Token")
 	}
+	scope, ok := parseScope(h)
+	if !ok {
+		return newErr(ExIncompleteSig, "Authorization header is not a SigV4 signature")
+	}
+	switch {
+	case scope.service != "kms":
+		return newErr(ExInvalidSignature, "Credential should be scoped to correct service: 'kms'.")
+	case scope.region != e.region:
+		return newErr(ExInvalidSignature, "Credential should be scoped to a valid region.")
+	}
+	return nil
+}
+
+// A credentialScope holds the parts of a SigV4 credential scope the
+// emulator checks.
+type credentialScope struct{ region, service string }
+
+// parseScope parses "AWS4-HMAC-SHA256 Credential=<akid>/<date>/<region>/<service>/aws4_request,
+// SignedHeaders=…, Signature=…" and reports whether every part is present.
+func parseScope(h string) (credentialScope, bool) {
 	rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 ")
 	if !ok {
-		return newErr(ExIncompleteSig, "Authorization header must use AWS4-HMAC-SHA256")
+		return credentialScope{}, false
 	}
 	fields := map[string]string{}
 	for _, part := range strings.Split(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		fields[k] = v
 	}
-	scope := strings.Split(fields["Credential"], "/")
-	if len(scope) != 5 || scope[0] == "" || scope[3] != "kms" || scope[4] != "aws4_request" ||
+	p := strings.Split(fields["Credential"], "/")
+	if len(p) != 5 || p[4] != "aws4_request" || slices.Contains(p[:4], "") ||
 		fields["SignedHeaders"] == "" || fields["Signature"] == "" {
-		return newErr(ExIncompleteSig, "Authorization header is not a SigV4 signature for kms")
+		return credentialScope{}, false
 	}
-	return nil
+	return credentialScope{region: p[2], service: p[3]}, true
 }
 
 // readBody reads the request body under MaxRequestBody.
