@@ -3,8 +3,8 @@ package gocloud
 import (
 	"context"
 	"errors"
-	"net"
 
+	"github.com/aws/smithy-go"
 	"gocloud.dev/gcerrors"
 
 	"github.com/credvault/credvault/kek"
@@ -42,11 +42,59 @@ func (e *Error) Error() string {
 // Unwrap returns the kek sentinel and the underlying error.
 func (e *Error) Unwrap() []error { return []error{e.kind, e.Err} }
 
-// classify maps a Keeper error to a kek sentinel. decrypting says whether
-// a refusal means the ciphertext did not authenticate.
-func classify(err error, decrypting bool) error {
+// ErrKeyVersionRequired: an azurekeyvault:// URL names no key version.
+// KeyID and Open report it inside an *Error matching kek.ErrInvalidInput.
+var ErrKeyVersionRequired = errors.New("azurekeyvault URL names no key version")
+
+// awsKinds maps AWS KMS error codes, which gocloud's awskms driver leaves
+// as gcerrors.Unknown or folds into PermissionDenied, to kek sentinels.
+// The codes are those kek/awskms maps the same way.
+var awsKinds = map[string]error{
+	"AccessDeniedException":               kek.ErrAccessDenied,
+	"UnrecognizedClientException":         kek.ErrAccessDenied,
+	"InvalidSignatureException":           kek.ErrAccessDenied,
+	"IncompleteSignatureException":        kek.ErrAccessDenied,
+	"MissingAuthenticationTokenException": kek.ErrAccessDenied,
+	"ExpiredTokenException":               kek.ErrAccessDenied,
+	"InvalidClientTokenId":                kek.ErrAccessDenied,
+	"InvalidGrantTokenException":          kek.ErrAccessDenied,
+	"DisabledException":                   kek.ErrKeyDisabled,
+	"KMSInvalidStateException":            kek.ErrKeyDisabled,
+	"NotFoundException":                   kek.ErrKeyNotFound,
+	"InvalidKeyUsageException":            kek.ErrInvalidInput,
+	"ValidationException":                 kek.ErrInvalidInput,
+	"ThrottlingException":                 kek.ErrUnavailable,
+	"KMSInternalException":                kek.ErrUnavailable,
+	"KeyUnavailableException":             kek.ErrUnavailable,
+	"DependencyTimeoutException":          kek.ErrUnavailable,
+}
+
+// classify maps a Keeper error to a kek sentinel.
+//
+// Only a failure that is the ciphertext's own becomes kek.ErrUnwrap, which
+// the vault reports as a corrupt record: gcerrors.InvalidArgument on
+// Decrypt, AWS InvalidCiphertextException and IncorrectKeyException, and,
+// when unknownIsCiphertext, any gcerrors.Unknown from Decrypt (the
+// localsecrets driver classifies nothing, and fails Decrypt only on a bad
+// ciphertext). Everything not recognised, including the gcerrors.Unknown
+// that drivers report for throttling, outages and failed authentication,
+// is kek.ErrUnavailable: a KMS problem must never make intact records look
+// tampered with.
+func classify(err error, decrypting, unknownIsCiphertext bool) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return kek.ErrUnavailable
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch code := ae.ErrorCode(); {
+		case code == "InvalidCiphertextException" || code == "IncorrectKeyException":
+			if decrypting {
+				return kek.ErrUnwrap
+			}
+			return kek.ErrInvalidInput
+		case awsKinds[code] != nil:
+			return awsKinds[code]
+		}
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
@@ -55,17 +103,15 @@ func classify(err error, decrypting bool) error {
 		return kek.ErrAccessDenied
 	case gcerrors.FailedPrecondition:
 		return kek.ErrKeyDisabled
-	case gcerrors.Canceled, gcerrors.DeadlineExceeded, gcerrors.ResourceExhausted, gcerrors.Internal:
-		return kek.ErrUnavailable
 	case gcerrors.InvalidArgument:
 		if decrypting {
 			return kek.ErrUnwrap
 		}
 		return kek.ErrInvalidInput
+	case gcerrors.Unknown:
+		if decrypting && unknownIsCiphertext {
+			return kek.ErrUnwrap
+		}
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || !decrypting {
-		return kek.ErrUnavailable
-	}
-	return kek.ErrUnwrap
+	return kek.ErrUnavailable
 }

@@ -159,43 +159,77 @@ func TestErrorsNeverLeakSecrets(t *testing.T) {
 func TestAWSErrorMapping(t *testing.T) {
 	t.Parallel()
 	e := kmsemu.Start(t)
-	good := e.AddKey(false)
-	k := open(t, awsURL(e, good))
-	id, err := k.CurrentKeyID(t.Context())
-	require.NoError(t, err)
-	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
-	require.NoError(t, err)
-	disabled, denied := e.AddKey(false), e.AddKey(false)
-	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
-	require.NoError(t, e.Deny("", denied))
-	wrapWith := func(keyID string) error {
-		_, _, err := open(t, awsURL(e, keyID)).Wrap(t.Context(), []byte("dek"), nil)
-		return err
+	// Each key wraps a DEK while healthy; faults come afterwards.
+	type keyed struct {
+		k       *gocloud.KEK
+		id      string
+		wrapped []byte
 	}
-	tampered := append([]byte(nil), wrapped...)
-	tampered[len(tampered)-1] ^= 1
+	newKey := func() keyed {
+		k := open(t, awsURL(e, e.AddKey(false)))
+		id, err := k.CurrentKeyID(t.Context())
+		require.NoError(t, err)
+		wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+		require.NoError(t, err)
+		return keyed{k, id, wrapped}
+	}
+	good, disabled, pending, denied := newKey(), newKey(), newKey(), newKey()
+	arn := func(k keyed) string { return strings.TrimPrefix(k.id, "awskms:///") }
+	require.NoError(t, e.SetKeyState(arn(disabled), kmsemu.StateDisabled))
+	require.NoError(t, e.SetKeyState(arn(pending), kmsemu.StatePendingDeletion))
+	require.NoError(t, e.Deny("", arn(denied)))
+	wrap := func(k keyed) error { _, _, err := k.k.Wrap(t.Context(), []byte("dek"), []byte("aad")); return err }
+	unwrap := func(k keyed) error { _, err := k.k.Unwrap(t.Context(), k.id, k.wrapped, []byte("aad")); return err }
+	tampered := good
+	tampered.wrapped = append([]byte(nil), good.wrapped...)
+	tampered.wrapped[len(tampered.wrapped)-1] ^= 1
 	tests := []struct {
-		name string
-		call func() error
-		want error
+		name  string
+		fault func()
+		call  func() error
+		want  error
 	}{
-		{"not found", func() error { return wrapWith("alias/missing") }, kek.ErrKeyNotFound},
-		{"disabled (gocloud: PermissionDenied)", func() error { return wrapWith(disabled) }, kek.ErrAccessDenied},
-		{"tampered", func() error { _, err := k.Unwrap(t.Context(), id, tampered, []byte("aad")); return err }, kek.ErrUnwrap},
-		{"wrong AAD", func() error { _, err := k.Unwrap(t.Context(), id, wrapped, []byte("bad")); return err }, kek.ErrUnwrap},
-		{"internal errors past retries", func() error { e.FailNext(3); return wrapWith(good) }, kek.ErrUnavailable},
-		{"dropped connections", func() error { e.DropNext(3); _, err := k.Unwrap(t.Context(), id, wrapped, []byte("aad")); return err }, kek.ErrUnavailable},
+		{"not found", nil, func() error {
+			_, _, err := open(t, awsURL(e, "alias/missing")).Wrap(t.Context(), []byte("dek"), nil)
+			return err
+		}, kek.ErrKeyNotFound},
+		{"Wrap, disabled key", nil, func() error { return wrap(disabled) }, kek.ErrKeyDisabled},
+		{"Unwrap, disabled key", nil, func() error { return unwrap(disabled) }, kek.ErrKeyDisabled},
+		{"Wrap, key pending deletion", nil, func() error { return wrap(pending) }, kek.ErrKeyDisabled},
+		{"Unwrap, key pending deletion", nil, func() error { return unwrap(pending) }, kek.ErrKeyDisabled},
+		{"Wrap, access denied", nil, func() error { return wrap(denied) }, kek.ErrAccessDenied},
+		{"Unwrap, access denied", nil, func() error { return unwrap(denied) }, kek.ErrAccessDenied},
+		{"Wrap, throttled past retries", func() { e.ThrottleNext(3) }, func() error { return wrap(good) }, kek.ErrUnavailable},
+		{"Unwrap, throttled past retries", func() { e.ThrottleNext(3) }, func() error { return unwrap(good) }, kek.ErrUnavailable},
+		{"Unwrap, dependency timeouts", func() { e.FailNextWith(3, kmsemu.ExDependencyTimeout) }, func() error { return unwrap(good) }, kek.ErrUnavailable},
+		{"Wrap, internal errors past retries", func() { e.FailNext(3) }, func() error { return wrap(good) }, kek.ErrUnavailable},
+		{"Unwrap, internal errors past retries", func() { e.FailNext(3) }, func() error { return unwrap(good) }, kek.ErrUnavailable},
+		{"Unwrap, dropped connections", func() { e.DropNext(3) }, func() error { return unwrap(good) }, kek.ErrUnavailable},
+		{"Unwrap, tampered", nil, func() error { return unwrap(tampered) }, kek.ErrUnwrap},
+		{"Unwrap, wrong AAD", nil, func() error {
+			_, err := good.k.Unwrap(t.Context(), good.id, good.wrapped, []byte("bad"))
+			return err
+		}, kek.ErrUnwrap},
 	}
 	for _, tt := range tests {
 		// Sequential: injected faults are emulator-wide.
+		e.ClearFaults()
+		require.NoError(t, e.Deny("", arn(denied)))
+		if tt.fault != nil {
+			tt.fault()
+		}
 		err := tt.call()
 		if !errors.Is(err, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
 		}
+		if tt.want != kek.ErrUnwrap && errors.Is(err, kek.ErrUnwrap) {
+			t.Errorf("%s: %v reports an intact DEK as not authenticating", tt.name, err)
+		}
 		var ge *gocloud.Error
 		assert.True(t, errors.As(err, &ge), "%s: *gocloud.Error", tt.name)
 	}
-	_ = denied
+	e.ClearFaults()
+	require.NoError(t, unwrap(good), "the intact DEK opens once the faults clear")
 }
 
 func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {

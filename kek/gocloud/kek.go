@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
+	"net/url"
+	"strings"
 
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
@@ -27,6 +29,12 @@ var _ kek.KEK = (*KEK)(nil)
 type KEK struct {
 	keeper *secrets.Keeper
 	keyID  string
+	// unknownIsCiphertext: the driver reports every error as
+	// gcerrors.Unknown and fails Decrypt only on a bad ciphertext
+	// (localsecrets, the base64key scheme).
+	unknownIsCiphertext bool
+	// versions opens the other versions of an Azure key; nil otherwise.
+	versions *versionKeepers
 }
 
 // Open opens the Keeper at keeperURL with secrets.OpenKeeper (the driver
@@ -48,22 +56,37 @@ func Open(ctx context.Context, keeperURL string) (*KEK, error) {
 		return nil, &Error{Op: "open", KeyID: keyID, Code: code, kind: kek.ErrInvalidInput,
 			Err: errString("cannot open " + redactedScheme(keeperURL) + " keeper (gocloud code " + code.String() + ")")}
 	}
-	return &KEK{keeper: keeper, keyID: keyID}, nil
+	u, _ := url.Parse(keeperURL) // KeyID parsed it
+	return &KEK{keeper: keeper, keyID: keyID, unknownIsCiphertext: u.Scheme == base64KeyScheme,
+		versions: newVersionKeepers(keyID, u)}, nil
 }
 
 // New returns a KEK over an already opened Keeper (for example from a
 // custom secrets.URLMux or a driver's OpenKeeper), reporting keyID, which
-// must not contain secrets. The caller keeps ownership of keeper; Close
-// closes it.
+// must not contain secrets. Close closes keeper.
+//
+// A keyID starting "base64key://" declares a localsecrets keeper, whose
+// driver reports every failure as gcerrors.Unknown: Unwrap then reports
+// them as kek.ErrUnwrap. For any other keyID a gcerrors.Unknown failure
+// is kek.ErrUnavailable. For Azure Key Vault, open the keeper with a key
+// version (see the package documentation); a KEK from New unwraps only
+// what its own key ID wrapped.
 func New(keeper *secrets.Keeper, keyID string) (*KEK, error) {
 	if keeper == nil || keyID == "" || len(keyID) > kek.MaxKeyIDSize {
 		return nil, &Error{Op: "open", kind: kek.ErrInvalidInput, Err: errString("nil keeper or bad key ID")}
 	}
-	return &KEK{keeper: keeper, keyID: keyID}, nil
+	return &KEK{keeper: keeper, keyID: keyID, unknownIsCiphertext: strings.HasPrefix(keyID, base64KeyScheme+"://")}, nil
 }
 
-// Close closes the Keeper.
-func (k *KEK) Close() error { return k.keeper.Close() }
+// Close closes the Keeper, and for Azure the keepers opened for other
+// versions of the key.
+func (k *KEK) Close() error {
+	err := k.versions.close()
+	if kerr := k.keeper.Close(); kerr != nil {
+		return kerr
+	}
+	return err
+}
 
 // String describes the KEK by its redacted key ID.
 func (k *KEK) String() string { return "gocloud:" + k.keyID }
@@ -97,25 +120,35 @@ func (k *KEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error)
 }
 
 // Unwrap decrypts wrapped with the Keeper and checks the bound key ID and
-// AAD hash in constant time.
+// AAD hash in constant time. keyID must be this KEK's key ID or, for an
+// Azure key, the ID of another version of the same key.
 func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
 	switch {
 	case len(keyID) > kek.MaxKeyIDSize:
 		return nil, k.invalid("Decrypt", "key ID too long")
 	case len(wrapped) == 0 || len(wrapped) > kek.MaxWrappedSize:
 		return nil, k.invalid("Decrypt", "wrapped DEK size out of bounds")
-	case keyID != k.keyID:
+	case keyID != k.keyID && !k.versions.owns(keyID):
 		return nil, &Error{Op: "Decrypt", KeyID: k.keyID, kind: kek.ErrKeyNotFound, Err: errString("key ID is not this keeper's")}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, k.fail("Decrypt", err, true)
 	}
-	pt, err := k.keeper.Decrypt(ctx, wrapped)
+	keeper := k.keeper
+	if keyID != k.keyID {
+		kp, release, err := k.versions.keeper(ctx, keyID)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		keeper = kp
+	}
+	pt, err := keeper.Decrypt(ctx, wrapped)
 	if err != nil {
 		return nil, k.fail("Decrypt", err, true)
 	}
 	defer clear(pt)
-	dek, ok := unbind(k.keyID, pt, aad)
+	dek, ok := unbind(keyID, pt, aad)
 	if !ok {
 		return nil, &Error{Op: "Decrypt", KeyID: k.keyID, kind: kek.ErrUnwrap, Err: errString("AAD does not match")}
 	}
@@ -156,7 +189,7 @@ func unbind(keyID string, pt, aad []byte) ([]byte, bool) {
 }
 
 func (k *KEK) fail(op string, err error, decrypting bool) error {
-	return &Error{Op: op, KeyID: k.keyID, Code: gcerrors.Code(err), kind: classify(err, decrypting), Err: err}
+	return &Error{Op: op, KeyID: k.keyID, Code: gcerrors.Code(err), kind: classify(err, decrypting, k.unknownIsCiphertext), Err: err}
 }
 
 func (k *KEK) invalid(op, msg string) error {
