@@ -12,22 +12,25 @@ import (
 )
 
 // FuzzOpenRecord feeds arbitrary envelope bytes to Describe's and Open's
-// parsers: neither may panic, and Open may only fail with a typed error.
+// parsers: neither may panic, Open may only fail with a typed error, and
+// only an unaltered seed may open, to the very entry sealed in it.
 func FuzzOpenRecord(f *testing.F) {
 	e := newEnv(f)
 	ctx := context.Background()
-	for i, c := range fixtures.All(canary) {
-		k := vault.Key{Org: "acme", Registry: string(rune('a' + i))}
-		if _, err := e.v.Put(ctx, k, entry(c)); err != nil {
+	k := vault.Key{Org: "acme", Registry: "a"}
+	sealed := map[string]vault.Entry{} // by envelope: every seed is sealed for k
+	for _, c := range fixtures.All(canary) {
+		rec, err := e.v.Seal(ctx, k, entry(c))
+		if err != nil {
 			f.Fatal(err)
 		}
-		rec, _ := e.store.Get(ctx, k)
+		sealed[string(rec.Envelope)] = entry(c)
 		f.Add(rec.Envelope, rec.KeyID)
 	}
 	f.Add([]byte{1, 1}, "local://acme#v=1")
 	f.Add([]byte{}, "")
 	f.Fuzz(func(t *testing.T, b []byte, keyID string) {
-		rec := vault.Record{Key: vault.Key{Org: "acme", Registry: "a"}, Version: 1, KeyID: keyID, Envelope: b}
+		rec := vault.Record{Key: k, Version: 1, KeyID: keyID, Envelope: b}
 		if env, err := envelope.Parse(b); err == nil {
 			rec.KeyID = env.KeyID // reach past the key-ID column check
 		}
@@ -36,9 +39,13 @@ func FuzzOpenRecord(f *testing.F) {
 		_ = e.store.Delete(ctx, rec.Key, 0)
 		got, err := e.v.OpenRecord(ctx, rec)
 		if err == nil {
-			// Only an untouched seed can open, and then as its own kind.
-			if got.Credential == nil {
-				t.Fatal("opened without a credential")
+			want, ok := sealed[string(b)]
+			if !ok {
+				t.Fatal("an altered record opened")
+			}
+			if got.Provider != want.Provider || got.URL != want.URL || got.Insecure != want.Insecure ||
+				!sameCredential(t, got.Credential, want.Credential) {
+				t.Fatal("a seed opened to another entry")
 			}
 			return
 		}

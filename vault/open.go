@@ -25,21 +25,41 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 	}
 	s := getScratch()
 	defer s.release()
-	b := envelope.DEKAAD(s.hdr[:0], env.Version, rec.Org, rec.Registry, env.Kind)
-	dek, err := v.unwrap(ctx, kk, &env, rec.Key, b)
+	pt, err := v.openPlaintext(ctx, kk, rec.Key, &env, s)
 	if err != nil {
-		if errors.Is(err, kek.ErrUnwrap) {
-			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
 		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
 	}
-	defer clear(dek)
-	s.nonce = env.Nonce
-	e, err := openPayload(&env, rec.Key, dek, s, b[len(b):])
+	defer clear(pt)
+	e, err := decodeEntry(&env, pt)
 	if err != nil {
 		return Entry{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
 	}
 	return e, nil
+}
+
+// openPlaintext unwraps env's DEK (env is the envelope of the record at
+// k), checks it against the commitment and decrypts the payload into
+// s.pt's array, for the caller to clear.
+func (v *Vault) openPlaintext(ctx context.Context, kk kek.KEK, k Key, env *envelope.Envelope, s *scratch) ([]byte, error) {
+	b := envelope.DEKAAD(s.hdr[:0], env.Version, k.Org, k.Registry, env.Kind)
+	dek, err := v.unwrap(ctx, kk, env, k, b)
+	if err != nil {
+		if errors.Is(err, kek.ErrUnwrap) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return nil, err
+	}
+	defer clear(dek)
+	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	s.nonce = env.Nonce
+	aad := envelope.PayloadAAD(b[len(b):], env, k.Org, k.Registry)
+	pt, err := envelope.Open(s.pt[:0], env.Alg, dek, &s.nonce, env.Ciphertext, aad)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return pt, nil
 }
 
 // unwrap returns the record's plaintext DEK, from the cache when enabled.
@@ -74,19 +94,9 @@ func parseRecord(rec Record) (envelope.Envelope, error) {
 	return env, nil
 }
 
-// openPayload checks dek against the commitment, then decrypts and decodes
-// the payload and metadata, using s (whose nonce is a copy of env's) and
-// the header space hdr; the plaintext is cleared before returning.
-func openPayload(env *envelope.Envelope, k Key, dek []byte, s *scratch, hdr []byte) (Entry, error) {
-	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
-		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	aad := envelope.PayloadAAD(hdr, env, k.Org, k.Registry)
-	pt, err := envelope.Open(s.pt[:0], env.Alg, dek, &s.nonce, env.Ciphertext, aad)
-	if err != nil {
-		return Entry{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	defer clear(pt)
+// decodeEntry decodes the authenticated plaintext pt and env's metadata
+// into the entry they were sealed from.
+func decodeEntry(env *envelope.Envelope, pt []byte) (Entry, error) {
 	cred, err := credentials.DecodeSealed(pt) // authenticated: the encoding is checked, not re-validated
 	if err == nil && string(cred.Kind()) != env.Kind {
 		err = errors.New("kind disagrees with the header")

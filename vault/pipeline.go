@@ -50,16 +50,23 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 		}
 	}()
 	var err error
+	wroteLast := false
 	for b := range batches { // after an error, drains until the preparer stops
 		if err == nil {
+			last := !b.page.More
 			if err = j.write(ctx, bp, b, r); err != nil {
 				cancel()
 			}
+			wroteLast = last && err == nil
 		}
 	}
 	// batches is closed: the preparer has returned, after the lister.
-	if err == nil && listErr != nil {
+	switch {
+	case err != nil:
+	case listErr != nil:
 		err = fmt.Errorf("vault: rotation: list: %w", listErr)
+	case !wroteLast: // ctx ended after the last page was listed, which the preparer dropped
+		err = ctx.Err()
 	}
 	return err
 }

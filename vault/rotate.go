@@ -26,7 +26,10 @@ type RotateOptions struct {
 	// PageSize is how many records each store page holds; 0 means 500.
 	PageSize int
 	// Checkpoints, when set, lets a restarted job resume after the last
-	// completed page instead of starting over.
+	// completed page instead of starting over. The checkpoint never passes
+	// a record that failed: once one has, the job saves no later
+	// checkpoint, so a restarted job visits it (and every record after
+	// it) again, and its Summary counts it.
 	Checkpoints Checkpointer
 	// JobID names the job's checkpoint; "" means "<kind>/<org>".
 	JobID string
@@ -167,9 +170,12 @@ func (j *job) run(ctx context.Context, q Query, r rotation) error {
 	}
 }
 
-// checkpoint saves after as the job's cursor, unless in a dry run.
+// checkpoint saves after as the job's cursor, unless in a dry run or
+// once a record has failed: the cursor then stays before that record, so
+// that a resumed job retries it instead of forgetting it. Pages settle in
+// order, so every failure counted so far is at or before after.
 func (j *job) checkpoint(ctx context.Context, after Key) error {
-	if j.opts.Checkpoints == nil || j.opts.DryRun {
+	if j.opts.Checkpoints == nil || j.opts.DryRun || j.failed.Load() > 0 {
 		return nil
 	}
 	if err := j.opts.Checkpoints.SaveCheckpoint(ctx, j.opts.JobID, after); err != nil {
@@ -413,9 +419,11 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, env *enve
 
 // RotateDEKs re-encrypts every record of opts.Org under a fresh DEK (and
 // the KEK's current key). It opens each record, which authenticates it,
-// seals it again, and writes it by compare-and-swap; a record replaced by
-// a concurrent Put already has a fresh DEK and is skipped. With
-// Checkpoints set, a restarted job resumes after the last completed page.
+// seals its payload and metadata again exactly as they were sealed (not
+// re-validated: a record Open accepts can always be rotated), and writes
+// it by compare-and-swap; a record replaced by a concurrent Put already
+// has a fresh DEK and is skipped. With Checkpoints set, a restarted job
+// resumes after the last page completed before any record failed.
 func (v *Vault) RotateDEKs(ctx context.Context, opts RotateOptions) (Summary, error) {
 	j, err := newJob(v, opts, "dek")
 	if err != nil {
@@ -470,7 +478,11 @@ func (v *Vault) dekConflict(ctx context.Context, j *job, read Record) error {
 		if err != nil {
 			return err
 		}
-		if !sameDEK(read, cur) {
+		same, err := sameDEK(read, cur)
+		if err != nil {
+			return err
+		}
+		if !same {
 			return errSkip
 		}
 		next, err := v.reencrypt(ctx, j, cur)
@@ -485,28 +497,56 @@ func (v *Vault) dekConflict(ctx context.Context, j *job, read Record) error {
 	return fmt.Errorf("%w: record kept changing during DEK rotation", ErrConflict)
 }
 
-// sameDEK reports whether two records of one key carry the same DEK: the
-// key commitment identifies it.
-func sameDEK(a, b Record) bool {
-	ea, errA := envelope.Parse(a.Envelope)
-	eb, errB := envelope.Parse(b.Envelope)
-	return errA == nil && errB == nil && ea.Commitment == eb.Commitment
+// sameDEK reports whether cur, the record now stored at read's key,
+// still carries read's DEK: the key commitment identifies it. A record
+// that does not parse is corrupt (ErrCorrupt), not changed.
+func sameDEK(read, cur Record) (bool, error) {
+	er, err := parseRecord(read)
+	if err != nil {
+		return false, err
+	}
+	ec, err := parseRecord(cur)
+	if err != nil {
+		return false, err
+	}
+	return er.Commitment == ec.Commitment, nil
 }
 
-// reencrypt opens rec and seals its entry again under a fresh DEK; in a
-// dry run it only opens it.
+// reencrypt opens rec and seals its payload and metadata again under a
+// fresh DEK; in a dry run it only opens it. It re-seals the decrypted
+// bytes rather than the decoded credential: Seal would hold the
+// credential to today's field rules, and a record sealed under looser
+// ones, which Open accepts, would never rotate.
 func (v *Vault) reencrypt(ctx context.Context, j *job, rec Record) (Record, error) {
+	env, err := parseRecord(rec)
+	if err != nil {
+		return Record{}, err
+	}
+	kk, err := v.keys.KEK(ctx, rec.Org)
+	if err != nil {
+		return Record{}, fmt.Errorf("vault: open %s: resolve KEK: %w", rec.Key, err)
+	}
+	s := getScratch()
+	defer s.release()
 	if err := j.wait(ctx); err != nil {
 		return Record{}, err
 	}
-	e, err := v.OpenRecord(ctx, rec)
-	if err != nil || j.opts.DryRun {
-		return Record{}, err
+	pt, err := v.openPlaintext(ctx, kk, rec.Key, &env, s)
+	if err == nil {
+		_, err = decodeEntry(&env, pt) // what OpenRecord refuses, rotation refuses
+	}
+	defer clear(pt)
+	if err != nil {
+		return Record{}, fmt.Errorf("vault: open %s: %w", rec.Key, err)
+	}
+	if j.opts.DryRun {
+		return Record{}, nil
 	}
 	if err := j.wait(ctx); err != nil {
 		return Record{}, err
 	}
-	return v.Seal(ctx, rec.Key, e)
+	meta := append(s.hdr[:0], env.Meta...)
+	return v.sealEncoded(ctx, kk, rec.Key, s, env.Kind, meta, pt)
 }
 
 // KeyUsage counts the org's records per KEK key ID ("" for every org),

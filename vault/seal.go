@@ -27,20 +27,28 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
 	}
 	defer clear(plaintext)
-	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: string(view.Kind)}
-	b, err := appendMeta(s.hdr[:0], e, &view)
+	meta, err := appendMeta(s.hdr[:0], e, &view)
 	if err != nil {
 		return Record{}, err
 	}
-	env.Meta = b
-	b = envelope.DEKAAD(b, env.Version, k.Org, k.Registry, env.Kind)
-	dekAAD := b[len(env.Meta):]
-	payloadAAD := envelope.PayloadAAD(b, &env, k.Org, k.Registry)[len(b):]
 	kk, err := v.keys.KEK(ctx, k.Org)
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: resolve KEK: %w", k, err)
 	}
-	out, err := v.sealWith(ctx, kk, k, s, &env, dekAAD, payloadAAD, plaintext)
+	return v.sealEncoded(ctx, kk, k, s, string(view.Kind), meta, plaintext)
+}
+
+// sealEncoded seals pt, the canonical encoding of a credential of the
+// given kind, with meta, its entry's encoded metadata (held in s.hdr,
+// after which it builds the AADs), under a fresh DEK for k. Neither is
+// validated here: Seal has done it, and RotateDEKs re-seals what
+// OpenRecord accepted.
+func (v *Vault) sealEncoded(ctx context.Context, kk kek.KEK, k Key, s *scratch, kind string, meta, pt []byte) (Record, error) {
+	env := envelope.Envelope{Version: envelope.Version1, Alg: v.alg, Kind: kind, Meta: meta}
+	b := envelope.DEKAAD(meta, env.Version, k.Org, k.Registry, env.Kind)
+	dekAAD := b[len(meta):]
+	payloadAAD := envelope.PayloadAAD(b, &env, k.Org, k.Registry)[len(b):]
+	out, err := v.sealWith(ctx, kk, k, s, &env, dekAAD, payloadAAD, pt)
 	if err != nil {
 		return Record{}, fmt.Errorf("vault: seal %s: %w", k, err)
 	}
