@@ -12,6 +12,7 @@ import (
 var batchChecks = []check{
 	{"BatchOutcomesPerRecord", offering(testBatchOutcomes)},
 	{"BatchLengthMismatch", offering(testBatchLength)},
+	{"BatchEmptyKeyID", offering(testBatchEmptyKeyID)},
 	{"BatchEnvelopeCopied", offering(testBatchCopied)},
 	{"BatchContextCancelled", offering(testBatchCancelled)},
 }
@@ -68,6 +69,34 @@ func testBatchLength(t *testing.T, s vault.Store, bp vault.BatchPutter) {
 	}
 	requireMissing(t, s, recs[0].Key)
 	requireMissing(t, s, recs[1].Key)
+}
+
+// testBatchEmptyKeyID: a record without a key ID fails alone, as Put
+// would refuse it, whether it creates or updates; the others in the batch
+// are written.
+func testBatchEmptyKeyID(t *testing.T, s vault.Store, bp vault.BatchPutter) {
+	va := mustPut(t, s, record("org", "a", "k1", "a1"), 0)
+	vb := mustPut(t, s, record("org", "b", "k1", "b1"), 0)
+	recs := []vault.Record{
+		record("org", "a", "", "a2"),   // update without a key ID
+		record("org", "b", "k2", "b2"), // update
+		record("org", "c", "", "c1"),   // create without a key ID
+		record("org", "d", "k2", "d1"), // create
+	}
+	versions, errs := bp.PutBatch(t.Context(), recs, []int64{va, vb, 0, 0})
+	requireLen(t, versions, len(recs))
+	requireLen(t, errs, len(recs))
+	requireErrorIs(t, errs[0], vault.ErrInvalidEntry, "update with an empty key ID")
+	requireNoError(t, errs[1], "update")
+	requireEqual(t, vb+1, versions[1], "updated version")
+	requireErrorIs(t, errs[2], vault.ErrInvalidEntry, "create with an empty key ID")
+	requireNoError(t, errs[3], "create")
+
+	requireStored(t, s, vault.Record{Key: recs[0].Key, Version: va, KeyID: "k1", Envelope: []byte("a1")})
+	requireStored(t, s, vault.Record{Key: recs[1].Key, Version: vb + 1, KeyID: "k2", Envelope: []byte("b2")})
+	requireMissing(t, s, recs[2].Key)
+	requireStored(t, s, vault.Record{Key: recs[3].Key, Version: versions[3], KeyID: "k2", Envelope: []byte("d1")})
+	requireUsage(t, s, "", map[string]int64{"k1": 1, "k2": 2})
 }
 
 // testBatchCopied: the store does not keep the caller's envelope slices

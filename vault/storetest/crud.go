@@ -16,6 +16,7 @@ var crudChecks = []check{
 	{"PutUpdate", testPutUpdate},
 	{"PutStale", testPutStale},
 	{"PutMissingWithVersion", testPutMissingWithVersion},
+	{"PutEmptyKeyID", testPutEmptyKeyID},
 	{"DeleteUnconditional", testDeleteUnconditional},
 	{"DeleteConditional", testDeleteConditional},
 	{"DeleteWrongVersion", testDeleteWrongVersion},
@@ -142,6 +143,24 @@ func testPutMissingWithVersion(t *testing.T, s vault.Store) {
 		requireErrorIs(t, err, vault.ErrConflict, "expect %d", expect)
 	}
 	requireMissing(t, s, vault.Key{Org: "org", Registry: "reg"})
+}
+
+// testPutEmptyKeyID: a record without a key ID is refused, on creation
+// and on update, and changes nothing: stored, it would escape the vault's
+// key ID check on open and be counted under "" by KeyUsage, so a KEK
+// version still in use would look unused.
+func testPutEmptyKeyID(t *testing.T, s vault.Store) {
+	_, err := s.Put(t.Context(), record("org", "new", "", "x"), 0)
+	requireErrorIs(t, err, vault.ErrInvalidEntry, "Put create with an empty key ID")
+	requireMissing(t, s, vault.Key{Org: "org", Registry: "new"})
+
+	want := record("org", "reg", "k1", "sealed")
+	want.Version = mustPut(t, s, want, 0)
+	_, err = s.Put(t.Context(), record("org", "reg", "", "rewrapped"), want.Version)
+	requireErrorIs(t, err, vault.ErrInvalidEntry, "Put update with an empty key ID")
+	requireStored(t, s, want)
+	requireUsage(t, s, "", map[string]int64{"k1": 1})
+	requireUsage(t, s, "org", map[string]int64{"k1": 1})
 }
 
 func testDeleteUnconditional(t *testing.T, s vault.Store) {

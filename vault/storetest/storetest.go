@@ -10,15 +10,18 @@
 // # What it checks
 //
 // Get, Put and Delete with compare-and-swap semantics and their sentinel
-// errors; that the store owns copies of envelope bytes; List filters,
-// byte-wise (Org, Registry) ordering and cursor paging across more than a
-// thousand records with small, default and over-large page sizes; KeyUsage;
-// concurrent compare-and-swap with exactly one winner per version; context
-// cancellation; Unicode, '/' and '+' in names; 1 MiB envelopes; and, for
-// stores that offer [vault.BatchPutter], PutBatch's per-record outcomes,
-// its length check, cancellation and that it copies envelopes too; for
-// stores that offer [vault.PageLister], that ListInto lists what List does
-// into the memory it is given, in copies capped at their ends.
+// errors; that Put refuses a record with an empty key ID
+// ([vault.ErrInvalidEntry]) and writes nothing; that the store owns copies
+// of envelope bytes; List filters, byte-wise (Org, Registry) ordering and
+// cursor paging across more than a thousand records with small, default
+// and over-large page sizes; KeyUsage; concurrent compare-and-swap with
+// exactly one winner per version; context cancellation; Unicode, '/' and
+// '+' in names; 1 MiB envelopes; and, for stores that offer
+// [vault.BatchPutter], PutBatch's per-record outcomes (empty key IDs
+// among them), its length check, cancellation and that it copies
+// envelopes too; for stores that offer [vault.PageLister], that ListInto
+// lists what List does into the memory it is given, in copies capped at
+// their ends.
 //
 // The suite never calls t.Parallel: stores backed by one shared server
 // can hand each subtest its own schema or database in newStore.

@@ -39,11 +39,13 @@
 //
 // Methods return [vault.ErrNotFound] and [vault.ErrConflict] as the
 // [vault.Store] contract describes, and the context's error when ctx is done
-// before the call starts.
+// before the call starts. Put and PutBatch refuse a record with an empty
+// KeyID with an error wrapping [vault.ErrInvalidEntry].
 package memstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -111,7 +113,8 @@ func (s *Store) Get(ctx context.Context, k vault.Key) (vault.Record, error) {
 
 // Put writes rec's Key, KeyID and Envelope if the stored version equals
 // expect (0: the record must not exist) and returns the new version, or
-// [vault.ErrConflict] leaving the store unchanged.
+// [vault.ErrConflict] leaving the store unchanged. A record with an empty
+// KeyID is refused with an error wrapping [vault.ErrInvalidEntry].
 func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -121,8 +124,16 @@ func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64,
 	return s.putLocked(rec, expect, s.now())
 }
 
+// errEmptyKeyID refuses a record without a key ID: stored, it would skip
+// the vault's key ID check on open, and KeyUsage would count it under ""
+// instead of under the KEK version that wraps it.
+var errEmptyKeyID = fmt.Errorf("memstore: %w: record has an empty key ID", vault.ErrInvalidEntry)
+
 // putLocked is Put with s.mu held, stamping now on the record written.
 func (s *Store) putLocked(rec vault.Record, expect int64, now time.Time) (int64, error) {
+	if rec.KeyID == "" {
+		return 0, errEmptyKeyID
+	}
 	e := s.lookup(rec.Key)
 	switch {
 	case expect == 0 && e == nil:

@@ -15,7 +15,8 @@ var _ vault.BatchPutter = (*Store)(nil)
 // outcome per record as Put would. A row whose statement fails (rather
 // than losing its compare-and-swap) makes the Store roll back and write
 // each record in a transaction of its own, so it cannot fail the others.
-// On SQLite the batch goes through the Store's writer as one request.
+// On SQLite the batch goes through the Store's writer as one request. A
+// record with an empty KeyID fails, as Put refuses it, without a write.
 func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int64) ([]int64, []error) {
 	versions, errs := make([]int64, len(recs)), make([]error, len(recs))
 	if len(expects) != len(recs) {
@@ -25,6 +26,9 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 	if err := s.check(ctx); err != nil {
 		fill(errs, err)
 		return versions, errs
+	}
+	for i, rec := range recs {
+		errs[i] = checkRecord(rec)
 	}
 	if s.dialect == Postgres && uniqueKeys(recs) {
 		s.updateManyPostgres(ctx, recs, expects, versions, errs)
@@ -107,16 +111,17 @@ const updateManyPostgresSQL = `UPDATE credvault_records AS r
 	WHERE r.org = v.org AND r.registry = v.registry AND r.version = v.expect
 	RETURNING r.org, r.registry`
 
-// updateManyPostgres writes the updates among recs (expects[i] > 0) with
-// one statement: a record it updated gets its version, one it did not
-// lost its compare-and-swap. If the statement fails, it leaves every
-// record to the per-record path (versions and errs untouched).
+// updateManyPostgres writes the updates among recs (expects[i] > 0) not
+// already failed (errs[i] == nil) with one statement: a record it updated
+// gets its version, one it did not lost its compare-and-swap. If the
+// statement fails, it leaves every record to the per-record path (versions
+// and errs untouched).
 func (s *Store) updateManyPostgres(ctx context.Context, recs []vault.Record, expects, versions []int64, errs []error) {
 	var orgs, regs, keyIDs []string
 	var exps []int64
 	var envs [][]byte
 	for i, rec := range recs {
-		if expects[i] > 0 {
+		if expects[i] > 0 && errs[i] == nil {
 			orgs, regs, exps = append(orgs, rec.Org), append(regs, rec.Registry), append(exps, expects[i])
 			keyIDs, envs = append(keyIDs, rec.KeyID), append(envs, nonNil(rec.Envelope))
 		}
@@ -134,7 +139,7 @@ func (s *Store) updateManyPostgres(ctx context.Context, recs []vault.Record, exp
 	}
 	for i, rec := range recs {
 		switch {
-		case expects[i] <= 0:
+		case expects[i] <= 0, errs[i] != nil:
 		case updated[rec.Key]:
 			versions[i] = expects[i] + 1
 		default:

@@ -84,7 +84,8 @@
 //
 // Besides [vault.ErrNotFound] and [vault.ErrConflict], methods return the
 // context's error, [ErrClosed] after Close, or database errors wrapped
-// with the operation's name.
+// with the operation's name. Put and PutBatch refuse a record with an
+// empty KeyID with an error wrapping [vault.ErrInvalidEntry].
 // Errors never contain envelope bytes; PostgreSQL errors are stripped of
 // their detail fields, which can quote row values.
 package sqlstore

@@ -99,12 +99,8 @@ const (
 
 // migrate brings the schema up to SchemaVersion, or refuses a newer one.
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
-	create := createMigrationsSQLite
-	if d == Postgres {
-		create = createMigrationsPostgres
-	}
-	if _, err := db.ExecContext(ctx, create); err != nil {
-		return dbError("migrate", err)
+	if err := createMigrationsTable(ctx, db, d); err != nil {
+		return err
 	}
 	current, err := schemaVersion(ctx, db)
 	if err != nil {
@@ -120,6 +116,49 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 		if err := apply(ctx, db, d, m); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// createMigrationsTable creates the bookkeeping table if it is missing, in
+// a transaction that holds the migration lock on PostgreSQL: there, CREATE
+// TABLE IF NOT EXISTS does not guard against a concurrent creation, and
+// replicas migrating a fresh database together would fail with a unique
+// violation on pg_type. SQLite serializes the creation under its write lock.
+func createMigrationsTable(ctx context.Context, db *sql.DB, d Dialect) (err error) {
+	create := createMigrationsSQLite
+	if d == Postgres {
+		create = createMigrationsPostgres
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbError("migrate", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+	}()
+	if err := lockMigrations(ctx, tx, d); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, create); err != nil {
+		return dbError("migrate", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return dbError("migrate: commit", err)
+	}
+	return nil
+}
+
+// lockMigrations takes, on PostgreSQL, the advisory lock that serializes
+// migrators until tx ends. On SQLite the transaction's write lock does.
+func lockMigrations(ctx context.Context, tx *sql.Tx, d Dialect) error {
+	if d != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
+		return dbError("migrate: lock", err)
 	}
 	return nil
 }
@@ -151,10 +190,8 @@ func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) (err error) 
 			err = errors.Join(err, ignoreDone(tx.Rollback()))
 		}
 	}()
-	if d == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
-			return dbError("migrate: lock", err)
-		}
+	if err := lockMigrations(ctx, tx, d); err != nil {
+		return err
 	}
 	current, err := schemaVersion(ctx, tx)
 	if err != nil {

@@ -29,9 +29,13 @@ func (s *Store) Get(ctx context.Context, k vault.Key) (vault.Record, error) {
 
 // Put writes rec's Key, KeyID and Envelope if the stored version equals
 // expect (0: the record must not exist) and returns the new version, or
-// [vault.ErrConflict] leaving the store unchanged.
+// [vault.ErrConflict] leaving the store unchanged. A record with an empty
+// KeyID is refused with an error wrapping [vault.ErrInvalidEntry].
 func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
 	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	if err := checkRecord(rec); err != nil {
 		return 0, err
 	}
 	if expect < 0 {

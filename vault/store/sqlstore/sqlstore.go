@@ -10,7 +10,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver; sqlite.Error
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/credvault/credvault/vault"
 )
@@ -52,7 +53,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, dbError("open", err)
 	}
 	configurePool(db, t)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, t); err != nil {
 		return nil, errors.Join(dbError("connect", err), db.Close())
 	}
 	s, err := New(ctx, db, t.dialect)
@@ -61,6 +62,37 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s.ownsDB = true
 	return s, nil
+}
+
+// sqliteBusyWait bounds how long Open retries a connection that a fresh
+// SQLite file refuses as busy; it matches the busy_timeout in sqlitePragmas.
+const sqliteBusyWait = 10 * time.Second
+
+// ping checks that db accepts a connection. A fresh SQLite file can refuse
+// one with SQLITE_BUSY while another connection (another Store, another
+// process) switches it to WAL: the pragma that does so fails at once
+// instead of waiting out busy_timeout. The switch is persistent, so ping
+// retries such refusals for up to sqliteBusyWait.
+func ping(ctx context.Context, db *sql.DB, t target) error {
+	deadline := time.Now().Add(sqliteBusyWait)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || t.dialect != SQLite || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY, extended codes
+// included.
+func isBusy(err error) bool {
+	e, ok := errors.AsType[*sqlite.Error](err)
+	return ok && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // configurePool sizes db's pool for t: one connection for an in-memory

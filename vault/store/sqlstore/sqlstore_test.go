@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,6 +73,51 @@ func TestMigrationsIdempotent(t *testing.T) {
 			}
 			if n != sqlstore.SchemaVersion || maxVersion != sqlstore.SchemaVersion {
 				t.Errorf("migrations recorded: %d rows, max version %d; want %d", n, maxVersion, sqlstore.SchemaVersion)
+			}
+		})
+	}
+}
+
+// TestConcurrentOpen starts several replicas together against a fresh
+// database, a few rounds over: every Open must succeed, and the migrations
+// must be recorded once each.
+func TestConcurrentOpen(t *testing.T) {
+	const rounds, replicas = 10, 8
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			b.require(t)
+			for round := range rounds {
+				dsn, driver, raw := b.fresh(t)
+				start := make(chan struct{})
+				errs := make(chan error, replicas)
+				var wg sync.WaitGroup
+				for range replicas {
+					wg.Go(func() {
+						<-start
+						s, err := sqlstore.Open(t.Context(), dsn)
+						if err == nil {
+							err = s.Close()
+						}
+						errs <- err
+					})
+				}
+				close(start)
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						t.Errorf("round %d: concurrent Open: %v", round, err)
+					}
+				}
+				var n int64
+				err := rawDB(t, driver, raw).QueryRowContext(t.Context(),
+					`SELECT COUNT(*) FROM credvault_schema_migrations`).Scan(&n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != sqlstore.SchemaVersion {
+					t.Fatalf("round %d: %d migrations recorded, want %d", round, n, sqlstore.SchemaVersion)
+				}
 			}
 		})
 	}
