@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"testing"
 
 	"github.com/credvault/credvault/internal/regemu"
@@ -43,4 +44,70 @@ func TestCLITestConnection(t *testing.T) {
 		})
 	}
 	h.must(exitUsage, "", "test-connection", "acme", "good", "-allow-private", "not-a-cidr")
+}
+
+// TestCLITestConnectionNamedProvider tests records whose org or registry is
+// literally "provider": a positional argument is not the -provider flag.
+func TestCLITestConnectionNamedProvider(t *testing.T) {
+	reg, err := regemu.Start(regemu.Config{Flavor: regemu.BasicAuth, Username: "deploy-bot", Password: canary, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Close)
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "provider")
+	h.must(exitOK, "", "keys", "create", "acme")
+	good := `{"username":"deploy-bot","password":"` + canary + `"}`
+	h.must(exitOK, good, "put", "provider", "ghcr", "-provider", "DOCKER_REGISTRY", "-url", reg.URL, "-insecure")
+	h.must(exitOK, good, "put", "acme", "provider", "-provider", "DOCKER_REGISTRY", "-url", reg.URL, "-insecure")
+
+	for _, args := range [][]string{
+		{"provider", "ghcr", "-allow-loopback"},
+		{"-allow-loopback", "provider", "ghcr"},
+		{"acme", "provider", "-allow-loopback"},
+		{"-allow-loopback", "--", "provider", "ghcr"},
+	} {
+		out := h.must(exitOK, "", append([]string{"test-connection"}, args...)...)
+		var res struct{ Status string }
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Status != "healthy" {
+			t.Errorf("%v: status %q (%v), want healthy:\n%s", args, res.Status, err, out)
+		}
+	}
+	// An explicitly empty -provider is refused, not read as a stored record.
+	h.must(exitInvalid, good, "test-connection", "-provider=", "-allow-loopback")
+}
+
+func TestHasFlag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"-provider", "GHCR"}, true},
+		{[]string{"--provider", "GHCR"}, true},
+		{[]string{"-provider=GHCR"}, true},
+		{[]string{"--provider="}, true},
+		{[]string{"-insecure", "-provider", "GHCR"}, true},
+		{[]string{"acme", "ghcr", "-provider", "GHCR"}, true},
+		{[]string{"provider", "ghcr"}, false},
+		{[]string{"acme", "provider"}, false},
+		{[]string{"provider=x", "ghcr"}, false},
+		{[]string{"-", "provider"}, false},
+		{[]string{"---provider", "x"}, false},
+		{[]string{"--", "-provider", "x"}, false},
+		{[]string{"-url", "-provider", "acme", "ghcr"}, false},
+		{[]string{"-url=https://r.example", "-provider", "GHCR"}, true},
+		{[]string{"-insecure=true", "provider", "ghcr"}, false},
+		{[]string{"-providers", "x"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.String("provider", "", "")
+		fs.String("url", "", "")
+		fs.Bool("insecure", false, "")
+		if got := hasFlag(fs, tt.args, "provider"); got != tt.want {
+			t.Errorf("hasFlag(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
 }
