@@ -125,11 +125,22 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 // TABLE IF NOT EXISTS does not guard against a concurrent creation, and
 // replicas migrating a fresh database together would fail with a unique
 // violation on pg_type. SQLite serializes the creation under its write lock.
-func createMigrationsTable(ctx context.Context, db *sql.DB, d Dialect) (err error) {
+func createMigrationsTable(ctx context.Context, db *sql.DB, d Dialect) error {
 	create := createMigrationsSQLite
 	if d == Postgres {
 		create = createMigrationsPostgres
 	}
+	return locked(ctx, db, d, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, create); err != nil {
+			return dbError("migrate", err)
+		}
+		return nil
+	})
+}
+
+// locked runs fn in a transaction holding the migration lock and commits
+// it, or rolls it back when fn fails.
+func locked(ctx context.Context, db *sql.DB, d Dialect, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return dbError("migrate", err)
@@ -142,8 +153,8 @@ func createMigrationsTable(ctx context.Context, db *sql.DB, d Dialect) (err erro
 	if err := lockMigrations(ctx, tx, d); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, create); err != nil {
-		return dbError("migrate", err)
+	if err := fn(tx); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return dbError("migrate: commit", err)
@@ -180,39 +191,23 @@ func schemaVersion(ctx context.Context, q queryer) (int64, error) {
 
 // apply runs m in one transaction and records it, unless a concurrent
 // migrator got there first.
-func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return dbError("migrate", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, ignoreDone(tx.Rollback()))
+func apply(ctx context.Context, db *sql.DB, d Dialect, m migration) error {
+	return locked(ctx, db, d, func(tx *sql.Tx) error {
+		current, err := schemaVersion(ctx, tx)
+		if err != nil || current >= m.version {
+			return err
 		}
-	}()
-	if err := lockMigrations(ctx, tx, d); err != nil {
-		return err
-	}
-	current, err := schemaVersion(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if current >= m.version {
-		return tx.Commit()
-	}
-	for _, stmt := range m.statements(d) {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return dbError("migrate "+m.name, err)
+		for _, stmt := range m.statements(d) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return dbError("migrate "+m.name, err)
+			}
 		}
-	}
-	record := d.rebind(`INSERT INTO credvault_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`)
-	if _, err := tx.ExecContext(ctx, record, m.version, m.name, d.timeArg(time.Now())); err != nil {
-		return dbError("migrate: record version", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return dbError("migrate: commit", err)
-	}
-	return nil
+		record := d.rebind(`INSERT INTO credvault_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`)
+		if _, err := tx.ExecContext(ctx, record, m.version, m.name, d.timeArg(time.Now())); err != nil {
+			return dbError("migrate: record version", err)
+		}
+		return nil
+	})
 }
 
 // ignoreDone drops the error Rollback returns after a Commit already ended
