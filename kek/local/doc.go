@@ -19,8 +19,11 @@
 //
 //	"credvault/keyset/v1/" + org + "\x00destroyed=" + versions joined by ","
 //
-// so a file copied to another org's name, or with its destroyed list
-// edited, fails to open with ErrBadRootKey. The cleartext "keysetInfo"
+// A file copied to another org's name fails to open: with ErrBadKeyset,
+// since its "org" field names the other org, or, if that field is edited
+// to match, with ErrBadRootKey, since the org is bound as associated
+// data. A file with its destroyed list edited fails with ErrBadRootKey.
+// Keyset files must be regular files. The cleartext "keysetInfo"
 // Tink writes beside the ciphertext is informational: statuses and the
 // primary are read from the decrypted keyset only. Org names match
 // ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$.
@@ -43,6 +46,40 @@
 // it. Disable (reversible) and Destroy (permanent; the key material is
 // deleted and only the version number kept) refuse the primary and refuse
 // versions a UsageCounter still reports records for.
+//
+// # Several writers
+//
+// Several Managers may share a directory, in one process or in several (a
+// service and the credvault CLI). Every change (Rotate, Disable, Enable,
+// Destroy) holds an exclusive flock(2) on <dir>/.<org>.keyset.lock,
+// rereads the org's file under it, applies the change to what is on
+// disk, not to the Manager's cache, and renames the result into place: no
+// writer loses another's versions. Readers take no lock, since every file
+// is replaced whole. A change waiting for the lock gives up when its
+// context ends. Create needs no lock: it never replaces a file.
+//
+// A running Manager sees another writer's change of an org
+//
+//   - when it changes the org itself (it rereads the file first);
+//   - when Unwrap meets a version of the org its cache lacks: it checks the
+//     file at once, so records wrapped under a primary the CLI just added
+//     open in the service right away;
+//   - when Versions is called, which checks the file each time;
+//   - otherwise within RecheckInterval (one second): the first Wrap, Unwrap
+//     or CurrentKeyID after the interval stats the file and rereads it if
+//     it was replaced.
+//
+// So after "credvault keys rotate" a running service wraps under the new
+// primary within a second, and a version the CLI disabled stops
+// unwrapping there within a second. Until then the service may still wrap
+// under the old primary: wait that long before retiring it. A file that
+// fails to reread (unreadable, wrong root key) leaves the cache in use.
+//
+// On systems without flock(2) (Windows, AIX, Solaris other than illumos)
+// the lock only orders the changes of one Manager: give such a directory
+// a single writing process there. The lock is advisory and relies on the
+// file system honouring flock (local file systems do; NFS does through
+// Linux's emulation with fcntl locks).
 //
 // # URLs
 //
@@ -70,5 +107,6 @@
 //
 // Each keyset change builds one immutable snapshot holding a ready Tink
 // AES-GCM primitive per enabled version; Wrap and Unwrap load it through an
-// atomic pointer, take no lock and allocate only their output.
+// atomic pointer, take no lock and allocate only their output, except that
+// once per RecheckInterval one call per org stats the keyset file.
 package local

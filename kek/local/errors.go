@@ -19,11 +19,13 @@ var (
 	// others. The concrete error is a *FileModeError.
 	ErrInsecureFile = errors.New("local: root key file permissions too open")
 	// ErrBadRootKey: a keyset did not decrypt under the root key. Either the
-	// root key is wrong, the file belongs to another org (the org is bound
-	// as associated data), or the file was altered.
+	// root key is wrong or the file was altered: its destroyed list edited,
+	// or its org field rewritten to pass another org's file off as this
+	// one's (the org is bound as associated data).
 	ErrBadRootKey = errors.New("local: keyset does not decrypt under the root key")
-	// ErrBadKeyset: a keyset file is malformed, oversize or holds keys this
-	// package does not use (anything but AES-256-GCM with the TINK prefix).
+	// ErrBadKeyset: a keyset file is malformed, oversize, not a regular
+	// file, names another org, or holds keys this package does not use
+	// (anything but AES-256-GCM with the TINK prefix).
 	ErrBadKeyset = errors.New("local: malformed keyset file")
 	// ErrInvalidOrg: an org name does not match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$.
 	ErrInvalidOrg = errors.New("local: invalid org name")

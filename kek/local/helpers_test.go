@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/kek"
 )
@@ -36,6 +37,10 @@ func mustOpen(t testing.TB, dir string, root RootKey) *Manager {
 	}
 	return m
 }
+
+// setRecheck sets how often m's KEKs check their keyset file. It applies
+// to orgs m has not used yet.
+func setRecheck(m *Manager, d time.Duration) { m.recheck = d }
 
 // reopen returns a new Manager over the same directory and root key.
 func (e *env) reopen(t testing.TB) *Manager { return mustOpen(t, e.dir, e.root) }

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/credvault/credvault/kek"
@@ -22,7 +23,8 @@ var (
 )
 
 // orgKEK is the kek.KEK of one org. It reads the org's current snapshot
-// through an atomic pointer, so it sees rotations without taking a lock.
+// through an atomic pointer, so it sees rotations without taking a lock,
+// and through orgState.current, so it sees other writers' changes too.
 type orgKEK struct {
 	st *orgState
 }
@@ -39,7 +41,7 @@ func (k *orgKEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, err
 	if len(dek) == 0 || len(dek) > kek.MaxDEKSize {
 		return nil, "", errDEKSize
 	}
-	s := k.st.snap.Load()
+	s := k.st.current()
 	wrapped, err := s.primary.Encrypt(dek, aad)
 	if err != nil {
 		return nil, "", fmt.Errorf("local: wrap: %w", err)
@@ -49,7 +51,9 @@ func (k *orgKEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, err
 
 // Unwrap decrypts a DEK wrapped by the version keyID names. The version
 // must belong to this org and be enabled, and the ciphertext's Tink prefix
-// must name that same version.
+// must name that same version. A version of this org that the cached
+// keyset lacks makes Unwrap check the file once (another writer may have
+// added it) before it reports kek.ErrKeyNotFound.
 func (k *orgKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -57,7 +61,10 @@ func (k *orgKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) 
 	if err := checkUnwrapSizes(keyID, wrapped); err != nil {
 		return nil, err
 	}
-	id, v, err := k.st.snap.Load().lookup(keyID)
+	id, v, err := k.st.current().lookup(keyID)
+	if errors.Is(err, errNoSuchVersion) {
+		id, v, err = k.st.refresh().lookup(keyID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -91,5 +98,5 @@ func (k *orgKEK) CurrentKeyID(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return k.st.snap.Load().primaryKeyID, nil
+	return k.st.current().primaryKeyID, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // keyIDScheme starts every key ID this package issues.
@@ -59,4 +60,25 @@ func parseVersion(prefix, keyID string) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(v), true
+}
+
+// maxShownKeyID caps how much of a caller's key ID an error repeats. The
+// longest key ID this package issues, with a 128-byte org, is 149 bytes.
+const maxShownKeyID = 160
+
+// clipKeyID renders a caller's key ID for an error: non-printing characters
+// dropped, so it cannot forge log lines, and at most maxShownKeyID bytes
+// cut on a rune boundary. It mirrors providers.Clip, which this package
+// cannot import (kek imports nothing of ours but kek).
+func clipKeyID(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return -1
+	}, s)
+	if len(s) <= maxShownKeyID {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxShownKeyID], "") + "…"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -122,26 +123,71 @@ func (r *recordingAEAD) Decrypt(ciphertext, associatedData []byte) ([]byte, erro
 // keysetPath returns <dir>/<org>.keyset.json; org must be valid.
 func keysetPath(dir, org string) string { return filepath.Join(dir, org+".keyset.json") }
 
+// errNotRegular reports a path that is not a regular file.
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens path for reading if it is a regular file, and returns
+// its status. A FIFO or device is refused without blocking: by the Stat
+// before the open, and, should the path change in between, by O_NONBLOCK
+// (where the system has FIFOs) and the Stat of what was opened.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi, err = f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// readKeysetFile reads the keyset file at path, capped one byte past
+// maxKeysetFileSize so parseKeysetFile can tell it is too large.
+func readKeysetFile(path string) ([]byte, os.FileInfo, error) {
+	f, fi, err := openRegular(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeysetFileSize+1))
+	return data, fi, err
+}
+
 // writeFileAtomic writes data to path through a synced 0600 temporary file
-// in the same directory. With replace false it fails with ErrExists when
-// path exists (hard link, which never replaces); otherwise it renames.
-func writeFileAtomic(path string, data []byte, replace bool) (err error) {
+// in the same directory and returns the written file's status. With
+// replace false it fails with ErrExists when path exists (hard link, which
+// never replaces); otherwise it renames.
+func writeFileAtomic(path string, data []byte, replace bool) (os.FileInfo, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".keyset-*.tmp")
 	if err != nil {
-		return fmt.Errorf("local: writing keyset: %w", err)
+		return nil, fmt.Errorf("local: writing keyset: %w", err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after a rename
-	if err := writeAndSync(tmp, data); err != nil {
-		return err
+	fi, err := writeAndSync(tmp, data)
+	if err != nil {
+		return nil, err
 	}
 	if err := install(tmp.Name(), path, replace); err != nil {
-		return err
+		return nil, err
 	}
-	return syncDir(dir)
+	return fi, syncDir(dir)
 }
 
-func writeAndSync(f *os.File, data []byte) error {
+// writeAndSync writes, syncs and closes f, returning its status (a rename
+// or link keeps inode, size and modification time).
+func writeAndSync(f *os.File, data []byte) (os.FileInfo, error) {
 	_, err := f.Write(data)
 	if err == nil {
 		err = f.Chmod(0o600)
@@ -149,13 +195,17 @@ func writeAndSync(f *os.File, data []byte) error {
 	if err == nil {
 		err = f.Sync()
 	}
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("local: writing keyset: %w", err)
+		return nil, fmt.Errorf("local: writing keyset: %w", err)
 	}
-	return nil
+	return fi, nil
 }
 
 func install(tmp, path string, replace bool) error {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/credvault/credvault/kek"
 	"github.com/tink-crypto/tink-go/v2/aead"
@@ -29,24 +29,30 @@ type UsageCounter interface {
 // out a kek.KEK per org. It is safe for concurrent use. Make one with Open;
 // the zero Manager is not usable.
 //
-// A Manager caches each keyset after first use and assumes it is the only
-// writer of its directory: run one Manager per directory (other processes
-// may read the files, but changes they make are not seen by a running
-// Manager).
+// A Manager caches each keyset after first use. Other Managers, in this
+// process or others (the credvault CLI beside a service), may share the
+// directory: changes are locked and made to the file as it is on disk, and
+// a running Manager picks up the changes of others as the package doc
+// (# Several writers) describes.
 type Manager struct {
-	dir  string
-	root tink.AEAD
+	dir     string
+	root    tink.AEAD
+	recheck time.Duration // RecheckInterval; tests change it before first use
 
 	mu   sync.Mutex // serializes first loads and creates
 	orgs sync.Map   // org name -> *orgState; entries are added, never replaced
 }
 
-// orgState is the live state of one org: mutations take mu, Wrap and
-// Unwrap only load snap.
+// orgState is the live state of one org: mutations take mu and the org's
+// file lock, Wrap and Unwrap only load snap (see current).
 type orgState struct {
+	m    *Manager
+	org  string
 	mu   sync.Mutex
 	snap atomic.Pointer[snapshot]
-	kek  *orgKEK
+	// stale is set when the recheck interval has passed (see current).
+	stale atomic.Bool
+	kek   *orgKEK
 }
 
 // Open returns a Manager for the keysets in dir, creating dir with mode 0700
@@ -63,7 +69,7 @@ func Open(dir string, root RootKey) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
 	}
-	return &Manager{dir: dir, root: a}, nil
+	return &Manager{dir: dir, root: a, recheck: RecheckInterval}, nil
 }
 
 // Create makes a keyset for org holding one fresh AES-256-GCM primary key.
@@ -89,7 +95,7 @@ func (m *Manager) Create(ctx context.Context, org string) error {
 	if err := m.save(s, false); err != nil {
 		return err
 	}
-	m.orgs.Store(org, newOrgState(s))
+	m.orgs.Store(org, m.newOrgState(org, s))
 	return nil
 }
 
@@ -142,13 +148,14 @@ func addFreshKey(km *keyset.Manager, s *snapshot) (uint32, error) {
 	}
 }
 
-// Versions lists org's key versions in creation order, destroyed ones last.
+// Versions lists org's key versions in creation order, destroyed ones last,
+// as the keyset file holds them now (changes by other writers included).
 func (m *Manager) Versions(ctx context.Context, org string) ([]Version, error) {
 	st, err := m.state(ctx, org)
 	if err != nil {
 		return nil, err
 	}
-	return st.snap.Load().list(), nil
+	return st.refresh().list(), nil
 }
 
 // A DisableOption changes how Disable checks usage.
@@ -197,7 +204,7 @@ func (m *Manager) Enable(ctx context.Context, org, keyID string) error {
 		id, v, err := s.lookup(keyID)
 		switch {
 		case err != nil:
-			return nil, fmt.Errorf("%w: %s", err, keyID)
+			return nil, fmt.Errorf("%w: %s", err, clipKeyID(keyID))
 		case v.status == StatusDestroyed:
 			return nil, fmt.Errorf("%w: %s", kek.ErrKeyDestroyed, keyID)
 		case v.status == StatusEnabled:
@@ -215,6 +222,9 @@ func (m *Manager) Enable(ctx context.Context, org, keyID string) error {
 // Records wrapped by a version just before a rotation may reach the store
 // after Destroy counted usage; wait out in-flight writes after a rotation
 // (or Disable first and watch for kek.ErrKeyDisabled) before destroying.
+// A Manager in another process (a service) may keep wrapping under the
+// old primary for up to RecheckInterval after a rotation made here, so
+// wait at least that long too.
 func (m *Manager) Destroy(ctx context.Context, org, keyID string, usage UsageCounter) error {
 	return m.mutate(ctx, org, func(km *keyset.Manager, s *snapshot) ([]uint32, error) {
 		id, v, err := retirable(s, keyID)
@@ -238,7 +248,7 @@ func (m *Manager) Destroy(ctx context.Context, org, keyID string, usage UsageCou
 func retirable(s *snapshot, keyID string) (uint32, version, error) {
 	id, v, err := s.lookup(keyID)
 	if err != nil {
-		return 0, version{}, fmt.Errorf("%w: %s", err, keyID)
+		return 0, version{}, fmt.Errorf("%w: %s", err, clipKeyID(keyID))
 	}
 	if v.primary {
 		return 0, version{}, fmt.Errorf("%w: %s", ErrPrimaryKey, keyID)
@@ -267,9 +277,11 @@ func checkUnused(ctx context.Context, usage UsageCounter, keyID string) error {
 // errNoChange tells mutate that the keyset already is as asked.
 var errNoChange = errors.New("local: no change")
 
-// mutate applies change to a copy of org's keyset under the org lock,
-// writes the result and publishes the new snapshot. change returns the
-// destroyed list of the new keyset, or errNoChange to leave it as is.
+// mutate applies change to org's keyset as the file holds it now, not as
+// cached, while holding org's lock in this process (st.mu) and across
+// processes (lockOrg); it then writes the result and publishes the new
+// snapshot. change returns the destroyed list of the new keyset, or
+// errNoChange to leave it as is.
 func (m *Manager) mutate(ctx context.Context, org string, change func(*keyset.Manager, *snapshot) ([]uint32, error)) error {
 	st, err := m.state(ctx, org)
 	if err != nil {
@@ -277,7 +289,16 @@ func (m *Manager) mutate(ctx context.Context, org string, change func(*keyset.Ma
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	cur := st.snap.Load()
+	unlock, err := m.lockOrg(ctx, org)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := m.load(org)
+	if err != nil {
+		return err
+	}
+	st.snap.Store(cur) // the newest state, whatever change decides
 	km := keyset.NewManagerFromHandle(cur.handle)
 	destroyed, err := change(km, cur)
 	if errors.Is(err, errNoChange) {
@@ -305,12 +326,15 @@ func (m *Manager) publish(st *orgState, km *keyset.Manager, org string, destroye
 	return nil
 }
 
+// save writes s to its file and records the written file in s.file, before
+// s is published.
 func (m *Manager) save(s *snapshot, replace bool) error {
 	data, err := encodeKeyset(s, m.root)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(keysetPath(m.dir, s.org), data, replace)
+	s.file, err = writeFileAtomic(keysetPath(m.dir, s.org), data, replace)
+	return err
 }
 
 // state returns the cached state of org, loading its file on first use.
@@ -330,30 +354,34 @@ func (m *Manager) state(ctx context.Context, org string) (*orgState, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := newOrgState(s)
+	st := m.newOrgState(org, s)
 	m.orgs.Store(org, st)
 	return st, nil
 }
 
+// load reads and decrypts org's keyset file as it is now.
 func (m *Manager) load(org string) (*snapshot, error) {
-	f, err := os.Open(keysetPath(m.dir, org))
-	if errors.Is(err, fs.ErrNotExist) {
+	data, fi, err := readKeysetFile(keysetPath(m.dir, org))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w: no keyset for org %s", kek.ErrKeyNotFound, org)
-	}
-	if err != nil {
+	case errors.Is(err, errNotRegular):
+		return nil, fmt.Errorf("%w: keyset of org %s is not a regular file", ErrBadKeyset, org)
+	case err != nil:
 		return nil, fmt.Errorf("local: reading keyset: %w", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeysetFileSize+1))
+	s, err := decodeKeyset(data, org, m.root)
 	if err != nil {
-		return nil, fmt.Errorf("local: reading keyset: %w", err)
+		return nil, err
 	}
-	return decodeKeyset(data, org, m.root)
+	s.file = fi
+	return s, nil
 }
 
-func newOrgState(s *snapshot) *orgState {
-	st := &orgState{}
+func (m *Manager) newOrgState(org string, s *snapshot) *orgState {
+	st := &orgState{m: m, org: org}
 	st.snap.Store(s)
+	st.arm()
 	st.kek = &orgKEK{st: st}
 	return st
 }

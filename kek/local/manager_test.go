@@ -100,8 +100,12 @@ func TestKeysetFileMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != "acme.keyset.json" {
-		t.Fatalf("directory holds %v, want only acme.keyset.json", entries)
+	// No temporary file is left; Rotate made the org's lock file.
+	if len(entries) != 2 || entries[0].Name() != ".acme.keyset.lock" || entries[1].Name() != "acme.keyset.json" {
+		t.Fatalf("directory holds %v, want only .acme.keyset.lock and acme.keyset.json", entries)
+	}
+	if fi, err := os.Stat(lockPath(e.dir, "acme")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("lock file: %v, %v; want mode 0600", fi, err)
 	}
 }
 

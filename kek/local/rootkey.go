@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,17 +74,21 @@ func RootKeyFromBytes(b []byte) (RootKey, error) {
 // A 32-byte file made only of printable ASCII is taken as text, not as a raw
 // key, so a typed password is refused rather than used as a weak key.
 //
-// On Unix-like systems the file must be a regular file granting no access to
-// group or others (0600 or 0400); otherwise the error is a *FileModeError
+// The file must be a regular file; a FIFO or device is refused at once,
+// never waited on. On Unix-like systems it must grant no access to group
+// or others (0600 or 0400); otherwise the error is a *FileModeError
 // matching ErrInsecureFile. Other problems match ErrInvalidRootKey.
 func RootKeyFromFile(path string) (RootKey, error) {
-	f, err := os.Open(path)
+	f, fi, err := openRegular(path)
+	if errors.Is(err, errNotRegular) {
+		return RootKey{}, fmt.Errorf("%w: %s is not a regular file", ErrInvalidRootKey, path)
+	}
 	if err != nil {
 		return RootKey{}, fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
 	}
 	defer f.Close()
-	if err := checkRootKeyFile(f, path); err != nil {
-		return RootKey{}, err
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return RootKey{}, &FileModeError{Path: path, Mode: fi.Mode()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRootKeyFileSize+1))
 	if err != nil {
@@ -110,20 +115,6 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
-}
-
-func checkRootKeyFile(f *os.File, path string) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is not a regular file", ErrInvalidRootKey, path)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return &FileModeError{Path: path, Mode: fi.Mode()}
-	}
-	return nil
 }
 
 // RootKeyFromEnv reads the standard base64 encoding of a 32-byte root key

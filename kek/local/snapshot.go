@@ -2,6 +2,7 @@ package local
 
 import (
 	"fmt"
+	"os"
 	"slices"
 
 	"github.com/tink-crypto/tink-go/v2/aead/aesgcm"
@@ -34,7 +35,8 @@ type snapshot struct {
 	primaryKeyID string
 	order        []uint32 // keyset order, then destroyed versions ascending
 	versions     map[uint32]version
-	destroyed    []uint32 // sorted ascending, no duplicates
+	destroyed    []uint32    // sorted ascending, no duplicates
+	file         os.FileInfo // the file read or written; nil until then
 }
 
 // newSnapshot checks that h holds only AES-256-GCM keys with the TINK prefix
