@@ -232,8 +232,10 @@ func TestAWSErrorMapping(t *testing.T) {
 	require.NoError(t, unwrap(good), "the intact DEK opens once the faults clear")
 }
 
+// TestLatencyHitsDeadlineWithoutLeaks counts the process's goroutines, so
+// it is not parallel: parallel tests wait while it runs, and their SDK
+// retries cannot move the count.
 func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
-	t.Parallel()
 	e := kmsemu.Start(t)
 	k := open(t, awsURL(e, e.AddKey(false)))
 	id, _ := k.CurrentKeyID(t.Context())
