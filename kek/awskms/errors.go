@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/credvault/credvault/internal/awskmserr"
 	"github.com/credvault/credvault/kek"
 )
 
@@ -42,46 +42,6 @@ func protocolError(op string) error {
 	return &Error{Op: op, kind: kek.ErrUnavailable, Err: errors.New("malformed KMS response")}
 }
 
-// errorKinds maps KMS exceptions to kek sentinels. Modeled exceptions are
-// matched with errors.As on the SDK's types; AccessDeniedException and
-// throttling are not in the KMS model, so they match by error code.
-var errorKinds = []struct {
-	match func(error) bool
-	kind  error
-}{
-	{is[*types.NotFoundException], kek.ErrKeyNotFound},
-	{is[*types.DisabledException], kek.ErrKeyDisabled},
-	{is[*types.KMSInvalidStateException], kek.ErrKeyDisabled},
-	{is[*types.InvalidCiphertextException], kek.ErrUnwrap},
-	{is[*types.IncorrectKeyException], kek.ErrUnwrap},
-	{is[*types.InvalidKeyUsageException], kek.ErrInvalidInput},
-	{is[*types.InvalidArnException], kek.ErrInvalidInput},
-	{code("ValidationException"), kek.ErrInvalidInput},
-	{code("AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
-		"IncompleteSignatureException", "MissingAuthenticationTokenException",
-		"ExpiredTokenException", "InvalidClientTokenId"), kek.ErrAccessDenied},
-}
-
-func is[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
-}
-
-func code(codes ...string) func(error) bool {
-	return func(err error) bool {
-		var ae smithy.APIError
-		if !errors.As(err, &ae) {
-			return false
-		}
-		for _, c := range codes {
-			if ae.ErrorCode() == c {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // mapError classifies an SDK error. Anything not recognised (throttling
 // after retries, KMSInternalException, DependencyTimeoutException,
 // KeyUnavailableException, transport failures, cancellation) is
@@ -95,11 +55,8 @@ func mapError(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return e
 	}
-	for _, k := range errorKinds {
-		if k.match(err) {
-			e.kind = k.kind
-			break
-		}
+	if kind := awskmserr.Kind(err); kind != nil {
+		e.kind = kind
 	}
 	return e
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/smithy-go"
 	"gocloud.dev/gcerrors"
 
+	"github.com/credvault/credvault/internal/awskmserr"
 	"github.com/credvault/credvault/kek"
 )
 
@@ -46,29 +46,6 @@ func (e *Error) Unwrap() []error { return []error{e.kind, e.Err} }
 // KeyID and Open report it inside an *Error matching kek.ErrInvalidInput.
 var ErrKeyVersionRequired = errors.New("azurekeyvault URL names no key version")
 
-// awsKinds maps AWS KMS error codes, which gocloud's awskms driver leaves
-// as gcerrors.Unknown or folds into PermissionDenied, to kek sentinels.
-// The codes are those kek/awskms maps the same way.
-var awsKinds = map[string]error{
-	"AccessDeniedException":               kek.ErrAccessDenied,
-	"UnrecognizedClientException":         kek.ErrAccessDenied,
-	"InvalidSignatureException":           kek.ErrAccessDenied,
-	"IncompleteSignatureException":        kek.ErrAccessDenied,
-	"MissingAuthenticationTokenException": kek.ErrAccessDenied,
-	"ExpiredTokenException":               kek.ErrAccessDenied,
-	"InvalidClientTokenId":                kek.ErrAccessDenied,
-	"InvalidGrantTokenException":          kek.ErrAccessDenied,
-	"DisabledException":                   kek.ErrKeyDisabled,
-	"KMSInvalidStateException":            kek.ErrKeyDisabled,
-	"NotFoundException":                   kek.ErrKeyNotFound,
-	"InvalidKeyUsageException":            kek.ErrInvalidInput,
-	"ValidationException":                 kek.ErrInvalidInput,
-	"ThrottlingException":                 kek.ErrUnavailable,
-	"KMSInternalException":                kek.ErrUnavailable,
-	"KeyUnavailableException":             kek.ErrUnavailable,
-	"DependencyTimeoutException":          kek.ErrUnavailable,
-}
-
 // classify maps a Keeper error to a kek sentinel.
 //
 // Only a failure that is the ciphertext's own becomes kek.ErrUnwrap, which
@@ -84,17 +61,11 @@ func classify(err error, decrypting, unknownIsCiphertext bool) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return kek.ErrUnavailable
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch code := ae.ErrorCode(); {
-		case code == "InvalidCiphertextException" || code == "IncorrectKeyException":
-			if decrypting {
-				return kek.ErrUnwrap
-			}
+	if kind := awskmserr.Kind(err); kind != nil { // gocloud's awskms driver
+		if kind == kek.ErrUnwrap && !decrypting {
 			return kek.ErrInvalidInput
-		case awsKinds[code] != nil:
-			return awsKinds[code]
 		}
+		return kind
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
