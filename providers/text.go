@@ -2,7 +2,8 @@ package providers
 
 import (
 	"strings"
-	"unicode"
+
+	"github.com/credvault/credvault/internal/clip"
 )
 
 // MaxProviderText caps provider-sent text copied into a Result message.
@@ -28,15 +29,4 @@ func Redact(msg string, secrets ...string) string {
 // Clip drops control and other non-printing characters, so a hostile body
 // cannot forge log lines, and shortens s to at most n bytes on a rune
 // boundary, so it cannot flood a Result.
-func Clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return -1
-	}, s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
+func Clip(s string, n int) string { return clip.Clip(s, n) }

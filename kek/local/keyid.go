@@ -4,7 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/credvault/credvault/internal/clip"
 )
 
 // keyIDScheme starts every key ID this package issues.
@@ -67,18 +68,5 @@ func parseVersion(prefix, keyID string) (uint32, bool) {
 const maxShownKeyID = 160
 
 // clipKeyID renders a caller's key ID for an error: non-printing characters
-// dropped, so it cannot forge log lines, and at most maxShownKeyID bytes
-// cut on a rune boundary. It mirrors providers.Clip, which this package
-// cannot import (kek imports nothing of ours but kek).
-func clipKeyID(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return -1
-	}, s)
-	if len(s) <= maxShownKeyID {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxShownKeyID], "") + "…"
-}
+// dropped, so it cannot forge log lines, and at most maxShownKeyID bytes.
+func clipKeyID(s string) string { return clip.Clip(s, maxShownKeyID) }
