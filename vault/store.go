@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -40,6 +41,20 @@ type Record struct {
 	Envelope []byte
 	// UpdatedAt is set by the store on every successful Put.
 	UpdatedAt time.Time
+}
+
+// errEmptyKeyID refuses a record without a key ID: stored, it would skip
+// the key ID check on open, and KeyUsage would count it under "" instead
+// of under the KEK version that wraps it.
+var errEmptyKeyID = fmt.Errorf("%w: record has an empty key ID", ErrInvalidEntry)
+
+// CheckWritable returns an error wrapping [ErrInvalidEntry] if a Store
+// must refuse to write r. Every Store's Put and PutBatch call it.
+func (r Record) CheckWritable() error {
+	if r.KeyID == "" {
+		return errEmptyKeyID
+	}
+	return nil
 }
 
 // A Query selects records for List. Results are ordered by (Org, Registry)
@@ -85,6 +100,7 @@ type Store interface {
 	// Put writes rec (its Key, KeyID and Envelope) if the stored version
 	// equals expect, where expect 0 means the record must not exist. It
 	// returns the new version, or ErrConflict leaving the store unchanged.
+	// It refuses a record rec.CheckWritable refuses, writing nothing.
 	// Put must not retain rec.Envelope after it returns.
 	Put(ctx context.Context, rec Record, expect int64) (version int64, err error)
 	// Delete removes the record at k if its version equals expect, or

@@ -45,7 +45,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -124,15 +123,10 @@ func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64,
 	return s.putLocked(rec, expect, s.now())
 }
 
-// errEmptyKeyID refuses a record without a key ID: stored, it would skip
-// the vault's key ID check on open, and KeyUsage would count it under ""
-// instead of under the KEK version that wraps it.
-var errEmptyKeyID = fmt.Errorf("memstore: %w: record has an empty key ID", vault.ErrInvalidEntry)
-
 // putLocked is Put with s.mu held, stamping now on the record written.
 func (s *Store) putLocked(rec vault.Record, expect int64, now time.Time) (int64, error) {
-	if rec.KeyID == "" {
-		return 0, errEmptyKeyID
+	if err := rec.CheckWritable(); err != nil {
+		return 0, err
 	}
 	e := s.lookup(rec.Key)
 	switch {

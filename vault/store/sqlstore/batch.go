@@ -28,7 +28,7 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record, expects []int
 		return versions, errs
 	}
 	for i, rec := range recs {
-		errs[i] = checkRecord(rec)
+		errs[i] = rec.CheckWritable()
 	}
 	if s.dialect == Postgres && uniqueKeys(recs) {
 		s.updateManyPostgres(ctx, recs, expects, versions, errs)

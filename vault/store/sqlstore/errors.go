@@ -6,8 +6,6 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/credvault/credvault/vault"
 )
 
 // Errors returned by Open and New, matched with errors.Is.
@@ -23,20 +21,6 @@ var (
 	// Postgres.
 	ErrUnknownDialect = errors.New("sqlstore: unknown dialect")
 )
-
-// errEmptyKeyID refuses a record without a key ID: stored, it would skip
-// the vault's key ID check on open, and KeyUsage would count it under ""
-// instead of under the KEK version that wraps it.
-var errEmptyKeyID = fmt.Errorf("sqlstore: %w: record has an empty key ID", vault.ErrInvalidEntry)
-
-// checkRecord returns an error wrapping vault.ErrInvalidEntry if the store
-// must not write rec.
-func checkRecord(rec vault.Record) error {
-	if rec.KeyID == "" {
-		return errEmptyKeyID
-	}
-	return nil
-}
 
 // A DSNError explains why Open refused a DSN. It never holds the DSN
 // itself, which may carry a password.

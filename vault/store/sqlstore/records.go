@@ -35,7 +35,7 @@ func (s *Store) Put(ctx context.Context, rec vault.Record, expect int64) (int64,
 	if err := s.check(ctx); err != nil {
 		return 0, err
 	}
-	if err := checkRecord(rec); err != nil {
+	if err := rec.CheckWritable(); err != nil {
 		return 0, err
 	}
 	if expect < 0 {
