@@ -167,21 +167,46 @@ func (c *cli) flagSet(name string) *flag.FlagSet {
 // parse parses args with fs, allowing flags after positional arguments,
 // and checks the positional count.
 func parse(fs *flag.FlagSet, args []string, want int, names string) ([]string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return pos, checkCount(fs, pos, want, names)
+}
+
+// parseArgs parses args with fs, allowing flags after positional
+// arguments, and returns the positional ones; everything after "--" is
+// positional, as with the flag package.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
-		if fs.NArg() == 0 {
-			break
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
 		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
+}
+
+// checkCount refuses a positional count other than want.
+func checkCount(fs *flag.FlagSet, pos []string, want int, names string) error {
 	if len(pos) != want {
-		return nil, fmt.Errorf("%w: %s wants %s", errUsage, fs.Name(), names)
+		return fmt.Errorf("%w: %s wants %s", errUsage, fs.Name(), names)
 	}
-	return pos, nil
+	return nil
+}
+
+// isSet reports whether the parsed command line set flag name, even to "".
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // envOr returns the environment variable name, or def when it is empty.

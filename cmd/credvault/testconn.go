@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -32,13 +31,16 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 	allow := fs.String("allow-private", "", "comma-separated CIDR prefixes the registry may live in (a private network)")
 	loopback := fs.Bool("allow-loopback", false, "allow a registry on this host (refused by default)")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound for the whole check")
-	fromStdin := hasFlag(fs, args, "provider")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	fromStdin := isSet(fs, "provider")
 	want := 2
 	if fromStdin {
 		want = 0
 	}
-	pos, err := parse(fs, args, want, "<org> <registry>")
-	if err != nil {
+	if err := checkCount(fs, pos, want, "<org> <registry>"); err != nil {
 		return err
 	}
 	opts, err := testOptions(*allow, *timeout)
@@ -71,38 +73,6 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: %s", errUnhealthy, res.Status)
 	}
 	return nil
-}
-
-// hasFlag reports whether args set flag name of fs, read as parse reads
-// them before parsing decides how many positionals to want: only an
-// argument starting with '-' is a flag ("-name", "--name", "-name=v"), the
-// argument after a non-boolean flag without "=" is its value, and "--"
-// ends the flags.
-func hasFlag(fs *flag.FlagSet, args []string, name string) bool {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return false
-		}
-		if len(a) < 2 || a[0] != '-' {
-			continue // a positional argument, or "-"
-		}
-		n, _, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
-		if n == name {
-			return true
-		}
-		if f := fs.Lookup(n); f != nil && !hasValue && !isBoolFlag(f) {
-			i++ // skip the flag's value
-		}
-	}
-	return false
-}
-
-// isBoolFlag reports whether f is a boolean flag, which takes no separate
-// value argument.
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
 }
 
 // testOptions builds the connection-test options from the flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"slices"
 	"testing"
 
 	"github.com/credvault/credvault/internal/regemu"
@@ -77,37 +78,29 @@ func TestCLITestConnectionNamedProvider(t *testing.T) {
 	h.must(exitInvalid, good, "test-connection", "-provider=", "-allow-loopback")
 }
 
-func TestHasFlag(t *testing.T) {
+// TestParseArgs: flags may follow positional arguments, and everything
+// after "--" is positional, flag-like or not.
+func TestParseArgs(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		args []string
-		want bool
+		args, pos []string
+		provider  string
 	}{
-		{[]string{"-provider", "GHCR"}, true},
-		{[]string{"--provider", "GHCR"}, true},
-		{[]string{"-provider=GHCR"}, true},
-		{[]string{"--provider="}, true},
-		{[]string{"-insecure", "-provider", "GHCR"}, true},
-		{[]string{"acme", "ghcr", "-provider", "GHCR"}, true},
-		{[]string{"provider", "ghcr"}, false},
-		{[]string{"acme", "provider"}, false},
-		{[]string{"provider=x", "ghcr"}, false},
-		{[]string{"-", "provider"}, false},
-		{[]string{"---provider", "x"}, false},
-		{[]string{"--", "-provider", "x"}, false},
-		{[]string{"-url", "-provider", "acme", "ghcr"}, false},
-		{[]string{"-url=https://r.example", "-provider", "GHCR"}, true},
-		{[]string{"-insecure=true", "provider", "ghcr"}, false},
-		{[]string{"-providers", "x"}, false},
-		{nil, false},
+		{[]string{"acme", "ghcr", "-provider", "GHCR"}, []string{"acme", "ghcr"}, "GHCR"},
+		{[]string{"provider", "ghcr"}, []string{"provider", "ghcr"}, ""},
+		{[]string{"-insecure", "acme", "provider"}, []string{"acme", "provider"}, ""},
+		{[]string{"--", "-provider", "x"}, []string{"-provider", "x"}, ""},
+		{[]string{"acme", "--", "ghcr", "-provider", "x"}, []string{"acme", "ghcr", "-provider", "x"}, ""},
+		{[]string{"-url", "-provider", "acme", "ghcr"}, []string{"acme", "ghcr"}, ""},
 	}
 	for _, tt := range tests {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
-		fs.String("provider", "", "")
+		provider := fs.String("provider", "", "")
 		fs.String("url", "", "")
 		fs.Bool("insecure", false, "")
-		if got := hasFlag(fs, tt.args, "provider"); got != tt.want {
-			t.Errorf("hasFlag(%q) = %v, want %v", tt.args, got, tt.want)
+		pos, err := parseArgs(fs, tt.args)
+		if err != nil || !slices.Equal(pos, tt.pos) || *provider != tt.provider {
+			t.Errorf("parseArgs(%q) = %q, -provider %q, %v; want %q, %q", tt.args, pos, *provider, err, tt.pos, tt.provider)
 		}
 	}
 }
