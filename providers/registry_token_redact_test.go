@@ -14,7 +14,7 @@ import (
 // echoToken is the bearer token the hostile registry's token endpoint
 // issues: longer than ParseErrorBody's 64-byte cap on provider codes, so a
 // clipped copy is exercised too.
-const echoToken = "tok-9d41c2b7e0a3f5688c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+const echoToken = "CANARY-echoed-bearer-token-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-end"
 
 // echoingRegistry issues echoToken for any login, then refuses it with
 // status, echoing the Authorization header it received in code and
