@@ -53,6 +53,7 @@ type reply struct {
 	status int
 	header http.Header
 	body   []byte
+	url    *url.URL // the URL that answered, after any redirects
 }
 
 func (r reply) ok() bool { return r.status >= 200 && r.status < 300 }
@@ -76,7 +77,21 @@ func (s *Session) get(ctx context.Context, rawURL string, hdr http.Header) (repl
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return reply{status: resp.StatusCode, header: resp.Header, body: body, url: resp.Request.URL}, nil
+}
+
+// sameOrigin reports whether answered (the URL a reply came from) has the
+// scheme, host and port of rawURL, or is the same host upgraded from
+// http to https.
+func sameOrigin(rawURL string, answered *url.URL) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || answered == nil {
+		return false
+	}
+	if strings.EqualFold(u.Scheme, answered.Scheme) && strings.EqualFold(u.Host, answered.Host) {
+		return true
+	}
+	return u.Scheme == "http" && answered.Scheme == "https" && strings.EqualFold(u.Hostname(), answered.Hostname())
 }
 
 // basicHeader is the Authorization header for a login. It is the one place
@@ -100,6 +115,11 @@ func (s *Session) CheckV2(ctx context.Context, v V2Check) Result {
 	}
 	anonForbidden := rep.status == http.StatusForbidden && v.AnonymousForbidden
 	switch {
+	case v.Login != nil && !rep.ok() && !sameOrigin(endpoint, rep.url):
+		// The challenge, and so the realm the login would go to, came
+		// from a host the target does not name.
+		return Result{Status: StatusProviderError, Endpoint: endpoint,
+			Message: "registry redirected /v2/ to another host; the credentials were not sent"}
 	case rep.ok():
 		return openRegistry(endpoint, v.Login != nil)
 	case v.Login == nil && (rep.status == http.StatusUnauthorized || anonForbidden):
