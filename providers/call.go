@@ -57,6 +57,7 @@ func (s *Session) Send(ctx context.Context, c Call) ([]byte, *Result) {
 		return nil, fail(StatusProviderError, "", "registry response body unreadable or too large")
 	}
 	code, msg := ParseErrorBody(body)
+	code = Redact(code, c.Secrets...) // a registry may echo a token as its code
 	text := u.Path + " answered HTTP " + http.StatusText(resp.StatusCode)
 	if code != "" {
 		text += ": " + code + ": " + Redact(msg, c.Secrets...)

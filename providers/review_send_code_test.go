@@ -1,0 +1,47 @@
+package providers_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/credvault/credvault/providers"
+)
+
+// TestReviewSendRedactsProviderCode: Session.Send (ACR, GAR) promises the
+// Call's secrets never reach a Result, but a registry echoing the token it
+// received in the error's "code" got it into both Message and
+// ProviderCode, which nothing redacted.
+func TestReviewSendRedactsProviderCode(t *testing.T) {
+	for _, tok := range []string{
+		"CANARY-derived-token-0123456789",                                        // fits the 64-byte code cap
+		"CANARY-derived-token-" + strings.Repeat("0123456789", 10) + "-the-end", // clipped to 64 bytes
+	} {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{
+				{"code": strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "message": "refused"}}})
+		}))
+		s, err := providers.NewSession(providers.Target{Insecure: true}, providers.Options{AllowLoopback: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, r := s.Send(context.Background(), providers.Call{Method: http.MethodGet, URL: srv.URL + "/v2/",
+			Auth: "Bearer " + tok, Secrets: []string{tok}})
+		srv.Close()
+		if r == nil {
+			t.Fatal("Send succeeded")
+		}
+		if r.Status != providers.StatusAuthFailed {
+			t.Errorf("status %s", r.Status)
+		}
+		for field, v := range map[string]string{"Message": r.Message, "ProviderCode": r.ProviderCode} {
+			if strings.Contains(v, "CANARY-derived") {
+				t.Errorf("%s carries the token: %q", field, v)
+			}
+		}
+	}
+}
