@@ -245,7 +245,8 @@ func ping(ctx context.Context, s *providers.Session, reg registryHost, password 
 func registryResult(code int, body []byte, endpoint, host string, secrets ...string) providers.Result {
 	r := providers.Result{Status: providers.StatusFor(code), Endpoint: endpoint, Authenticated: true}
 	pc, msg := providers.ParseErrorBody(body)
-	r.ProviderCode, msg = pc, providers.Redact(msg, secrets...)
+	pc, msg = providers.Redact(pc, secrets...), providers.Redact(msg, secrets...)
+	r.ProviderCode = pc
 	switch {
 	case r.Status == providers.StatusHealthy:
 		r.Message = "GetAuthorizationToken succeeded and registry " + host + " accepted the token"
