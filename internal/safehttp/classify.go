@@ -72,7 +72,7 @@ var specials6 = []special{
 	sp("::/96", classRestricted, "IPv4-compatible (deprecated)"),
 	sp("64:ff9b:1::/48", classRestricted, "local-use NAT64"),
 	sp("100::/64", classRestricted, "discard-only"),
-	sp("2001::/32", classRestricted, "Teredo"),
+	sp("2001::/32", classNever, "Teredo"),
 	sp("2001:db8::/32", classRestricted, "documentation"),
 	sp("2001::/23", classRestricted, "IETF protocol assignments"),
 	sp("3fff::/20", classRestricted, "documentation"),
