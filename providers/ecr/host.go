@@ -12,6 +12,9 @@ type registryHost struct {
 	Region  string
 	FIPS    bool // dkr.ecr-fips
 	China   bool // .amazonaws.com.cn
+	// DualStack: the <account>.dkr-ecr.<region>.on.aws form, kept so the
+	// check reaches the host the target names (IPv6-only networks).
+	DualStack bool
 }
 
 // errNotECRHost: a host that is not <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn].
@@ -27,7 +30,7 @@ func parseHost(host string) (registryHost, error) {
 		return registryHost{Account: m[1], FIPS: m[2] != "", Region: m[3], China: m[4] != ""}, nil
 	}
 	if m := dualStackRE.FindStringSubmatch(host); m != nil {
-		return registryHost{Account: m[1], Region: m[2], China: strings.HasPrefix(m[2], "cn-")}, nil
+		return registryHost{Account: m[1], Region: m[2], China: strings.HasPrefix(m[2], "cn-"), DualStack: true}, nil
 	}
 	return registryHost{}, errNotECRHost
 }
@@ -36,6 +39,9 @@ var dualStackRE = regexp.MustCompile(`^([0-9]{12})\.dkr-ecr\.([a-z]{2,4}(?:-[a-z
 
 // String is the canonical host name.
 func (h registryHost) String() string {
+	if h.DualStack {
+		return h.Account + ".dkr-ecr." + h.Region + ".on.aws"
+	}
 	s := h.Account + ".dkr.ecr"
 	if h.FIPS {
 		s += "-fips"

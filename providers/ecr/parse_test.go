@@ -17,7 +17,7 @@ func TestParseHost(t *testing.T) {
 		{"123456789012.DKR.ECR.us-gov-west-1.amazonaws.com.", registryHost{Account: "123456789012", Region: "us-gov-west-1"}, true},
 		{"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", registryHost{Account: "123456789012", Region: "us-east-1", FIPS: true}, true},
 		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", registryHost{Account: "123456789012", Region: "cn-north-1", China: true}, true},
-		{"123456789012.dkr-ecr.eu-west-1.on.aws", registryHost{Account: "123456789012", Region: "eu-west-1"}, true},
+		{"123456789012.dkr-ecr.eu-west-1.on.aws", registryHost{Account: "123456789012", Region: "eu-west-1", DualStack: true}, true},
 		{"12345678901.dkr.ecr.eu-west-1.amazonaws.com", registryHost{}, false},
 		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example", registryHost{}, false},
 		{"public.ecr.aws", registryHost{}, false},
