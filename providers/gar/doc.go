@@ -8,11 +8,10 @@
 //
 // # Protocol
 //
-// The service-account key is loaded with
-// google.CredentialsFromJSONWithType(…, google.ServiceAccount, Scope),
-// which refuses every other credential type (the untyped
-// CredentialsFromJSON is deprecated for that reason), and the JWT bearer
-// grant is sent to the key's token_uri. With a registry URL
+// The service-account key is loaded with google.JWTConfigFromJSON(…, Scope),
+// which refuses every other credential type (an OAuth client file, an
+// external account; the untyped CredentialsFromJSON is deprecated for that
+// reason), and the JWT bearer grant is sent to the key's token_uri. With a registry URL
 // (<location>-docker.pkg.dev, or a gcr.io host Artifact Registry serves)
 // the access token is then exchanged at the registry's realm
 // https://<host>/v2/token as Basic oauth2accesstoken:<token>, and GET /v2/
