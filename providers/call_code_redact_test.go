@@ -11,13 +11,13 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-// TestReviewSendRedactsProviderCode: Session.Send (ACR, GAR) promises the
+// TestSendRedactsProviderCode: Session.Send (ACR, GAR) promises the
 // Call's secrets never reach a Result, but a registry echoing the token it
 // received in the error's "code" got it into both Message and
 // ProviderCode, which nothing redacted.
-func TestReviewSendRedactsProviderCode(t *testing.T) {
+func TestSendRedactsProviderCode(t *testing.T) {
 	for _, tok := range []string{
-		"CANARY-derived-token-0123456789",                                        // fits the 64-byte code cap
+		"CANARY-derived-token-0123456789",                                       // fits the 64-byte code cap
 		"CANARY-derived-token-" + strings.Repeat("0123456789", 10) + "-the-end", // clipped to 64 bytes
 	} {
 		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,12 +11,12 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-// TestReviewRedirectedChallengeGetsNoCredentials: a registry whose /v2/
+// TestRedirectedChallengeGetsNoCredentials: a registry whose /v2/
 // redirects to another host must not lead the check to send the stored
 // login to a token realm that other host names. The safe client drops
 // Authorization on the cross-host hop, but the challenge (and so the
 // realm) then comes from a host the target never named.
-func TestReviewRedirectedChallengeGetsNoCredentials(t *testing.T) {
+func TestRedirectedChallengeGetsNoCredentials(t *testing.T) {
 	var leaked atomic.Bool
 	var other *httptest.Server
 	other = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

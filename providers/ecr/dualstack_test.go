@@ -8,14 +8,14 @@ import (
 	"github.com/credvault/credvault/internal/providertest"
 )
 
-// TestReviewDualStackTargetHostIsChecked: the package documentation says
+// TestDualStackTargetHostIsChecked: the package documentation says
 // GET /v2/ goes to "the target URL's host", and dual-stack
 // (<acct>.dkr-ecr.<region>.on.aws) hosts are "understood"; but the check
 // sent the request (and the token) to the IPv4-only
 // <acct>.dkr.ecr.<region>.amazonaws.com instead, so on an IPv6-only network
 // a working dual-stack registry is reported unreachable, and the Result
 // names a host the user never configured.
-func TestReviewDualStackTargetHostIsChecked(t *testing.T) {
+func TestDualStackTargetHostIsChecked(t *testing.T) {
 	t.Parallel()
 	emu, opts := start(t)
 	dual := ecremu.DefaultAccount + ".dkr-ecr." + ecremu.DefaultRegion + ".on.aws"
