@@ -267,9 +267,9 @@ func registryResult(code int, body []byte, endpoint, host string, secrets ...str
 func awsFailure(err error, endpoint string, cred credentials.AwsEcr) providers.Result {
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		st := apiStatus(api.ErrorCode())
-		return providers.Result{Status: st, Endpoint: endpoint, ProviderCode: api.ErrorCode(),
-			Message: "AWS refused the request: " + api.ErrorCode() + ": " +
+		code := providers.Clip(api.ErrorCode(), 64) // from the response: bounded and printable, like every code
+		return providers.Result{Status: apiStatus(code), Endpoint: endpoint, ProviderCode: code,
+			Message: "AWS refused the request: " + code + ": " +
 				providers.Redact(api.ErrorMessage(), cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())}
 	}
 	st, reason := providers.TransportStatus(err)
