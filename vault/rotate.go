@@ -117,12 +117,19 @@ func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
 	return j, nil
 }
 
-// wait blocks for one KEK call's worth of rate budget.
+// wait blocks for one KEK call's worth of rate budget. When that budget
+// comes only after ctx's deadline, the limiter refuses at once; wait then
+// blocks until ctx ends and returns ctx's error, so that the record is
+// counted as cancelled, not failed, and the job stops at its deadline.
 func (j *job) wait(ctx context.Context) error {
 	if j.limiter == nil {
 		return ctx.Err()
 	}
-	return j.limiter.Wait(ctx)
+	if err := j.limiter.Wait(ctx); err != nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
 }
 
 // A rotation is what a job does to each record, in the two forms the
