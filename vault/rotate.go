@@ -392,6 +392,9 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	if rw, ok := kk.(kek.Rewrapper); ok {
 		v.n.rewraps.Add(1)
 		wrapped, keyID, err = rw.Rewrap(ctx, env.KeyID, env.WrappedDEK, aad)
+		if errors.Is(err, kek.ErrUnwrap) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
 	} else {
 		wrapped, keyID, err = v.rewrapLocally(ctx, j, kk, &env, aad)
 	}
