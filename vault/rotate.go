@@ -91,6 +91,7 @@ type job struct {
 	fatal   error
 	halted  atomic.Bool     // fatal is set: lets stopErr skip the lock
 	spare   chan *pageBatch // settled pages' batches, for reuse (see runBatched)
+	slots   chan struct{}   // one per worker: bounds every pool of the job together
 }
 
 func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
@@ -109,7 +110,7 @@ func newJob(v *Vault, opts RotateOptions, kind string) (*job, error) {
 	if opts.JobID == "" {
 		opts.JobID = kind + "/" + opts.Org
 	}
-	j := &job{v: v, opts: opts, start: time.Now()}
+	j := &job{v: v, opts: opts, start: time.Now(), slots: make(chan struct{}, opts.Workers)}
 	if opts.RatePerSecond > 0 {
 		burst := max(1, int(opts.RatePerSecond/10))
 		j.limiter = rate.NewLimiter(rate.Limit(opts.RatePerSecond), burst)
@@ -191,8 +192,10 @@ func (j *job) checkpoint(ctx context.Context, after Key) error {
 	return nil
 }
 
-// each runs fn(0), ..., fn(n-1) with at most Workers in flight, and stops
-// starting new ones once the job must stop.
+// each runs fn(0), ..., fn(n-1) with at most Workers in flight across
+// every call of each the job has running (the batched pipeline runs two:
+// preparing a page while settling the previous one), and stops starting
+// new ones once the job must stop.
 func (j *job) each(ctx context.Context, n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -203,7 +206,13 @@ func (j *job) each(ctx context.Context, n int, fn func(i int)) {
 				if i >= n || j.stopErr(ctx) != nil {
 					return
 				}
+				j.slots <- struct{}{}
+				if j.stopErr(ctx) != nil { // the job stopped while this waited for a slot
+					<-j.slots
+					return
+				}
 				fn(i)
+				<-j.slots
 			}
 		})
 	}
