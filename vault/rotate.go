@@ -323,12 +323,18 @@ func (v *Vault) RewrapKEK(ctx context.Context, opts RotateOptions) (Summary, err
 			j.total += n
 		}
 	}
+	var old []string
 	for id := range usage {
-		if id == current {
-			continue
+		if id != current {
+			old = append(old, id)
 		}
+	}
+	for i, id := range old {
 		if err = j.run(ctx, Query{Org: opts.Org, KeyID: id}, v.rewrapRotation(j, kk, current)); err != nil {
 			break
+		}
+		if i < len(old)-1 { // run reports every page but its last, which finish reports for the last key ID
+			j.report()
 		}
 	}
 	return j.finish(ctx, false, err)
