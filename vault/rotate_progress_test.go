@@ -9,11 +9,11 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TestReviewRewrapKEKReportsEveryPage: "Progress, when set, is called
+// TestRewrapKEKReportsEveryPage: "Progress, when set, is called
 // after every page and at the end." A KEK rewrap over records under two
 // old key versions lists two pages (one per key ID); the last page of the
 // first key ID is never reported.
-func TestReviewRewrapKEKReportsEveryPage(t *testing.T) {
+func TestRewrapKEKReportsEveryPage(t *testing.T) {
 	for name, form := range storeForms {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)

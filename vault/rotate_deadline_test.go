@@ -9,7 +9,7 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TestReviewRateLimitedJobHonoursDeadline: a rate-limited, checkpointed
+// TestRateLimitedJobHonoursDeadline: a rate-limited, checkpointed
 // DEK rotation whose context has a deadline it cannot finish before. The
 // job must stop at the deadline (an error matching
 // context.DeadlineExceeded), count no record as failed for lack of time,
@@ -17,7 +17,7 @@ import (
 // limiter's "would exceed context deadline" error is counted as a record
 // failure for every remaining record, the job returns nil, and finish
 // clears the checkpoint: the next run starts over.
-func TestReviewRateLimitedJobHonoursDeadline(t *testing.T) {
+func TestRateLimitedJobHonoursDeadline(t *testing.T) {
 	for name, form := range storeForms {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)

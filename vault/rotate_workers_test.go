@@ -52,11 +52,11 @@ func (k countingKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []by
 	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
 }
 
-// TestReviewWorkersBoundsConcurrentRotations: RotateOptions.Workers
+// TestWorkersBoundsConcurrentRotations: RotateOptions.Workers
 // "bounds concurrent record rotations". With a batching store, records
 // whose compare-and-swap was lost are settled by a second worker pool in
 // the writer while the preparer's pool rotates the next page.
-func TestReviewWorkersBoundsConcurrentRotations(t *testing.T) {
+func TestWorkersBoundsConcurrentRotations(t *testing.T) {
 	e := newEnv(t)
 	fill(t, e, 40)
 	keys := &countingKEKs{KEKResolver: e.keys}

@@ -12,12 +12,12 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TestReviewRewrapKEKServerSideCorruptIsErrCorrupt: a record whose wrapped
+// TestRewrapKEKServerSideCorruptIsErrCorrupt: a record whose wrapped
 // DEK was altered fails a server-side rewrap (AWS KMS ReEncrypt). The
 // package documents that a record failing authentication is ErrCorrupt
 // (and kek.ErrUnwrap when the KEK refused the wrapped DEK), as Open and
 // the local unwrap+wrap rewrap report it; the server-side path must too.
-func TestReviewRewrapKEKServerSideCorruptIsErrCorrupt(t *testing.T) {
+func TestRewrapKEKServerSideCorruptIsErrCorrupt(t *testing.T) {
 	e := newKMSEnv(t)
 	ctx := context.Background()
 	k := vault.Key{Org: "acme", Registry: "reg-bad"}
