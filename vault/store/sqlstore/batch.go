@@ -79,7 +79,7 @@ func (s *Store) execItems(ctx context.Context, items []writeItem) []writeResult 
 	if s.writer != nil {
 		return s.writer.execItems(ctx, items)
 	}
-	results, failed, err := runTx(ctx, s.db, items)
+	results, failed, err := runTx(ctx, s.db, readCommitted, items)
 	switch {
 	case err == nil:
 		return results
@@ -88,7 +88,7 @@ func (s *Store) execItems(ctx context.Context, items []writeItem) []writeResult 
 	}
 	results = make([]writeResult, len(items))
 	for i, it := range items {
-		rows, err := execRows(ctx, it.stmt, it.args)
+		rows, err := execRetry(ctx, it.stmt, it.args)
 		results[i] = writeResult{rows: rows, err: err}
 	}
 	return results

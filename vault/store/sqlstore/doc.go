@@ -49,7 +49,11 @@
 // A Store is safe for concurrent use. Compare-and-swap is a single
 // conditional UPDATE (or INSERT ... ON CONFLICT DO NOTHING for creation)
 // whose affected-row count decides the outcome, so it holds across
-// processes sharing one database.
+// processes sharing one database. On PostgreSQL the Store's transactions
+// run at READ COMMITTED, and a statement run on its own that the server
+// aborts with a serialization failure or deadlock (as it can when the
+// default isolation is REPEATABLE READ or SERIALIZABLE) is run again, so
+// a losing compare-and-swap still reports [vault.ErrConflict].
 //
 // On SQLite, which runs one writer at a time, a Store funnels its writes
 // through one goroutine that commits the writes arriving together in a

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/credvault/credvault/vault"
 )
 
@@ -67,7 +69,38 @@ func (s *Store) exec(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, e
 	if s.writer != nil {
 		return s.writer.exec(ctx, stmt, args...)
 	}
-	return execRows(ctx, stmt, args)
+	return execRetry(ctx, stmt, args)
+}
+
+// readCommitted is the isolation of the Store's PostgreSQL transactions:
+// a compare-and-swap that loses under it changes no row, where under
+// REPEATABLE READ or SERIALIZABLE (a server, database or role default) it
+// fails with a serialization error.
+var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+
+// maxAttempts bounds how often execRetry runs a statement.
+const maxAttempts = 10
+
+// execRetry executes stmt on its own (a single-statement transaction on
+// PostgreSQL) and returns the number of rows it changed. A statement that
+// PostgreSQL aborted with a serialization failure or a deadlock, as it
+// can when the default isolation is stricter than READ COMMITTED, wrote
+// nothing: it is run again, on a fresh snapshot, where a compare-and-swap
+// that lost changes no row.
+func execRetry(ctx context.Context, stmt *sql.Stmt, args []any) (int64, error) {
+	for attempt := 1; ; attempt++ {
+		n, err := execRows(ctx, stmt, args)
+		if err == nil || attempt == maxAttempts || !retryable(err) || ctx.Err() != nil {
+			return n, err
+		}
+	}
+}
+
+// retryable reports whether err is a PostgreSQL serialization failure or
+// deadlock, after which the aborted statement can simply run again.
+func retryable(err error) bool {
+	e, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && (e.Code == "40001" || e.Code == "40P01")
 }
 
 // oneRow checks that a write succeeded and changed exactly one row; no

@@ -200,13 +200,13 @@ func alone(it writeItem) writeResult {
 // failed, or -1 when the transaction itself failed. Statements run without
 // the callers' contexts: interrupting one would roll back the whole batch.
 func (w *writer) inTx(items []writeItem) (results []writeResult, failed int, err error) {
-	return runTx(context.Background(), w.db, items)
+	return runTx(context.Background(), w.db, nil, items)
 }
 
-// runTx executes items in one transaction on db and commits it, as inTx
-// describes.
-func runTx(ctx context.Context, db *sql.DB, items []writeItem) (results []writeResult, failed int, err error) {
-	tx, err := db.BeginTx(ctx, nil)
+// runTx executes items in one transaction on db, begun with opts, and
+// commits it, as inTx describes.
+func runTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, items []writeItem) (results []writeResult, failed int, err error) {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, -1, err
 	}
