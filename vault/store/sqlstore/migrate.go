@@ -99,12 +99,18 @@ const (
 
 // migrate brings the schema up to SchemaVersion, or refuses a newer one.
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
-	if err := createMigrationsTable(ctx, db, d); err != nil {
-		return err
-	}
+	// Read the version first: on a migrated database, opening then needs
+	// no privilege beyond reading the bookkeeping table (CREATE TABLE IF
+	// NOT EXISTS needs CREATE on the schema even when the table exists,
+	// which an application's DML-only role lacks).
 	current, err := schemaVersion(ctx, db)
 	if err != nil {
-		return err
+		if err := createMigrationsTable(ctx, db, d); err != nil {
+			return err
+		}
+		if current, err = schemaVersion(ctx, db); err != nil {
+			return err
+		}
 	}
 	if current > SchemaVersion {
 		return &SchemaVersionError{Database: current, Supported: SchemaVersion}
