@@ -56,6 +56,19 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := ping(ctx, db, t); err != nil {
 		return nil, errors.Join(dbError("connect", err), db.Close())
 	}
+	if t.dialect == SQLite && !t.memory {
+		// A "file:" URI passed through can still name a database private
+		// to its connection (an empty path, the memdb VFS): keep to the
+		// one connection ping opened, as for sqlite::memory:.
+		private, err := sqlitePrivate(ctx, db)
+		if err != nil {
+			return nil, errors.Join(dbError("connect", err), db.Close())
+		}
+		if private {
+			t.memory = true
+			configurePool(db, t)
+		}
+	}
 	s, err := New(ctx, db, t.dialect)
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -93,6 +106,15 @@ func ping(ctx context.Context, db *sql.DB, t target) error {
 func isBusy(err error) bool {
 	e, ok := errors.AsType[*sqlite.Error](err)
 	return ok && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// sqlitePrivate reports whether db's main database is not backed by a
+// file that other connections open too: SQLite gives such a database (in
+// memory, temporary) an empty file name.
+func sqlitePrivate(ctx context.Context, db *sql.DB) (bool, error) {
+	var file string
+	err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
+	return file == "", err
 }
 
 // configurePool sizes db's pool for t: one connection for an in-memory
