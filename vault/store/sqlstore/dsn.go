@@ -42,9 +42,10 @@ func parseDSN(dsn string) (target, error) {
 	case "sqlite":
 		return sqliteTarget(rest)
 	case "file":
-		return sqliteURITarget(dsn), nil
+		// SQLite and pgx recognize their schemes in lower case only.
+		return sqliteURITarget(scheme + ":" + rest), nil
 	case "postgres", "postgresql":
-		return target{dialect: Postgres, driver: "pgx", dsn: dsn}, nil
+		return target{dialect: Postgres, driver: "pgx", dsn: scheme + ":" + rest}, nil
 	}
 	return target{}, &DSNError{Scheme: scheme, Reason: reasonScheme}
 }
