@@ -7,12 +7,12 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TestReviewPrivateSQLiteURI opens SQLite URIs that name a database
+// TestPrivateSQLiteURI opens SQLite URIs that name a database
 // private to each connection (an empty path: a temporary database; the
 // memdb VFS with a name not starting with '/'), which Open passes to
 // SQLite verbatim. Like sqlite::memory:, such a store must keep to one
 // connection: a second one would see another, empty database.
-func TestReviewPrivateSQLiteURI(t *testing.T) {
+func TestPrivateSQLiteURI(t *testing.T) {
 	for _, dsn := range []string{"file:", "file:?mode=rwc", "file:review?vfs=memdb"} {
 		t.Run(dsn, func(t *testing.T) {
 			s := open(t, dsn)

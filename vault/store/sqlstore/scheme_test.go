@@ -9,11 +9,11 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TestReviewSchemeCase: Open takes the scheme case-insensitively (as RFC
+// TestSchemeCase: Open takes the scheme case-insensitively (as RFC
 // 3986 has it, and as its own scheme check does), so an upper-case scheme
 // must reach the same database as the lower-case one, not a keyword/value
 // parse (pgx) or a literal file name "FILE:..." (SQLite).
-func TestReviewSchemeCase(t *testing.T) {
+func TestSchemeCase(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		dsn, _, _ := postgresBackend.fresh(t)
 		s := open(t, "POSTGRES"+strings.TrimPrefix(dsn, "postgres"))

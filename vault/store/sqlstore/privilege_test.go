@@ -8,11 +8,11 @@ import (
 	"github.com/credvault/credvault/vault/store/sqlstore"
 )
 
-// TestReviewReopenWithoutCreatePrivilege opens, as a role that may read
+// TestReopenWithoutCreatePrivilege opens, as a role that may read
 // and write the tables but not create objects in the schema, a database
 // another role already migrated. Re-opening is documented as a no-op, so
 // it must not need CREATE on the schema.
-func TestReviewReopenWithoutCreatePrivilege(t *testing.T) {
+func TestReopenWithoutCreatePrivilege(t *testing.T) {
 	dsn, _, _ := postgresBackend.fresh(t)
 	open(t, dsn) // migrates as the owner
 	u, err := url.Parse(dsn)

@@ -10,11 +10,11 @@ import (
 	"github.com/credvault/credvault/vault/storetest"
 )
 
-// TestReviewConformanceStricterIsolation runs the conformance suite on a
+// TestConformanceStricterIsolation runs the conformance suite on a
 // PostgreSQL server whose default transaction isolation is stricter than
 // READ COMMITTED (a server, database or role setting). A compare-and-swap
 // that loses must still report vault.ErrConflict, not SQLSTATE 40001.
-func TestReviewConformanceStricterIsolation(t *testing.T) {
+func TestConformanceStricterIsolation(t *testing.T) {
 	for _, iso := range []string{"repeatable%20read", "serializable"} {
 		t.Run(iso, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) vault.Store {
@@ -25,10 +25,10 @@ func TestReviewConformanceStricterIsolation(t *testing.T) {
 	}
 }
 
-// TestReviewBatchRaceStricterIsolation races PutBatch calls over the same
+// TestBatchRaceStricterIsolation races PutBatch calls over the same
 // records under REPEATABLE READ: every record's outcome must be a new
 // version or vault.ErrConflict.
-func TestReviewBatchRaceStricterIsolation(t *testing.T) {
+func TestBatchRaceStricterIsolation(t *testing.T) {
 	dsn, _, _ := postgresBackend.fresh(t)
 	s := open(t, dsn+"&default_transaction_isolation=repeatable%20read")
 	const n, racers, rounds = 8, 12, 20
