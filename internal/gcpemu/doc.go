@@ -9,7 +9,8 @@
 // and an RS256 assertion. The assertion's signature is verified against
 // the registered service account's public key; iss must be the account's
 // client_email, aud the endpoint's own URL ([Emulator.TokenURL]), exp in
-// the future and at most an hour after iat, scope present. Failures answer
+// the future and at most an hour after iat, scope a list of Google scopes
+// (else 400 invalid_scope). Other failures answer
 // 400 {"error":"invalid_grant","error_description":…} as Google does
 // ("Invalid JWT Signature.").
 //
@@ -17,7 +18,9 @@
 //
 // GET /v2/ answers 401 with Bearer realm="https://<host>/v2/token" (no
 // service parameter, as GAR sends). GET /v2/token takes Basic
-// oauth2accesstoken:<access token> and returns {"token","expires_in"}.
+// oauth2accesstoken:<access token> and returns {"token","expires_in"}, or
+// 403 DENIED for an access token without the cloud-platform (or
+// cloud-platform.read-only) scope.
 // /v2/ with that Bearer token is 200, or 403 DENIED: Permission
 // "artifactregistry.repositories.downloadArtifacts" denied for an account
 // made to fail with [Emulator.Deny].

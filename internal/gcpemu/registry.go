@@ -11,6 +11,10 @@ import (
 const DeniedMessage = `Permission "artifactregistry.repositories.downloadArtifacts" denied on resource ` +
 	`"projects/example-project/locations/europe-west1/repositories/app" (or it may not exist)`
 
+// InsufficientScopeMessage is Google's answer to an access token whose
+// scopes do not cover the API.
+const InsufficientScopeMessage = "Request had insufficient authentication scopes."
+
 type v2Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -42,9 +46,14 @@ func (e *Emulator) serveRealm(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	e.mu.Lock()
 	email, known := e.accessTokens[pass]
+	scoped := e.garTokens[pass]
 	e.mu.Unlock()
 	if !ok || user != "oauth2accesstoken" || !known {
 		writeV2Err(w, http.StatusUnauthorized, "UNAUTHORIZED", "failed authentication")
+		return
+	}
+	if !scoped { // an access token without cloud-platform(.read-only)
+		writeV2Err(w, http.StatusForbidden, "DENIED", InsufficientScopeMessage)
 		return
 	}
 	tok := "gar." + emufault.RandomHex(24)

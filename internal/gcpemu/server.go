@@ -29,6 +29,7 @@ type Emulator struct {
 	mu           sync.Mutex
 	accounts     map[string]*rsa.PublicKey // client_email -> key
 	accessTokens map[string]string         // OAuth access token -> email
+	garTokens    map[string]bool           // access tokens scoped for Artifact Registry
 	regTokens    map[string]string         // registry token -> email
 	denied       map[string]bool
 
@@ -39,7 +40,7 @@ type Emulator struct {
 // ends.
 func Start(t testing.TB) *Emulator {
 	t.Helper()
-	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{},
+	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{}, garTokens: map[string]bool{},
 		regTokens: map[string]string{}, denied: map[string]bool{}}
 	e.Token = emufault.StartTLS(t, e.serveToken)
 	e.Registry = emufault.StartTLS(t, e.serveRegistry)

@@ -55,30 +55,56 @@ func parseAssertion(a string) (header, payload, sig []byte, c claims, err error)
 	return []byte(parts[0]), []byte(parts[1]), s, c, nil
 }
 
-// verify checks an assertion for audience aud and returns its issuer.
-func (e *Emulator) verify(assertion, aud string, now time.Time) (string, error) {
+// verify checks an assertion for audience aud and returns its claims.
+func (e *Emulator) verify(assertion, aud string, now time.Time) (claims, error) {
 	h, p, sig, c, err := parseAssertion(assertion)
 	if err != nil {
-		return "", err
+		return claims{}, err
 	}
 	e.mu.Lock()
 	pub, ok := e.accounts[c.Iss]
 	e.mu.Unlock()
 	if !ok {
-		return "", errAccount
+		return claims{}, errAccount
 	}
 	sum := sha256.Sum256([]byte(string(h) + "." + string(p)))
 	switch {
 	case rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig) != nil:
-		return "", errSignature
+		return claims{}, errSignature
 	case c.Aud != aud:
-		return "", errAudience
+		return claims{}, errAudience
 	case c.Exp <= now.Unix() || c.Exp-c.Iat > 3600 || c.Iat > now.Add(5*time.Minute).Unix():
-		return "", errTime
-	case c.Scope == "":
-		return "", errScope
+		return claims{}, errTime
+	case !knownScopes(c.Scope):
+		return claims{}, errScope
 	}
-	return c.Iss, nil
+	return c, nil
+}
+
+// googleScopePrefix starts every Google API scope but the OpenID ones.
+const googleScopePrefix = "https://www.googleapis.com/auth/"
+
+// knownScopes reports whether scope is a non-empty list of scopes Google
+// knows the form of; Google answers invalid_scope to anything else.
+func knownScopes(scope string) bool {
+	fields := strings.Fields(scope)
+	for _, s := range fields {
+		if !strings.HasPrefix(s, googleScopePrefix) && s != "openid" && s != "email" && s != "profile" {
+			return false
+		}
+	}
+	return len(fields) > 0
+}
+
+// garScoped reports whether a token for scope may use Artifact Registry:
+// it needs cloud-platform or cloud-platform.read-only.
+func garScoped(scope string) bool {
+	for _, s := range strings.Fields(scope) {
+		if s == googleScopePrefix+"cloud-platform" || s == googleScopePrefix+"cloud-platform.read-only" {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -100,14 +126,21 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
 		oauthErr(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
 		return
 	}
-	email, err := e.verify(r.PostForm.Get("assertion"), e.TokenURL(), time.Now())
+	c, err := e.verify(r.PostForm.Get("assertion"), e.TokenURL(), time.Now())
+	if err == errScope {
+		oauthErr(w, http.StatusBadRequest, "invalid_scope", err.Error())
+		return
+	}
 	if err != nil {
 		oauthErr(w, http.StatusBadRequest, "invalid_grant", err.Error())
 		return
 	}
 	tok := "ya29.c." + emufault.RandomHex(32)
 	e.mu.Lock()
-	e.accessTokens[tok] = email
+	e.accessTokens[tok] = c.Iss
+	if garScoped(c.Scope) {
+		e.garTokens[tok] = true
+	}
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 3599, "token_type": "Bearer"})
 }

@@ -38,7 +38,7 @@ func TestVerify(t *testing.T) {
 	}
 	e := &Emulator{accounts: map[string]*rsa.PublicKey{"sa@p.iam": &key.PublicKey}}
 	now := time.Unix(1_800_000_000, 0)
-	good := claims{Iss: "sa@p.iam", Aud: testAud, Scope: "s", Iat: now.Unix(), Exp: now.Unix() + 3600}
+	good := claims{Iss: "sa@p.iam", Aud: testAud, Scope: "https://www.googleapis.com/auth/cloud-platform", Iat: now.Unix(), Exp: now.Unix() + 3600}
 	with := func(f func(*claims)) claims { c := good; f(&c); return c }
 	tests := []struct {
 		name string
