@@ -93,7 +93,7 @@ func (e *Emulator) serveECR(w http.ResponseWriter, r *http.Request, body []byte)
 		writeJSONErr(w, apiError{"UnknownOperationException", "", http.StatusBadRequest})
 		return
 	}
-	password, expires, ok := e.authorize(w, r, body, "ecr", e.region, "ecr:GetAuthorizationToken")
+	password, expires, ok := e.authorize(w, r, body, "ecr", e.region, "ecr:GetAuthorizationToken", e.tokens)
 	if !ok {
 		return
 	}
@@ -107,7 +107,7 @@ func (e *Emulator) serveECR(w http.ResponseWriter, r *http.Request, body []byte)
 // servePublicToken is ECR Public's GetAuthorizationToken (us-east-1 only,
 // signing name ecr-public; authorizationData is one object).
 func (e *Emulator) servePublicToken(w http.ResponseWriter, r *http.Request, body []byte) {
-	password, expires, ok := e.authorize(w, r, body, "ecr-public", PublicRegion, "sts:GetServiceBearerToken")
+	password, expires, ok := e.authorize(w, r, body, "ecr-public", PublicRegion, "sts:GetServiceBearerToken", e.pubTokens)
 	if !ok {
 		return
 	}
@@ -119,8 +119,9 @@ func (e *Emulator) servePublicToken(w http.ResponseWriter, r *http.Request, body
 
 // authorize checks the request's SigV4 signature for service and region
 // and that the caller may perform action, writing the AWS error when not;
-// when it may, it issues a registry password.
-func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, body []byte, service, region, action string) (string, time.Time, bool) {
+// when it may, it issues a registry password recorded in set (private
+// and public registries each take only their own).
+func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, body []byte, service, region, action string, set map[string]time.Time) (string, time.Time, bool) {
 	akid, aerr := e.authenticate(r, body, service, region)
 	if aerr != nil {
 		writeJSONErr(w, *aerr)
@@ -134,11 +135,11 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request, body []byte
 			":user/reader is not authorized to perform: " + action + " on resource: *", http.StatusBadRequest})
 		return "", time.Time{}, false
 	}
-	password, expires := e.issueToken()
+	password, expires := e.issueToken(set)
 	return password, expires, true
 }
 
-func (e *Emulator) issueToken() (string, time.Time) {
+func (e *Emulator) issueToken(set map[string]time.Time) (string, time.Time) {
 	password := "eyJwYXlsb2FkIjoi" + emufault.RandomHex(32)
 	expires := time.Now().Add(TokenTTL)
 	e.mu.Lock()
@@ -146,7 +147,7 @@ func (e *Emulator) issueToken() (string, time.Time) {
 	if e.expireNew {
 		expires = time.Unix(0, 0)
 	}
-	e.tokens[password] = expires
+	set[password] = expires
 	return password, expires
 }
 

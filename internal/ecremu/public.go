@@ -34,7 +34,7 @@ func (e *Emulator) servePublicRealm(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if ok {
 		e.mu.Lock()
-		expires, known := e.tokens[pass]
+		expires, known := e.pubTokens[pass]
 		e.mu.Unlock()
 		if user != "AWS" || !known {
 			writeV2Err(w, http.StatusUnauthorized, "DENIED", "Your authorization token is invalid.")
@@ -47,7 +47,7 @@ func (e *Emulator) servePublicRealm(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := "pub." + emufault.RandomHex(24)
 	e.mu.Lock()
-	e.tokens[tok] = e.tokens[pass] // anonymous tokens expire at the zero time: never valid for /v2/
+	e.pubTokens[tok] = e.pubTokens[pass] // anonymous tokens expire at the zero time: never valid for /v2/
 	e.mu.Unlock()
 	writeJSONv2(w, map[string]string{"token": tok})
 }
@@ -55,7 +55,7 @@ func (e *Emulator) servePublicRealm(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) servePublicPing(w http.ResponseWriter, r *http.Request) {
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	e.mu.Lock()
-	_, known := e.tokens[tok]
+	_, known := e.pubTokens[tok]
 	e.mu.Unlock()
 	if !strings.HasPrefix(tok, "pub.") || !known {
 		w.Header().Set("Www-Authenticate", `Bearer realm="https://`+PublicHost+`/token/",service="`+PublicHost+`",scope="aws"`)

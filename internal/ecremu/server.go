@@ -48,7 +48,8 @@ type Emulator struct {
 	mu        sync.Mutex
 	keys      map[string]*accessKey // by access key id
 	roles     map[string]string     // role ARN -> required external id
-	tokens    map[string]time.Time  // registry password -> expiry
+	tokens    map[string]time.Time  // private registry password -> expiry
+	pubTokens map[string]time.Time  // ECR Public password or registry token -> expiry
 	denied    map[string]bool       // access key ids denied GetAuthorizationToken
 	expireNew bool
 
@@ -75,7 +76,7 @@ func WithRegion(r string) Option { return func(e *Emulator) { e.region = r } }
 func Start(t testing.TB, opts ...Option) *Emulator {
 	t.Helper()
 	e := &Emulator{account: DefaultAccount, region: DefaultRegion, keys: map[string]*accessKey{},
-		roles: map[string]string{}, tokens: map[string]time.Time{}, denied: map[string]bool{}}
+		roles: map[string]string{}, tokens: map[string]time.Time{}, pubTokens: map[string]time.Time{}, denied: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -157,8 +158,10 @@ func (e *Emulator) Deny(accessKeyID string) {
 func (e *Emulator) ExpireTokens() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for k := range e.tokens {
-		e.tokens[k] = time.Unix(0, 0)
+	for _, m := range []map[string]time.Time{e.tokens, e.pubTokens} {
+		for k := range m {
+			m[k] = time.Unix(0, 0)
+		}
 	}
 	e.expireNew = true
 }
