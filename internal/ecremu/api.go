@@ -77,10 +77,30 @@ func (e *Emulator) authenticate(r *http.Request, body []byte, service, region st
 		return "", &errExpiredKey
 	case sig.service != service || (region != "" && sig.region != region):
 		return "", &apiError{"InvalidSignatureException", "Credential should be scoped to a valid region.", http.StatusBadRequest}
+	case !fresh(r.Header.Get("X-Amz-Date"), time.Now()):
+		return "", &apiError{"InvalidSignatureException", "Signature expired: " + r.Header.Get("X-Amz-Date") +
+			" is outside the 15 minutes around " + time.Now().UTC().Format(amzDateLayout), http.StatusBadRequest}
 	case !sig.verify(r, body, k.secret):
 		return "", &errBadSig
 	}
 	return sig.accessKeyID, nil
+}
+
+// amzDateLayout is X-Amz-Date's format; maxSkew how far from AWS's clock a
+// signature may be dated.
+const (
+	amzDateLayout = "20060102T150405Z"
+	maxSkew       = 15 * time.Minute
+)
+
+// fresh reports whether a request dated amzDate may be served at now.
+func fresh(amzDate string, now time.Time) bool {
+	t, err := time.Parse(amzDateLayout, amzDate)
+	if err != nil {
+		return false
+	}
+	d := now.Sub(t)
+	return d <= maxSkew && d >= -maxSkew
 }
 
 func (e *Emulator) serveECR(w http.ResponseWriter, r *http.Request, body []byte) {

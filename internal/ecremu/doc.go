@@ -13,7 +13,8 @@
 //     request's SigV4 signature is verified against the registered keys, so
 //     a wrong secret fails as it does on AWS (InvalidSignatureException,
 //     SignatureDoesNotMatch), an unknown key id with
-//     UnrecognizedClientException or InvalidClientTokenId.
+//     UnrecognizedClientException or InvalidClientTokenId, and a signature
+//     dated more than 15 minutes from now is expired, as on AWS.
 //   - Registry: a v2 registry behind ECR's Basic challenge
 //     (Basic realm="https://<acct>.dkr.ecr.<region>.amazonaws.com/",
 //     service="ecr.amazonaws.com") accepting only AWS:<password> tokens the
