@@ -33,10 +33,11 @@ var (
 
 // stsCodes renames the JSON exceptions to STS's Query error codes.
 var stsCodes = map[string]string{
-	"ThrottlingException":         "Throttling",
-	"UnrecognizedClientException": "InvalidClientTokenId",
-	"InvalidSignatureException":   "SignatureDoesNotMatch",
-	"ExpiredTokenException":       "ExpiredToken",
+	"ThrottlingException":                 "Throttling",
+	"UnrecognizedClientException":         "InvalidClientTokenId",
+	"InvalidSignatureException":           "SignatureDoesNotMatch",
+	"ExpiredTokenException":               "ExpiredToken",
+	"MissingAuthenticationTokenException": "MissingAuthenticationToken",
 }
 
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
