@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestReviewSTSUnsignedHasCode: STS answers an unsigned AssumeRole with
+// TestSTSUnsignedHasCode: STS answers an unsigned AssumeRole with
 // 403 and the Query error code MissingAuthenticationToken; every STS
 // error carries a code, which is what the SDK reports as ErrorCode().
-func TestReviewSTSUnsignedHasCode(t *testing.T) {
+func TestSTSUnsignedHasCode(t *testing.T) {
 	t.Parallel()
 	e := Start(t)
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.CertPool()}}}

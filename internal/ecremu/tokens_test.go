@@ -17,12 +17,12 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// TestReviewPrivateAndPublicTokensAreDistinct: an ECR authorization token
+// TestPrivateAndPublicTokensAreDistinct: an ECR authorization token
 // is for the private registries of its region, an ECR Public one for
 // public.ecr.aws; neither registry takes the other's. An emulator sharing
 // one token pool lets a client that calls the wrong GetAuthorizationToken
 // (ecr for public.ecr.aws, ecr-public for a private registry) pass.
-func TestReviewPrivateAndPublicTokensAreDistinct(t *testing.T) {
+func TestPrivateAndPublicTokensAreDistinct(t *testing.T) {
 	t.Parallel()
 	e := Start(t)
 	e.AddKey("AKIDREVIEW", "secret", "")

@@ -15,11 +15,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// TestReviewStaleSignatureRefused: AWS refuses a SigV4 request whose
+// TestStaleSignatureRefused: AWS refuses a SigV4 request whose
 // X-Amz-Date is more than 15 minutes from its clock ("Signature expired"),
 // which also bounds replays. The emulator must too, or a client signing
 // with a wrong clock, or replaying a signed request, passes its tests.
-func TestReviewStaleSignatureRefused(t *testing.T) {
+func TestStaleSignatureRefused(t *testing.T) {
 	t.Parallel()
 	e := Start(t)
 	e.AddKey("AKIDSKEW", "secret", "")

@@ -11,12 +11,12 @@ import (
 	"github.com/credvault/credvault/internal/fixtures"
 )
 
-// TestReviewScopeIsChecked: Google's token endpoint refuses a scope it
+// TestScopeIsChecked: Google's token endpoint refuses a scope it
 // does not know (400 invalid_scope), and Artifact Registry refuses an
 // access token that lacks cloud-platform (or cloud-platform.read-only).
 // An emulator accepting any non-empty scope lets a client that asks for
 // the wrong scope pass its tests and fail against Google.
-func TestReviewScopeIsChecked(t *testing.T) {
+func TestScopeIsChecked(t *testing.T) {
 	t.Parallel()
 	e := Start(t)
 	key, _ := fixtures.RSAKey()
