@@ -45,7 +45,8 @@
 // # Errors
 //
 // Every error is a *[FieldError] naming the field ("provider", "url",
-// "credentials" or "credentials.<field>") and matching one of the sentinels
+// "insecure", "caBundle", "robotPrefix", "credentials" or
+// "credentials.<field>") and matching one of the sentinels
 // ([ErrUnknownProvider], [ErrURLRequired], [ErrInvalidURL], ...) with
 // errors.Is. Errors from the credential's own validation stay reachable:
 // errors.As finds the *credentials.FieldError. No error carries a secret,

@@ -45,7 +45,7 @@ const MaxURLLength = 2048
 // A FieldError reports what is wrong with one field of a target. It names
 // the field, never its value.
 type FieldError struct {
-	Field  string // "provider", "url", "credentials" or "credentials.<json name>"
+	Field  string // "provider", "url", "insecure", "caBundle", "robotPrefix", "credentials" or "credentials.<json name>"
 	Reason string // human-readable, free of secrets and of the input
 	Err    error  // one of the sentinels above
 	Cause  error  // the credential's own error, for ErrInvalidCredentials

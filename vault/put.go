@@ -146,6 +146,7 @@ type RecordError struct {
 	Err error
 }
 
+// Error returns "org/registry: " followed by the underlying error.
 func (e RecordError) Error() string { return e.Key.String() + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.

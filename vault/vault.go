@@ -16,7 +16,8 @@
 // paid on every seal and open. XChaCha20-Poly1305 needs no key schedule and
 // takes a 24-byte random nonce with no birthday bound worth tracking;
 // AES-256-GCM must expand the key and build GHASH tables for every record.
-// BenchmarkPayloadCipher measures both; XChaCha20-Poly1305 is the default
+// BenchmarkSealOpen measures both (its credvault and credvault-aesgcm
+// sub-benchmarks); XChaCha20-Poly1305 is the default
 // and AES-256-GCM is selectable with [WithCipher] (for FIPS-minded
 // deployments). Records carry their algorithm, so either opens.
 //

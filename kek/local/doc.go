@@ -4,9 +4,10 @@
 // # Root key
 //
 // A RootKey is 32 bytes used as an AES-256-GCM key that encrypts every org
-// keyset. Load it with RootKeyFromFile (raw or base64, mode 0600/0400 only),
-// RootKeyFromEnv (base64), RootKeyFromPassphrase (Argon2id, t=3, 64 MiB,
-// 2 lanes, salt of at least 16 bytes) or RootKeyFromBytes; make one with
+// keyset. Load it with RootKeyFromFile (raw or base64; no group or other
+// access, e.g. 0600 or 0400), RootKeyFromEnv (base64), RootKeyFromPassphrase
+// (Argon2id, t=3, 64 MiB, 2 lanes, salt of at least 16 bytes) or
+// RootKeyFromBytes; make one with
 // GenerateRootKey and WriteRootKeyFile. A RootKey never prints: every
 // formatting path gives a fixed redaction.
 //
@@ -45,7 +46,8 @@
 // Rotate adds a key and makes it primary; KEKs already handed out follow
 // it. Disable (reversible) and Destroy (permanent; the key material is
 // deleted and only the version number kept) refuse the primary and refuse
-// versions a UsageCounter still reports records for.
+// versions a UsageCounter still reports records for (Disable proceeds
+// anyway when given EvenIfInUse, for an emergency stop).
 //
 // # Several writers
 //
