@@ -56,6 +56,12 @@ func (k Key) String() string { return k.Org + "/" + k.Registry }
 // `account/org/project/registry/+`, the `/+` suffix required as the API
 // documents it) into a Key. The Harness account owns the KEK, so it becomes
 // the Org; the rest of the path, without the suffix, is the Registry.
+//
+// The two parsers share one key space: Harness `acme/images/+` and
+// Buildkite `acme/images` are the same Key, and the same org's KEK. A
+// service holding registries of both products keeps them in separate
+// vaults (a Store and a KEK resolver each), or the two tenants named
+// acme would overwrite each other's records.
 func ParseHarnessRef(ref string) (Key, error) {
 	body, ok := strings.CutSuffix(ref, "/+")
 	if !ok {
@@ -73,7 +79,8 @@ func ParseHarnessRef(ref string) (Key, error) {
 }
 
 // ParseBuildkiteRef parses a Buildkite Packages `org/registry` slug pair
-// (as in /v2/packages/organizations/{org}/registries/{registry}).
+// (as in /v2/packages/organizations/{org}/registries/{registry}). It
+// shares [ParseHarnessRef]'s key space; see there.
 func ParseBuildkiteRef(ref string) (Key, error) {
 	parts := strings.Split(ref, "/")
 	if len(parts) != 2 {
