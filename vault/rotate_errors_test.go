@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
 )
@@ -128,18 +127,7 @@ func TestRotationCorruptWrappedDEKOnSQLite(t *testing.T) {
 	const n = 60
 	e := newSQLiteEnv(t, n)
 	ctx := t.Context()
-	bad, _ := e.st.Get(ctx, seedKey("acme", 7))
-	env, err := envelope.Parse(bad.Envelope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WrappedDEK[len(env.WrappedDEK)-1] ^= 1
-	if bad.Envelope, err = env.Marshal(); err != nil {
-		t.Fatal(err)
-	}
-	if bad.Version, err = e.st.Put(ctx, bad, bad.Version); err != nil {
-		t.Fatal(err)
-	}
+	bad := corrupt(t, e.st, seedKey("acme", 7))
 	for _, run := range []func(context.Context, vault.RotateOptions) (vault.Summary, error){e.v.RewrapKEK, e.v.RotateDEKs} {
 		s, err := run(ctx, vault.RotateOptions{Org: "acme", PageSize: 16, Checkpoints: e.st})
 		if err != nil || s.Failed != 1 || !errors.Is(s.Errors[0], vault.ErrCorrupt) || s.Errors[0].Key != bad.Key {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/awskms"
@@ -24,18 +23,7 @@ func TestRewrapKEKServerSideCorruptIsErrCorrupt(t *testing.T) {
 	if _, err := e.v.Put(ctx, k, entry(fixtures.All(canary)[0])); err != nil {
 		t.Fatal(err)
 	}
-	bad, _ := e.store.Get(ctx, k)
-	env, err := envelope.Parse(bad.Envelope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WrappedDEK[len(env.WrappedDEK)-1] ^= 1
-	if bad.Envelope, err = env.Marshal(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err = e.store.Put(ctx, bad, bad.Version); err != nil {
-		t.Fatal(err)
-	}
+	corrupt(t, e.store, k)
 	if _, _, err := e.v.Open(ctx, k); !errors.Is(err, vault.ErrCorrupt) {
 		t.Fatalf("Open = %v, want ErrCorrupt", err)
 	}
@@ -47,10 +35,7 @@ func TestRewrapKEKServerSideCorruptIsErrCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := vault.New(e.store, kek.StaticResolver{"acme": kk})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := mustVault(t, e.store, kek.StaticResolver{"acme": kk})
 	s, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme"})
 	if err != nil || s.Failed != 1 || len(s.Errors) != 1 {
 		t.Fatalf("RewrapKEK = %+v %v, %v", s.Progress, s.Errors, err)

@@ -52,10 +52,7 @@ func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
 	for name, form := range storeForms {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			v, err := vault.New(form(e.store), e.keys)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := mustVault(t, form(e.store), e.keys)
 			testRewrapKEK(t, e, v)
 		})
 	}
@@ -121,7 +118,7 @@ func TestRotationCountsCorruptRecordsAndGoesOn(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ks := fill(t, e, 20)
-	corrupt(t, e, ks[7])
+	corrupt(t, e.store, ks[7])
 	bad, _ := e.store.Get(ctx, ks[7])
 	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
 		t.Fatal(err)
@@ -286,7 +283,7 @@ func TestRotationStopsEveryStage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			ks := fill(t, e, n)
-			corrupt(t, e, ks[n/3])
+			corrupt(t, e.store, ks[n/3])
 			if _, err := e.keys.Rotate(t.Context(), "acme"); err != nil {
 				t.Fatal(err)
 			}
@@ -320,10 +317,11 @@ func TestRotationStopsEveryStage(t *testing.T) {
 	}
 }
 
-// corrupt flips a bit of the wrapped DEK stored at k.
-func corrupt(t *testing.T, e env, k vault.Key) {
+// corrupt flips a bit of the wrapped DEK stored at k and returns the
+// record as now stored.
+func corrupt(t *testing.T, st vault.Store, k vault.Key) vault.Record {
 	t.Helper()
-	rec, err := e.store.Get(t.Context(), k)
+	rec, err := st.Get(t.Context(), k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +333,8 @@ func corrupt(t *testing.T, e env, k vault.Key) {
 	if rec.Envelope, err = env.Marshal(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.Put(t.Context(), rec, rec.Version); err != nil {
+	if rec.Version, err = st.Put(t.Context(), rec, rec.Version); err != nil {
 		t.Fatal(err)
 	}
+	return rec
 }

@@ -60,10 +60,7 @@ func TestWorkersBoundsConcurrentRotations(t *testing.T) {
 	e := newEnv(t)
 	fill(t, e, 40)
 	keys := &countingKEKs{KEKResolver: e.keys}
-	v, err := vault.New(bumpingBatch{e.store, e.store}, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := mustVault(t, bumpingBatch{e.store, e.store}, keys)
 	s, err := v.RotateDEKs(context.Background(), vault.RotateOptions{Org: "acme", PageSize: 4, Workers: 1})
 	if err != nil || s.Done != 40 {
 		t.Fatalf("summary %+v, err %v", s.Progress, err)
