@@ -13,18 +13,15 @@ import (
 // DEK rotation whose context has a deadline it cannot finish before. The
 // job must stop at the deadline (an error matching
 // context.DeadlineExceeded), count no record as failed for lack of time,
-// and keep its checkpoint so that the next run resumes. Today the rate
-// limiter's "would exceed context deadline" error is counted as a record
-// failure for every remaining record, the job returns nil, and finish
-// clears the checkpoint: the next run starts over.
+// and keep its checkpoint so that the next run resumes. (The rate
+// limiter refuses at once with "would exceed context deadline" while the
+// context is still live; that used to count every remaining record as
+// failed, return nil and clear the checkpoint.)
 func TestRateLimitedJobHonoursDeadline(t *testing.T) {
 	for name, form := range storeForms {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			v, err := vault.New(form(e.store), e.keys)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := mustVault(t, form(e.store), e.keys)
 			fill(t, e, 40)
 			cp := &vault.MemCheckpoints{}
 			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)

@@ -10,11 +10,11 @@ import (
 
 // TestDualStackTargetHostIsChecked: the package documentation says
 // GET /v2/ goes to "the target URL's host", and dual-stack
-// (<acct>.dkr-ecr.<region>.on.aws) hosts are "understood"; but the check
-// sent the request (and the token) to the IPv4-only
-// <acct>.dkr.ecr.<region>.amazonaws.com instead, so on an IPv6-only network
-// a working dual-stack registry is reported unreachable, and the Result
-// names a host the user never configured.
+// (<acct>.dkr-ecr.<region>.on.aws) hosts are "understood": the check
+// must go to that host, not rewrite it to the IPv4-only
+// <acct>.dkr.ecr.<region>.amazonaws.com, where an IPv6-only network finds
+// a working registry unreachable and the Result names a host the user
+// never configured.
 func TestDualStackTargetHostIsChecked(t *testing.T) {
 	t.Parallel()
 	emu, opts := start(t)
