@@ -270,8 +270,7 @@ func TestCredentialsDroppedOnCrossHostRedirect(t *testing.T) {
 
 func TestCredentialsKeptOnSameHostRedirect(t *testing.T) {
 	dst := &echo{}
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/start" {
 			http.Redirect(w, r, "/v2/", http.StatusFound)
 			return
