@@ -14,6 +14,7 @@ import (
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
+	_ "github.com/credvault/credvault/vault/store/sqlstore/pgsql" // -store may name PostgreSQL
 )
 
 // Exit codes, documented in the package comment and by help.
