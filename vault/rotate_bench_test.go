@@ -22,6 +22,7 @@ import (
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/memstore"
 	"github.com/credvault/credvault/vault/store/sqlstore"
+	_ "github.com/credvault/credvault/vault/store/sqlstore/pgsql" // benchPostgres opens PostgreSQL
 )
 
 // Sizes of the rotation benchmarks.

@@ -14,9 +14,10 @@ import (
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
+	_ "github.com/credvault/credvault/vault/store/sqlstore/pgsql" // -store may name PostgreSQL
 )
 
-// Exit codes, documented in the package comment and by help.
+// Exit codes, documented in usageText.
 const (
 	exitOK       = 0
 	exitFailed   = 1
@@ -43,35 +44,83 @@ var errInvalid = errors.New("invalid input")
 // errPartial marks a rotation that finished with failed records (exit 6).
 var errPartial = errors.New("some records failed")
 
-// usageText is printed by help and after usage errors.
+// usageText is printed by help and after usage errors. It is the one
+// description of the command line: the package documentation points here.
 const usageText = `usage: credvault [-store DSN] [-keysets DIR] <command> [arguments]
 
+Global flags come before the command. A command's flags may come before or
+after its arguments; "--" ends them.
+
 commands:
-  keys create <org>                       create the org's keyset
-  keys rotate <org>                       add a key version and make it primary
-  keys list <org>                         versions, status, primary, record counts
-  keys retire <org> <keyID> [-destroy]    disable (or destroy) a version no record uses
+  keys create <org>
+      create the org's keyset; print the key ID of its first version
+  keys rotate <org>
+      add a key version and make it primary; print its key ID
+  keys list <org>
+      print each key version's status, whether it is primary, and how many
+      records it wraps (records under a key ID the keyset lacks: "unknown")
+  keys retire <org> <keyID> [-destroy]
+      disable the version, or with -destroy delete its key material for
+      good; refused while it is primary or still wraps a record
   rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run]
-  get -redacted <org> <registry>          print the redacted description (JSON)
+      rewrap (default): rewrap every record's DEK under the org's primary
+      key version; dek: reseal every record under a fresh DEK.
+      -workers concurrent records (default 8), -rate KEK calls per second
+      (default 0: no limit), -page-size records per store page (default
+      500), -dry-run counts and writes nothing. Progress goes to stderr, a
+      summary to stdout, each failed record to stderr.
+  get -redacted <org> <registry>
+      print the record's redacted description as JSON (there is no other
+      form: -redacted is required)
   put <org> <registry> -provider P [-url U] [-insecure] [-credentials-file F]
-                                          credential JSON from stdin or F, never a flag
+      seal the credential JSON read from stdin (or from file F) for
+      provider P (as the API spells it: GHCR, AWS_ECR, DOCKER_REGISTRY,
+      ...), with the registry URL U and, with -insecure, no TLS
+      certificate checks when testing; create or replace the record
   test-connection <org> <registry> [-allow-private CIDRs] [-allow-loopback] [-timeout D]
-                                          test a stored record against its sealed URL
+      test a stored record with what was sealed with it (provider, URL,
+      TLS settings)
   test-connection -provider P [-url U] [-insecure] [-credentials-file F]
-                                          test a credential from stdin or F (not stored)
-  help                                    this help
+                  [-allow-private CIDRs] [-allow-loopback] [-timeout D]
+      test the credential JSON read from stdin (or F) without storing it.
+      Both forms print the result as JSON. -allow-private lets the registry
+      live in the comma-separated CIDR prefixes, -allow-loopback on this
+      host (both refused by default), -timeout bounds the check (default
+      30s).
+  help
+      print this text
 
 environment:
-  CREDVAULT_STORE                 store DSN (default sqlite:./credvault.db)
-  CREDVAULT_KEYSETS               keyset directory (default ./keysets)
-  CREDVAULT_ROOT_KEY_FILE         root key file, or
-  CREDVAULT_ROOT_KEY              root key (base64), or
-  CREDVAULT_ROOT_PASSPHRASE_FILE  passphrase file, with CREDVAULT_ROOT_SALT_FILE
+  CREDVAULT_STORE                 store DSN (flag -store; default sqlite:./credvault.db):
+                                  sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory:,
+                                  file:URI (SQLite) or postgres://USER:PASS@HOST/DB
+  CREDVAULT_KEYSETS               keyset directory (flag -keysets; default ./keysets)
+  the root key, from the first of these that is set:
+  CREDVAULT_ROOT_KEY_FILE         a file (mode 0600 or 0400) holding 32 raw bytes or
+                                  their standard base64
+  CREDVAULT_ROOT_KEY              32 bytes in standard base64
+  CREDVAULT_ROOT_PASSPHRASE_FILE  a passphrase file, with CREDVAULT_ROOT_SALT_FILE, a
+                                  file of at least 16 random bytes (Argon2id)
+
+secrets:
+  Credentials are read from stdin or a file, never from flags or arguments.
+  No command prints a secret, and errors name fields, never values.
 
 exit codes:
-  0 ok, 1 operation failed, 2 usage, 3 not found, 4 conflict or in use,
-  5 invalid input, 6 rotation finished with failed records,
-  7 connection test not healthy (the result JSON says why)
+  0  success
+  1  the operation failed (store, key or I/O error; a root key file or
+     passphrase that cannot be read or used)
+  2  usage error (unknown command or flag, a bad flag value, wrong
+     arguments, no root key configured, a passphrase file without a
+     salt file)
+  3  not found (org keyset, key version or record)
+  4  conflict or in use (keyset exists; key version is primary or still
+     wraps records; record changed concurrently)
+  5  invalid input (credential JSON, provider, URL, org or registry name,
+     or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
+  6  rotation finished but some records failed (listed on stderr)
+  7  a connection test ran but did not report healthy (the result's
+     status says why)
 `
 
 // A cli is one invocation: its streams, environment and configuration.
@@ -246,7 +295,11 @@ func (c *cli) rootKey() (local.RootKey, error) {
 		if err != nil {
 			return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_KEY is not base64", errInvalid)
 		}
-		return local.RootKeyFromBytes(raw)
+		root, err := local.RootKeyFromBytes(raw)
+		if err != nil {
+			return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_KEY: %w", errInvalid, err)
+		}
+		return root, nil
 	}
 	if path := c.getenv("CREDVAULT_ROOT_PASSPHRASE_FILE"); path != "" {
 		return c.rootKeyFromPassphrase(path)

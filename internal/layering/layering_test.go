@@ -7,6 +7,7 @@ package layering
 import (
 	"go/build"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,5 +66,27 @@ func TestNothingImportsExamplesOrCmd(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSQLiteLinksNoPostgres: PostgreSQL support registers from its own
+// package, so sqlstore and a program using only SQLite (the quickstart)
+// link no PostgreSQL driver, while the CLI, which takes any DSN, does.
+func TestSQLiteLinksNoPostgres(t *testing.T) {
+	for pkg, wantPgx := range map[string]bool{
+		"vault/store/sqlstore":       false,
+		"examples/quickstart":        false,
+		"vault/store/sqlstore/pgsql": true,
+		"cmd/credvault":              true,
+	} {
+		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		hasPgx := slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, "github.com/jackc/pgx") })
+		if hasPgx != wantPgx {
+			t.Errorf("%s links github.com/jackc/pgx: %v, want %v", pkg, hasPgx, wantPgx)
+		}
 	}
 }

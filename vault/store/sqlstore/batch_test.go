@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
@@ -110,44 +112,66 @@ func TestPutBatchRefusals(t *testing.T) {
 	}
 }
 
-func TestCheckpoints(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			b.require(t)
-			dsn, _, _ := b.fresh(t)
-			s := open(t, dsn)
-			ctx := t.Context()
-			if _, ok, err := s.LoadCheckpoint(ctx, "dek/acme"); ok || err != nil {
-				t.Fatalf("fresh store: ok=%v err=%v", ok, err)
-			}
-			for i := range 3 {
-				at := vault.Key{Org: "acme", Registry: fmt.Sprintf("reg-%d", i)}
-				if err := s.SaveCheckpoint(ctx, "dek/acme", at); err != nil {
-					t.Fatal(err)
+// TestBatchRaceStricterIsolation races PutBatch calls over the same
+// records under REPEATABLE READ: every record's outcome must be a new
+// version or vault.ErrConflict.
+func TestBatchRaceStricterIsolation(t *testing.T) {
+	dsn, _, _ := postgresBackend.fresh(t)
+	s := open(t, dsn+"&default_transaction_isolation=repeatable%20read")
+	const n, racers, rounds = 8, 12, 20
+	keys := make([]vault.Key, n)
+	for i := range keys {
+		keys[i] = vault.Key{Org: "org", Registry: fmt.Sprintf("reg-%d", i)}
+		if _, err := s.Put(t.Context(), vault.Record{Key: keys[i], KeyID: "k0", Envelope: []byte("x")}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for r := range racers {
+		wg.Go(func() {
+			for range rounds {
+				recs, expects := make([]vault.Record, n), make([]int64, n)
+				for i, k := range keys {
+					cur, err := s.Get(t.Context(), k)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					recs[i] = vault.Record{Key: k, KeyID: fmt.Sprintf("k%d", r), Envelope: []byte("y")}
+					expects[i] = cur.Version
 				}
-				if got, ok, err := s.LoadCheckpoint(ctx, "dek/acme"); !ok || err != nil || got != at {
-					t.Fatalf("after save %d: %v %v %v", i, got, ok, err)
+				_, errs := s.PutBatch(t.Context(), recs, expects)
+				for i, err := range errs {
+					if err != nil && !errors.Is(err, vault.ErrConflict) {
+						t.Errorf("racer %d record %d: %v", r, i, err)
+					}
 				}
-			}
-			if err := s.SaveCheckpoint(ctx, "dek/globex", vault.Key{Org: "globex", Registry: "x"}); err != nil {
-				t.Fatal(err)
-			}
-			for range 2 { // clearing twice is fine
-				if err := s.ClearCheckpoint(ctx, "dek/acme"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, ok, _ := s.LoadCheckpoint(ctx, "dek/acme"); ok {
-				t.Fatal("checkpoint survived Clear")
-			}
-			if got, ok, _ := s.LoadCheckpoint(ctx, "dek/globex"); !ok || got.Org != "globex" {
-				t.Fatalf("another job's checkpoint: %v %v", got, ok)
-			}
-			// It survives a reopen.
-			s2 := open(t, dsn)
-			if got, ok, err := s2.LoadCheckpoint(ctx, "dek/globex"); !ok || err != nil || got.Registry != "x" {
-				t.Fatalf("after reopen: %v %v %v", got, ok, err)
 			}
 		})
 	}
+	wg.Wait()
+}
+
+// BenchmarkSQLitePutBatch measures compare-and-swap updates written in
+// batches of 500, as a rotation job writes a page; it reports records/s.
+func BenchmarkSQLitePutBatch(b *testing.B) {
+	const records, batch = 20 * benchRecords, 500
+	s, recs, versions := benchStore(b, records)
+	for i := range recs {
+		recs[i].KeyID = "k2"
+	}
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		j := (n * batch) % records
+		got, errs := s.PutBatch(b.Context(), recs[j:j+batch], versions[j:j+batch])
+		for k, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+			versions[j+k] = got[k]
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*batch)/time.Since(start).Seconds(), "records/s")
 }

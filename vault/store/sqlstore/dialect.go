@@ -14,7 +14,8 @@ const (
 	// SQLite is modernc.org/sqlite, database/sql driver name "sqlite".
 	SQLite Dialect = iota + 1
 	// Postgres is PostgreSQL through github.com/jackc/pgx/v5/stdlib,
-	// database/sql driver name "pgx".
+	// database/sql driver name "pgx", which vault/store/sqlstore/pgsql
+	// registers: a program using Postgres imports that package.
 	Postgres
 )
 

@@ -2,6 +2,16 @@
 // pure Go, the embedded default) and PostgreSQL (github.com/jackc/pgx/v5),
 // sharing one schema and one migration list.
 //
+// SQLite is built in. PostgreSQL registers itself the way database/sql
+// drivers do: a program that uses it imports package
+// vault/store/sqlstore/pgsql for its side effect,
+//
+//	import _ "github.com/credvault/credvault/vault/store/sqlstore/pgsql"
+//
+// so a program that uses only SQLite links no PostgreSQL driver. Without
+// that import, a PostgreSQL DSN (or [New] with [Postgres]) fails with a
+// [*NoDriverError] that names the package.
+//
 // # Opening
 //
 // [Open] takes a DSN and picks the database by its scheme:
@@ -25,7 +35,8 @@
 //
 // [New] wraps a *sql.DB the caller opened and configured (for example a
 // PostgreSQL keyword/value DSN such as "host=db user=app", which Open does
-// not take, opened with sql.Open("pgx", dsn)); the caller keeps ownership
+// not take, opened with sql.Open("pgx", dsn) after importing pgsql); the
+// caller keeps ownership
 // and [Store.Close] leaves it open.
 //
 // # Schema and migrations

@@ -7,7 +7,6 @@ import (
 // A target is what Open connects to, derived from a DSN.
 type target struct {
 	dialect Dialect
-	driver  string // database/sql driver name
 	dsn     string // DSN in the driver's own syntax
 	memory  bool   // an in-memory SQLite database: one connection only
 }
@@ -45,7 +44,7 @@ func parseDSN(dsn string) (target, error) {
 		// SQLite and pgx recognize their schemes in lower case only.
 		return sqliteURITarget(scheme + ":" + rest), nil
 	case "postgres", "postgresql":
-		return target{dialect: Postgres, driver: "pgx", dsn: scheme + ":" + rest}, nil
+		return target{dialect: Postgres, dsn: scheme + ":" + rest}, nil
 	}
 	return target{}, &DSNError{Scheme: scheme, Reason: reasonScheme}
 }
@@ -71,7 +70,7 @@ func splitScheme(dsn string) (scheme, rest string, ok bool) {
 // "rel/path", the path taken literally.
 func sqliteTarget(rest string) (target, error) {
 	if rest == ":memory:" {
-		return target{dialect: SQLite, driver: "sqlite", dsn: "file::memory:?" + sqlitePragmas, memory: true}, nil
+		return target{dialect: SQLite, dsn: "file::memory:?" + sqlitePragmas, memory: true}, nil
 	}
 	path := rest
 	if strings.HasPrefix(rest, "//") {
@@ -86,7 +85,7 @@ func sqliteTarget(rest string) (target, error) {
 	if strings.ContainsRune(path, 0) {
 		return target{}, &DSNError{Scheme: "sqlite", Reason: reasonNULInPath}
 	}
-	return target{dialect: SQLite, driver: "sqlite", dsn: "file:" + escapeURIPath(path) + "?" + sqlitePragmas}, nil
+	return target{dialect: SQLite, dsn: "file:" + escapeURIPath(path) + "?" + sqlitePragmas}, nil
 }
 
 // escapeURIPath escapes the characters that end or alter the path part of
@@ -104,5 +103,5 @@ func sqliteURITarget(dsn string) target {
 		sep = "&"
 	}
 	memory := strings.HasPrefix(dsn, "file::memory:") || strings.Contains(dsn, "mode=memory")
-	return target{dialect: SQLite, driver: "sqlite", dsn: dsn + sep + sqlitePragmas, memory: memory}
+	return target{dialect: SQLite, dsn: dsn + sep + sqlitePragmas, memory: memory}
 }

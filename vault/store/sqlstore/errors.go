@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Errors returned by Open and New, matched with errors.Is.
@@ -20,7 +18,28 @@ var (
 	// ErrUnknownDialect: New was given a Dialect that is not SQLite or
 	// Postgres.
 	ErrUnknownDialect = errors.New("sqlstore: unknown dialect")
+	// ErrNoDriver: the dialect's driver package is not imported (a
+	// *NoDriverError says which).
+	ErrNoDriver = errors.New("sqlstore: dialect driver not registered")
 )
+
+// A NoDriverError reports a DSN or Dialect whose driver package the
+// program does not import, as database/sql does for an unknown driver.
+type NoDriverError struct {
+	// Dialect is the database asked for.
+	Dialect Dialect
+	// Import is the package to import for its side effect.
+	Import string
+}
+
+// Error says which package to import.
+func (e *NoDriverError) Error() string {
+	return "sqlstore: no driver registered for " + e.Dialect.String() +
+		`: add import _ "` + e.Import + `"`
+}
+
+// Unwrap returns ErrNoDriver.
+func (e *NoDriverError) Unwrap() error { return ErrNoDriver }
 
 // A DSNError explains why Open refused a DSN. It never holds the DSN
 // itself, which may carry a password.
@@ -60,22 +79,10 @@ func (e *SchemaVersionError) Error() string {
 // Unwrap returns ErrSchemaTooNew.
 func (e *SchemaVersionError) Unwrap() error { return ErrSchemaTooNew }
 
-// dbError wraps a database error with the operation that failed. A
-// PostgreSQL error is replaced by a copy without the fields that can quote
-// row values (Detail, Where, InternalQuery, Hint), so envelope bytes never
-// travel in an error.
+// dbError wraps a database error with the operation that failed, after
+// the registered drivers have removed the parts that can quote row values
+// (PostgreSQL's Detail, Where, InternalQuery, Hint), so envelope bytes
+// never travel in an error.
 func dbError(op string, err error) error {
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
-		err = &pgconn.PgError{
-			Severity:       pgErr.Severity,
-			Code:           pgErr.Code,
-			Message:        pgErr.Message,
-			SchemaName:     pgErr.SchemaName,
-			TableName:      pgErr.TableName,
-			ColumnName:     pgErr.ColumnName,
-			DataTypeName:   pgErr.DataTypeName,
-			ConstraintName: pgErr.ConstraintName,
-		}
-	}
-	return fmt.Errorf("sqlstore: %s: %w", op, err)
+	return fmt.Errorf("sqlstore: %s: %w", op, redact(err))
 }

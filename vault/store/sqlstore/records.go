@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/credvault/credvault/vault"
 )
 
@@ -94,13 +92,6 @@ func execRetry(ctx context.Context, stmt *sql.Stmt, args []any) (int64, error) {
 			return n, err
 		}
 	}
-}
-
-// retryable reports whether err is a PostgreSQL serialization failure or
-// deadlock, after which the aborted statement can simply run again.
-func retryable(err error) bool {
-	e, ok := errors.AsType[*pgconn.PgError](err)
-	return ok && (e.Code == "40001" || e.Code == "40P01")
 }
 
 // oneRow checks that a write succeeded and changed exactly one row; no

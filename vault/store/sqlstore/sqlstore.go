@@ -9,8 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"modernc.org/sqlite"               // registers the "sqlite" driver; sqlite.Error
+	"modernc.org/sqlite" // registers the "sqlite" driver; sqlite.Error
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/credvault/credvault/vault"
@@ -42,13 +41,19 @@ type Store struct {
 
 // Open connects to the database named by dsn (see the package
 // documentation for the forms it takes), applies pending migrations and
-// returns a Store that owns the connection pool: Close closes it.
+// returns a Store that owns the connection pool: Close closes it. A
+// PostgreSQL DSN fails with a [*NoDriverError] unless the program imports
+// vault/store/sqlstore/pgsql.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	t, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(t.driver, t.dsn)
+	driver, err := driverName(t.dialect)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driver, t.dsn)
 	if err != nil {
 		return nil, dbError("open", err)
 	}
@@ -137,10 +142,15 @@ func configurePool(db *sql.DB, t target) {
 // applying pending migrations. The caller keeps ownership of db: Close
 // does not close it. For SQLite the caller should configure what Open
 // configures (WAL, busy_timeout, and a single connection for an in-memory
-// database).
+// database). For Postgres the program must import
+// vault/store/sqlstore/pgsql, which tells the Store how to read
+// PostgreSQL's errors; without it New returns a [*NoDriverError].
 func New(ctx context.Context, db *sql.DB, dialect Dialect) (*Store, error) {
 	if !dialect.valid() {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownDialect, dialect)
+	}
+	if _, err := driverName(dialect); err != nil {
+		return nil, err
 	}
 	if err := migrate(ctx, db, dialect); err != nil {
 		return nil, err

@@ -6,11 +6,26 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
+	"github.com/credvault/credvault/vault/storetest"
 )
+
+// TestConformanceStricterIsolation runs the conformance suite on a
+// PostgreSQL server whose default transaction isolation is stricter than
+// READ COMMITTED (a server, database or role setting). A compare-and-swap
+// that loses must still report vault.ErrConflict, not SQLSTATE 40001.
+func TestConformanceStricterIsolation(t *testing.T) {
+	for _, iso := range []string{"repeatable%20read", "serializable"} {
+		t.Run(iso, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) vault.Store {
+				dsn, _, _ := postgresBackend.fresh(t)
+				return open(t, dsn+"&default_transaction_isolation="+iso)
+			})
+		})
+	}
+}
 
 // benchRecords is how many records the benchmarks rewrite in turn.
 const benchRecords = 1000
@@ -69,28 +84,4 @@ func BenchmarkSQLitePutParallel(b *testing.B) {
 			versions[j] = v
 		}
 	})
-}
-
-// BenchmarkSQLitePutBatch measures compare-and-swap updates written in
-// batches of 500, as a rotation job writes a page; it reports records/s.
-func BenchmarkSQLitePutBatch(b *testing.B) {
-	const records, batch = 20 * benchRecords, 500
-	s, recs, versions := benchStore(b, records)
-	for i := range recs {
-		recs[i].KeyID = "k2"
-	}
-	start := time.Now()
-	n := 0
-	for b.Loop() {
-		j := (n * batch) % records
-		got, errs := s.PutBatch(b.Context(), recs[j:j+batch], versions[j:j+batch])
-		for k, err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
-			versions[j+k] = got[k]
-		}
-		n++
-	}
-	b.ReportMetric(float64(n*batch)/time.Since(start).Seconds(), "records/s")
 }

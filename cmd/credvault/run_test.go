@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -147,6 +150,8 @@ func TestCLINoRootKey(t *testing.T) {
 	h.must(exitUsage, "", "keys", "create", "acme")
 	h.env["CREDVAULT_ROOT_KEY"] = "not base64!"
 	h.must(exitInvalid, "", "keys", "create", "acme")
+	h.env["CREDVAULT_ROOT_KEY"] = base64.StdEncoding.EncodeToString([]byte("short"))
+	h.must(exitInvalid, "", "keys", "create", "acme")
 }
 
 func TestCLIRootKeySources(t *testing.T) {
@@ -167,30 +172,87 @@ func TestCLIRootKeySources(t *testing.T) {
 	h.must(exitOK, "", "keys", "list", "acme") // the same passphrase opens it again
 }
 
+// TestCLIHelp: help, the one description of the command line, names
+// every command, every flag each command defines and every exit code.
 func TestCLIHelp(t *testing.T) {
 	h := newHarness(t)
-	out := h.must(exitOK, "", "help")
-	for _, want := range []string{"exit codes", "keys retire", "rotate -org", "get -redacted", "CREDVAULT_STORE"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("help lacks %q", want)
+	help := h.must(exitOK, "", "help")
+	if help != usageText {
+		t.Fatal("help does not print usageText")
+	}
+	commands := [][]string{{}, {"keys", "create"}, {"keys", "rotate"}, {"keys", "list"}, {"keys", "retire"},
+		{"rotate"}, {"get"}, {"put"}, {"test-connection"}}
+	for _, cmd := range commands {
+		if len(cmd) > 0 && !strings.Contains(help, "\n  "+strings.Join(cmd, " ")+" ") {
+			t.Errorf("help lacks the command %q", cmd)
 		}
+		// -h makes a command's flag set list its flags on stderr.
+		_, _, defaults := h.run("", append(cmd, "-h")...)
+		for _, m := range regexp.MustCompile(`(?m)^  (-[a-z-]+)`).FindAllStringSubmatch(defaults, -1) {
+			if !regexp.MustCompile(m[1] + `\b[^-]`).MatchString(help) {
+				t.Errorf("help lacks %q's flag %s", cmd, m[1])
+			}
+		}
+	}
+	_, codes, _ := strings.Cut(help, "\nexit codes:\n")
+	var listed []int
+	for _, m := range regexp.MustCompile(`(?m)^  (\d+)  `).FindAllStringSubmatch(codes, -1) {
+		n, _ := strconv.Atoi(m[1])
+		listed = append(listed, n)
+	}
+	if want := []int{exitOK, exitFailed, exitUsage, exitNotFound, exitConflict, exitInvalid, exitPartial, exitTest}; !slices.Equal(listed, want) {
+		t.Errorf("help lists exit codes %v, want %v", listed, want)
 	}
 }
 
-func TestProgressBar(t *testing.T) {
-	tests := []struct {
-		done, total int64
-		want        string
-	}{
-		{0, 10, "[..........]"}, {5, 10, "[#####.....]"}, {10, 10, "[##########]"}, {3, 0, "[##########]"}, {12, 10, "[##########]"},
+// FuzzRun feeds arbitrary command lines (split on spaces) and stdin to the
+// CLI over a temporary store: it must never panic, must exit with one of
+// the documented codes, and must never print the credential it was given.
+func FuzzRun(f *testing.F) {
+	for _, seed := range []struct{ args, stdin string }{
+		{"help", ""},
+		{"keys create acme", ""},
+		{"keys list acme", ""},
+		{"keys retire acme local://acme#v=1 -destroy", ""},
+		{"rotate -org acme -kind dek -workers 0", ""},
+		{"get acme ghcr", ""},
+		{"put acme ghcr -provider GHCR", patJSON},
+		{"put acme ghcr -provider GHCR -url https://ghcr.io -insecure", patJSON},
+		{"keys", ""},
+		{"put -password " + canary, ""},
+	} {
+		f.Add(seed.args, seed.stdin)
 	}
-	for _, tc := range tests {
-		if got := bar(tc.done, tc.total, 10); got != tc.want {
-			t.Errorf("bar(%d, %d) = %s, want %s", tc.done, tc.total, got, tc.want)
+	h := newHarness(f)
+	h.env["CREDVAULT_STORE"] = "sqlite::memory:"
+	getenv := func(k string) string { return h.env[k] }
+	f.Fuzz(func(t *testing.T, args, stdin string) {
+		fields := strings.Fields(args)
+		for _, a := range fields {
+			if a = strings.TrimLeft(a, "-"); strings.HasPrefix(a, "store") || strings.HasPrefix(a, "keysets") {
+				t.Skip("would write outside the test's directories")
+			}
 		}
-	}
-	var buf bytes.Buffer
-	if isTerminal(&buf) {
-		t.Error("a buffer is not a terminal")
+		var out bytes.Buffer
+		code := run(fields, strings.NewReader(stdin), &out, &out, getenv)
+		if code < exitOK || code > exitTest {
+			t.Fatalf("%q: undocumented exit code %d", args, code)
+		}
+		if strings.Contains(stdin, canary) && !strings.Contains(args, canary) && strings.Contains(out.String(), canary) {
+			t.Fatalf("%q: output holds the secret from stdin", args)
+		}
+	})
+}
+
+// TestCLIPostgresStore: the CLI registers PostgreSQL, so a postgres://
+// store fails only because nothing listens there, not for want of a
+// driver.
+func TestCLIPostgresStore(t *testing.T) {
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "acme")
+	h.env["CREDVAULT_STORE"] = "postgres://u:p@127.0.0.1:1/db?connect_timeout=5"
+	code, _, errOut := h.run("", "keys", "list", "acme")
+	if code != exitFailed || strings.Contains(errOut, "no driver") {
+		t.Errorf("keys list on an unreachable PostgreSQL: exit %d, %s", code, errOut)
 	}
 }
