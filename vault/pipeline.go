@@ -214,8 +214,8 @@ func (j *job) write(ctx context.Context, b *pageBatch, r rotation) error {
 // fewer outcomes than records, breaking the BatchPutter contract.
 var errBatchOutcome = errors.New("vault: store's PutBatch reported no outcome for the record")
 
-// settle counts b's outcomes, settles its lost compare-and-swaps one by
-// one, and saves the checkpoint after it.
+// settle counts b's outcomes, settles its lost compare-and-swaps with the
+// worker pool (retryLost), and saves the checkpoint after it.
 func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
 	var lost []int
 	for i, err := range b.errs {
