@@ -11,9 +11,9 @@ var ErrBatchLength = errors.New("vault: batch has mismatched records and version
 
 // A BatchPutter is an optional [Store] capability: writing many records
 // in one round trip (one transaction where the store has them), each
-// under its own compare-and-swap. Rotation jobs use it, when the store
-// offers it, to write a page of rotated records at the cost of one
-// commit. sqlstore and memstore implement it.
+// under its own compare-and-swap. Rotation jobs write each page of
+// rotated records with it, at the cost of one commit; a store without it
+// gets one Put per record instead. sqlstore and memstore implement it.
 type BatchPutter interface {
 	// PutBatch writes every recs[i] as Put(ctx, recs[i], expects[i])
 	// would, and returns, per record, the new version or the error Put
@@ -29,8 +29,8 @@ type BatchPutter interface {
 // A PageLister is an optional [Store] capability: listing into memory the
 // caller provides, so that a job paging through many records reuses one
 // page's memory for a later page instead of allocating every page anew.
-// Rotation jobs use it when the store offers it. memstore and sqlstore
-// implement it.
+// Rotation jobs list every page with it; for a store without it, they
+// copy what List returns. memstore and sqlstore implement it.
 type PageLister interface {
 	// ListInto returns what List(ctx, q) would, with the page's records
 	// appended to recs[:0] and their envelopes copied into buf[:0],

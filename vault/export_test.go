@@ -27,3 +27,7 @@ func SealEncoded(ctx context.Context, v *Vault, k Key, e Entry, view credentials
 	}
 	return v.sealEncoded(ctx, kk, k, s, string(view.Kind), meta, pt)
 }
+
+// AdaptStore returns s as a rotation job writes and lists it: a
+// BatchPutter and a PageLister, adapted where s is not one.
+func AdaptStore(s Store, workers int) Store { return adaptStore(s, workers) }

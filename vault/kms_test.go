@@ -456,7 +456,7 @@ func TestKMSRewrapToNewKeyWithReEncryptOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.emu.ResetCalls()
-	sum, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: "acme"})
+	sum, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme"}})
 	if err != nil || sum.Done != int64(len(creds)) || sum.Failed != 0 {
 		t.Fatalf("RewrapKEK = %+v, %v", sum, err)
 	}

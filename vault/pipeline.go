@@ -7,9 +7,26 @@ import (
 	"slices"
 )
 
-// runBatched is run for a BatchPutter, as a pipeline of three stages that
-// overlap, so that the worker pool is busy while the store lists and
-// writes:
+// A rotation is what a job does to each record. prepare rotates rec in
+// memory without writing (dst is room the rotated envelope may be
+// appended to; in a dry run it only checks that rec would rotate); the
+// page's results are written in one PutBatch. For a record whose
+// compare-and-swap was lost there, retry rotates cur, the record re-read
+// at the key where read was listed, or returns errSkip if cur needs no
+// rotation any more.
+type rotation struct {
+	prepare func(ctx context.Context, rec Record, dst []byte) (Record, error)
+	retry   func(ctx context.Context, read, cur Record) (Record, error)
+}
+
+// errNotRun marks a record of a page the job stopped before preparing.
+var errNotRun = errors.New("not run")
+
+// run pages through q from its cursor, rotating every record with the
+// worker pool and writing each page in one batch, and saves the
+// checkpoint after each complete page. It is a pipeline of three stages
+// that overlap, so that the worker pool is busy while the store lists
+// and writes:
 //
 //   - a lister goroutine pages through q, at most four pages ahead of
 //     the page being written (one waiting to be prepared, one being
@@ -23,10 +40,11 @@ import (
 // once it and every page before it have settled. Listing ahead is safe: a
 // page's writes touch only keys at or before its cursor, and a record that
 // changes after it was listed loses its compare-and-swap and is settled by
-// r.conflict. When the writer must stop (the job halted, a checkpoint
+// retry. When the writer must stop (the job halted, a checkpoint
 // failed, ctx ended), the other stages are cancelled, and the pages they
 // had listed or prepared are dropped, neither written nor counted.
-func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotation) error {
+func (j *job) run(ctx context.Context, q Query, r rotation) error {
+	q.Limit = j.opts.PageSize
 	ahead, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j.spare = make(chan *pageBatch, 4) // every batch in flight, once settled
@@ -54,7 +72,7 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 	for b := range batches { // after an error, drains until the preparer stops
 		if err == nil {
 			last := !b.page.More
-			if err = j.write(ctx, bp, b, r); err != nil {
+			if err = j.write(ctx, b, r); err != nil {
 				cancel()
 			}
 			wroteLast = last && err == nil
@@ -72,24 +90,18 @@ func (j *job) runBatched(ctx context.Context, q Query, bp BatchPutter, r rotatio
 }
 
 // list sends q's pages to out, each in a batch, in order, until the last
-// page, an error or the end of ctx. A store that is a PageLister lists
-// into the memory of a settled batch.
+// page, an error or the end of ctx. It lists into the memory of a settled
+// batch.
 func (j *job) list(ctx context.Context, q Query, out chan<- *pageBatch) error {
-	pl, _ := j.v.store.(PageLister)
 	for {
 		b := j.batch()
-		var p Page
-		var err error
-		if pl != nil {
-			p, b.listed, err = pl.ListInto(ctx, q, b.records, b.listed)
-			if p.Records != nil { // b.records' array, or a larger one
-				b.records = p.Records[:0]
-			}
-		} else {
-			p, err = j.v.store.List(ctx, q)
-		}
+		p, listed, err := j.store.ListInto(ctx, q, b.records, b.listed)
 		if err != nil {
 			return err
+		}
+		b.listed = listed
+		if p.Records != nil { // b.records' array, or a larger one
+			b.records = p.Records[:0]
 		}
 		b.page = p
 		select {
@@ -108,8 +120,8 @@ func (j *job) list(ctx context.Context, q Query, out chan<- *pageBatch) error {
 // one PutBatch. Once settled, its buffers are reused for a later page.
 type pageBatch struct {
 	page    Page
-	records []Record // page.Records' array, kept for reuse (PageLister)
-	listed  []byte   // the page's envelopes (PageLister)
+	records []Record // page.Records' array, kept for reuse
+	listed  []byte   // the page's envelopes
 
 	next  []Record // rotated records, where errs is nil
 	errs  []error  // per record: preparation, then write outcome
@@ -169,16 +181,17 @@ func resize[T any](s []T, n int) []T {
 }
 
 // write writes b's prepared records with one PutBatch, each by
-// compare-and-swap on the version read, settles b and recycles it.
-func (j *job) write(ctx context.Context, bp BatchPutter, b *pageBatch, r rotation) error {
+// compare-and-swap on the version read (in a dry run, nothing), settles
+// b and recycles it.
+func (j *job) write(ctx context.Context, b *pageBatch, r rotation) error {
 	b.recs, b.expects, b.idx = b.recs[:0], b.expects[:0], b.idx[:0]
 	for i, err := range b.errs {
 		if err == nil {
 			b.recs, b.expects, b.idx = append(b.recs, b.next[i]), append(b.expects, b.page.Records[i].Version), append(b.idx, i)
 		}
 	}
-	if len(b.recs) > 0 {
-		_, errs := bp.PutBatch(ctx, b.recs, b.expects)
+	if len(b.recs) > 0 && !j.opts.DryRun {
+		_, errs := j.store.PutBatch(ctx, b.recs, b.expects)
 		for k, i := range b.idx {
 			b.errs[i] = errBatchOutcome
 			if k < len(errs) {
@@ -201,8 +214,8 @@ func (j *job) write(ctx context.Context, bp BatchPutter, b *pageBatch, r rotatio
 // fewer outcomes than records, breaking the BatchPutter contract.
 var errBatchOutcome = errors.New("vault: store's PutBatch reported no outcome for the record")
 
-// settle counts b's outcomes, settles its lost compare-and-swaps one by
-// one, and saves the checkpoint after it.
+// settle counts b's outcomes, settles its lost compare-and-swaps with the
+// worker pool (retryLost), and saves the checkpoint after it.
 func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
 	var lost []int
 	for i, err := range b.errs {
@@ -216,7 +229,7 @@ func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
 	}
 	j.each(ctx, len(lost), func(k int) {
 		rec := b.page.Records[lost[k]]
-		j.count(ctx, rec, r.conflict(ctx, rec))
+		j.count(ctx, rec, j.retryLost(ctx, rec, r))
 	})
 	if err := j.stopErr(ctx); err != nil || !b.page.More {
 		return err
@@ -226,4 +239,26 @@ func (j *job) settle(ctx context.Context, b *pageBatch, r rotation) error {
 	}
 	j.report()
 	return nil
+}
+
+// retryLost settles read, a record whose compare-and-swap was lost, by the
+// retry policy: it re-reads the record, rotates it again with r.retry and
+// writes it by compare-and-swap, while the write loses. A record deleted
+// meanwhile needs nothing.
+func (j *job) retryLost(ctx context.Context, read Record, r rotation) error {
+	return retryLostCAS(func() error {
+		cur, err := j.store.Get(ctx, read.Key)
+		if errors.Is(err, ErrNotFound) {
+			return errSkip
+		}
+		if err != nil {
+			return err
+		}
+		next, err := r.retry(ctx, read, cur)
+		if err != nil {
+			return err
+		}
+		_, err = j.store.Put(ctx, next, cur.Version)
+		return err
+	})
 }

@@ -33,13 +33,13 @@ func (c *cli) rotate(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	p := newProgressPrinter(c.stderr)
-	opts := vault.RotateOptions{Org: *org, Workers: *workers, RatePerSecond: *rate, PageSize: *pageSize,
-		DryRun: *dryRun, Checkpoints: st, Progress: p.print}
+	job := vault.JobOptions{Org: *org, Workers: *workers, RatePerSecond: *rate, PageSize: *pageSize,
+		DryRun: *dryRun, Progress: p.print}
 	var s vault.Summary
-	if *kind == "rewrap" {
-		s, err = v.RewrapKEK(ctx, opts)
+	if *kind == "rewrap" { // resumes by itself: it selects the records still under an old key
+		s, err = v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: job})
 	} else {
-		s, err = v.RotateDEKs(ctx, opts)
+		s, err = v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: job, Checkpoints: st})
 	}
 	p.end()
 	return c.summarize(*kind, s, err)

@@ -195,7 +195,7 @@ func rewrap(ctx context.Context, store vault.Store, t *target, oldARN string, re
 		return err
 	}
 	dec, re := t.client.decrypts.Load(), t.client.reencrypts.Load()
-	sum, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: ref.Org})
+	sum, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: ref.Org}})
 	if err != nil || sum.Failed != 0 {
 		return fmt.Errorf("rewrap: %+v: %w", sum.Progress, err)
 	}

@@ -1,9 +1,11 @@
-// Command rotation is a service-style program that embeds a key rotation
-// job beside live traffic: writers and readers Put and Open credentials
+// Command rotation is a service-style program that embeds key rotation
+// jobs beside live traffic: writers and readers Put and Open credentials
 // continuously while, on a schedule, the org's KEK is rotated and a
-// RewrapKEK job moves every record onto the new key. It runs for a
-// bounded time, then checks that every record opens and holds the last
-// value written, and exits 0.
+// RewrapKEK job moves every record onto the new key, and, every other
+// time, a RotateDEKs job re-encrypts every record under a fresh DEK,
+// keeping its checkpoint in the database. It runs for a bounded time,
+// then checks that every record opens and holds the last value written,
+// and exits 0.
 //
 //	go run ./examples/rotation -duration 5s -every 1s
 //
@@ -180,39 +182,69 @@ func (s *service) reader(ctx context.Context, n int) error {
 	return nil
 }
 
-// rotator rotates the KEK and rewraps every record on each tick.
+// rotator runs a rotation on each tick: a KEK rotation, then a DEK
+// rotation, in turn.
 func (s *service) rotator(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		if err := s.rotate(ctx); err != nil && ctx.Err() == nil {
+		rotate := s.rotateKEK
+		if tick%2 == 1 {
+			rotate = s.rotateDEKs
+		}
+		if err := rotate(ctx); err != nil && ctx.Err() == nil {
 			return err // a failure, not the end of the run
 		}
 	}
 }
 
-// rotate is one scheduled rotation.
-func (s *service) rotate(ctx context.Context) error {
+// rotateKEK adds a KEK version and moves every record onto it. A rewrap
+// keeps no checkpoint: one interrupted at shutdown leaves its remaining
+// records under the old key, where the next rewrap finds them.
+func (s *service) rotateKEK(ctx context.Context) error {
 	id, err := s.keys.Rotate(ctx, org)
 	if err != nil {
 		return err
 	}
-	sum, err := s.v.RewrapKEK(ctx, vault.RotateOptions{Org: org, Workers: 4, Checkpoints: s.st})
-	if ctx.Err() != nil {
-		fmt.Fprintf(s.out, "rotation to %s interrupted at shutdown after %d records\n", id, sum.Done)
-		return nil
-	}
-	if err != nil || sum.Failed > 0 {
-		return fmt.Errorf("rewrap: %d failed: %w", sum.Failed, err)
+	sum, err := s.v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: org, Workers: 4}})
+	if ok, err := s.finished(ctx, "rotation to "+id, sum, err); !ok {
+		return err
 	}
 	fmt.Fprintf(s.out, "rotated to %s: %d rewrapped, %d skipped in %s; traffic so far: %d puts, %d opens\n",
 		id, sum.Done, sum.Skipped, sum.Elapsed.Round(time.Millisecond), s.puts.Load(), s.opens.Load())
 	return nil
+}
+
+// rotateDEKs re-encrypts every record under a fresh DEK, with its
+// checkpoint in the database: one interrupted at shutdown resumes after
+// its last complete page when the service next runs it.
+func (s *service) rotateDEKs(ctx context.Context) error {
+	sum, err := s.v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: org, Workers: 4}, Checkpoints: s.st})
+	if ok, err := s.finished(ctx, "DEK rotation", sum, err); !ok {
+		return err
+	}
+	fmt.Fprintf(s.out, "fresh DEKs: %d re-encrypted, %d skipped (resumed: %t) in %s\n",
+		sum.Done, sum.Skipped, sum.Resumed, sum.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// finished reports whether a job ran to its end. One that ctx ended at
+// shutdown is reported, and is no failure; one that failed returns its
+// error.
+func (s *service) finished(ctx context.Context, job string, sum vault.Summary, err error) (bool, error) {
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(s.out, "%s interrupted at shutdown after %d records\n", job, sum.Done)
+		return false, nil
+	case err != nil || sum.Failed > 0:
+		return false, fmt.Errorf("%s: %d failed: %w", job, sum.Failed, err)
+	}
+	return true, nil
 }
 
 // check opens every record and compares it with the last value written.

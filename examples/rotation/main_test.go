@@ -16,7 +16,7 @@ func TestRotationExample(t *testing.T) {
 	if err := run(context.Background(), cfg, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"seeded 300 records", "rotated to local://acme#v=", "final check: all 300 records open"} {
+	for _, want := range []string{"seeded 300 records", "rotated to local://acme#v=", "fresh DEKs: ", "final check: all 300 records open"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

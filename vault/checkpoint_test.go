@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -9,13 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
@@ -69,13 +70,13 @@ func runCrashHelper(mode string) error {
 	}
 	// The rate limit stretches a full job to a second or two, so most random
 	// kill points land inside a running job rather than after it.
-	opts := vault.RotateOptions{Org: crashOrg, Workers: 8, PageSize: 200, Checkpoints: st, RatePerSecond: 10_000}
+	job := vault.JobOptions{Org: crashOrg, Workers: 8, PageSize: 200, RatePerSecond: 10_000}
 	var s vault.Summary
 	switch mode {
 	case "rewrap":
-		s, err = v.RewrapKEK(ctx, opts)
+		s, err = v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: job})
 	case "dek":
-		s, err = v.RotateDEKs(ctx, opts)
+		s, err = v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: job, Checkpoints: st})
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
@@ -242,21 +243,102 @@ func (c *crashEnv) verifyAll(t *testing.T) {
 	}
 }
 
-// checkOpens opens recs and checks each holds the password seeded for
-// it; it returns how many did.
-func checkOpens(t *testing.T, v *vault.Vault, recs []vault.Record) int {
-	for _, rec := range recs {
-		e, err := v.OpenRecord(t.Context(), rec)
-		if err != nil {
-			t.Errorf("%s does not open: %v", rec.Key, err)
-			return 0
-		}
-		i, _ := strconv.Atoi(strings.TrimPrefix(rec.Registry, "reg-"))
-		up, ok := e.Credential.(credentials.UsernamePassword)
-		if !ok || up.Password.Reveal() != fmt.Sprintf("pw-%d", i) {
-			t.Errorf("%s opens to another value", rec.Key)
-			return 0
+func TestRotateDEKsResumesFromCheckpoint(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ks := fill(t, e, 50)
+	cp := &vault.MemCheckpoints{}
+	cctx, cancel := context.WithCancel(ctx)
+	pages := 0
+	_, err := e.v.RotateDEKs(cctx, vault.DEKOptions{Checkpoints: cp, JobOptions: vault.JobOptions{Org: "acme", PageSize: 10, Workers: 2,
+		Progress: func(vault.Progress) {
+			if pages++; pages == 2 {
+				cancel()
+			}
+		}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled job: %v", err)
+	}
+	if _, ok, _ := cp.LoadCheckpoint(ctx, "dek/acme"); !ok {
+		t.Fatal("no checkpoint after two pages")
+	}
+	s, err := e.v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 10}, Checkpoints: cp})
+	if err != nil || !s.Resumed || s.Done >= 50 || s.Done == 0 {
+		t.Fatalf("resumed run: %+v, %v", s, err)
+	}
+	if _, ok, _ := cp.LoadCheckpoint(ctx, "dek/acme"); ok {
+		t.Fatal("checkpoint left after a complete run")
+	}
+	for _, k := range ks {
+		if _, _, err := e.v.Open(ctx, k); err != nil {
+			t.Fatalf("%s: %v", k, err)
 		}
 	}
-	return len(recs)
+}
+
+// flakyKEKs resolves each org's KEK, whose first Unwrap for one registry
+// fails as a KMS outage would.
+type flakyKEKs struct {
+	vault.KEKResolver
+	registry string
+	failed   atomic.Bool
+}
+
+func (f *flakyKEKs) KEK(ctx context.Context, org string) (kek.KEK, error) {
+	k, err := f.KEKResolver.KEK(ctx, org)
+	return flakyKEK{k, f}, err
+}
+
+type flakyKEK struct {
+	kek.KEK
+	f *flakyKEKs
+}
+
+func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
+	if bytes.Contains(aad, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
+		return nil, kek.ErrUnavailable
+	}
+	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
+}
+
+// stopAfter returns job options that cancel ctx's job after its nth
+// progress report, and the job's context.
+func stopAfter(ctx context.Context, opts vault.JobOptions, n int) (context.Context, vault.JobOptions) {
+	ctx, cancel := context.WithCancel(ctx)
+	reports := 0
+	opts.Progress = func(vault.Progress) {
+		if reports++; reports == n {
+			cancel()
+		}
+	}
+	return ctx, opts
+}
+
+// TestResumedRotateDEKsRetriesFailedRecords: a record of page 2 fails
+// (a transient KMS error), the job is stopped after page 3, and the
+// resumed job must rotate that record and count it, not resume past it.
+func TestResumedRotateDEKsRetriesFailedRecords(t *testing.T) {
+	for name, form := range storeForms {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			ks := fill(t, e, 40)
+			before := commitments(t, e, ks)
+			v := mustVault(t, form(e.store), &flakyKEKs{KEKResolver: e.keys, registry: ks[12].Registry})
+			opts := vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 10, Workers: 2}, Checkpoints: &vault.MemCheckpoints{}}
+			ctx, job := stopAfter(t.Context(), opts.JobOptions, 3)
+			s, err := v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: job, Checkpoints: opts.Checkpoints})
+			if !errors.Is(err, context.Canceled) || s.Failed != 1 || s.Errors[0].Key != ks[12] {
+				t.Fatalf("stopped run: %+v, %v, %v", s.Progress, s.Errors, err)
+			}
+			s, err = v.RotateDEKs(t.Context(), opts)
+			if err != nil || !s.Resumed || s.Failed != 0 || s.Done < 30 {
+				t.Fatalf("resumed run: %+v, %v", s.Progress, err)
+			}
+			for i, c := range commitments(t, e, ks) {
+				if c == before[i] {
+					t.Errorf("%s kept its old DEK", ks[i])
+				}
+			}
+		})
+	}
 }

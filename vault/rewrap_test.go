@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/kmsemu"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/awskms"
@@ -24,6 +26,173 @@ import (
 	"github.com/credvault/credvault/vault/store/sqlstore"
 	_ "github.com/credvault/credvault/vault/store/sqlstore/pgsql" // benchPostgres opens PostgreSQL
 )
+
+func TestRewrapKEKMovesEveryRecordAndKeepsPayloads(t *testing.T) {
+	for name, form := range storeForms {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			v := mustVault(t, form(e.store), e.keys)
+			testRewrapKEK(t, e, v)
+		})
+	}
+}
+
+func testRewrapKEK(t *testing.T, e env, v *vault.Vault) {
+	ctx := context.Background()
+	ks := fill(t, e, 120)
+	before, _ := e.store.Get(ctx, ks[0])
+	newID, err := e.keys.Rotate(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports int
+	s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 25, Workers: 4,
+		RatePerSecond: 1e6, Progress: func(vault.Progress) { reports++ }}})
+	if err != nil || s.Done != 120 || s.Failed != 0 || s.Total != 120 {
+		t.Fatalf("summary %+v, err %v", s, err)
+	}
+	if reports < 5 {
+		t.Fatalf("%d progress reports for 5 pages", reports)
+	}
+	usage, _ := v.KeyUsage(ctx, "acme")
+	if len(usage) != 1 || usage[newID] != 120 {
+		t.Fatalf("usage after rewrap = %v", usage)
+	}
+	after, _ := e.store.Get(ctx, ks[0])
+	eb, _ := envelope.Parse(before.Envelope)
+	ea, _ := envelope.Parse(after.Envelope)
+	if string(eb.Ciphertext) != string(ea.Ciphertext) || eb.Commitment != ea.Commitment {
+		t.Fatal("rewrap touched the payload")
+	}
+	for i, k := range ks {
+		got, _, err := v.Open(ctx, k)
+		if err != nil || got.Credential.(credentials.UsernamePassword).Password.Reveal() != fmt.Sprintf("pw-%d", i) {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	// A second run finds nothing to do.
+	if s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme"}}); err != nil || s.Done != 0 || s.Total != 0 {
+		t.Fatalf("second run: %+v, %v", s, err)
+	}
+}
+
+func TestRewrapDryRunWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	fill(t, e, 10)
+	old, _ := e.v.KeyUsage(ctx, "acme")
+	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme", DryRun: true}})
+	if err != nil || s.Done != 10 {
+		t.Fatalf("dry run: %+v, %v", s, err)
+	}
+	if now, _ := e.v.KeyUsage(ctx, "acme"); fmt.Sprint(now) != fmt.Sprint(old) {
+		t.Fatalf("dry run changed usage: %v -> %v", old, now)
+	}
+}
+
+// TestRewrapKEKReportsEveryPage: "Progress, when set, is called
+// after every page and at the end." A KEK rewrap over records under two
+// old key versions lists two pages (one per key ID), and both must be
+// reported (the first key ID's last page used to be skipped).
+func TestRewrapKEKReportsEveryPage(t *testing.T) {
+	for name, form := range storeForms {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			for i := range 6 {
+				if i == 3 {
+					if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				k := vault.Key{Org: "acme", Registry: fmt.Sprintf("reg-%d", i)}
+				c := credentials.UsernamePassword{Username: "u", Password: credentials.NewSecret("pw")}
+				if _, err := e.v.Put(ctx, k, entry(c)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+				t.Fatal(err)
+			}
+			v := mustVault(t, form(e.store), e.keys)
+			var reports []vault.Progress
+			s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 10,
+				Progress: func(p vault.Progress) { reports = append(reports, p) }}})
+			if err != nil || s.Done != 6 {
+				t.Fatalf("summary %+v, err %v", s.Progress, err)
+			}
+			if len(reports) < 2 {
+				t.Fatalf("two pages rotated, %d progress reports: %+v", len(reports), reports)
+			}
+		})
+	}
+}
+
+// TestResumedRewrapKEKRetriesFailedRecords: the KEK rewrap keeps no
+// checkpoint: it selects records by key ID, so a re-run after a stop
+// visits exactly the records still to do, the one that failed among them.
+func TestResumedRewrapKEKRetriesFailedRecords(t *testing.T) {
+	e := newEnv(t)
+	ks := fill(t, e, 40)
+	current, err := e.keys.Rotate(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustVault(t, e.store, &flakyKEKs{KEKResolver: e.keys, registry: ks[12].Registry})
+	job := vault.JobOptions{Org: "acme", PageSize: 10, Workers: 2}
+	ctx, stopping := stopAfter(t.Context(), job, 3)
+	first, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: stopping})
+	if !errors.Is(err, context.Canceled) || first.Failed != 1 || first.Done == 0 {
+		t.Fatalf("stopped run: %+v, %v", first.Progress, err)
+	}
+	s, err := v.RewrapKEK(t.Context(), vault.RewrapOptions{JobOptions: job})
+	if err != nil || s.Failed != 0 || s.Total != 40-first.Done || s.Done != s.Total {
+		t.Fatalf("re-run after %d done: %+v, %v", first.Done, s.Progress, err)
+	}
+	if usage, _ := v.KeyUsage(t.Context(), "acme"); len(usage) != 1 || usage[current] != 40 {
+		t.Fatalf("usage after the re-run: %v", usage)
+	}
+}
+
+// TestRewrapKEKServerSideCorruptIsErrCorrupt: a record whose wrapped
+// DEK was altered fails a server-side rewrap (AWS KMS ReEncrypt). The
+// package documents that a record failing authentication is ErrCorrupt
+// (and kek.ErrUnwrap when the KEK refused the wrapped DEK), as Open and
+// the local unwrap+wrap rewrap report it; the server-side path must too.
+func TestRewrapKEKServerSideCorruptIsErrCorrupt(t *testing.T) {
+	e := newKMSEnv(t)
+	ctx := context.Background()
+	k := vault.Key{Org: "acme", Registry: "reg-bad"}
+	if _, err := e.v.Put(ctx, k, entry(fixtures.All(canary)[0])); err != nil {
+		t.Fatal(err)
+	}
+	corrupt(t, e.store, k)
+	if _, _, err := e.v.Open(ctx, k); !errors.Is(err, vault.ErrCorrupt) {
+		t.Fatalf("Open = %v, want ErrCorrupt", err)
+	}
+	b := e.emu.AddKey(false)
+	if err := e.emu.RetargetAlias("alias/credvault-acme", b); err != nil {
+		t.Fatal(err)
+	}
+	kk, err := awskms.New(e.client, "alias/credvault-acme", awskms.WithAllowedKeys(e.arn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustVault(t, e.store, kek.StaticResolver{"acme": kk})
+	s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme"}})
+	if err != nil || s.Failed != 1 || len(s.Errors) != 1 {
+		t.Fatalf("RewrapKEK = %+v %v, %v", s.Progress, s.Errors, err)
+	}
+	if !errors.Is(s.Errors[0], kek.ErrUnwrap) {
+		t.Fatalf("error %v is not kek.ErrUnwrap", s.Errors[0])
+	}
+	if !errors.Is(s.Errors[0], vault.ErrCorrupt) {
+		t.Fatalf("error %v is not vault.ErrCorrupt (Open and the local rewrap say ErrCorrupt)", s.Errors[0])
+	}
+}
 
 // Sizes of the rotation benchmarks.
 const (
@@ -67,94 +236,6 @@ func BenchmarkRotate(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) { benchRewrap(b, benchPostgres(b), rotateRecords) })
 	b.Run("kms-latency", benchKMSLatency)
 	b.Run("sqlite-1m-heap", benchRotateHeap)
-}
-
-// testCredential is the credential every seeded record holds, numbered.
-func testCredential(i int) credentials.Credential {
-	return credentials.UsernamePassword{Username: "deploy-bot", Password: credentials.NewSecret(fmt.Sprintf("pw-%d", i))}
-}
-
-// seedKey is the key of seeded record i.
-func seedKey(org string, i int) vault.Key {
-	return vault.Key{Org: org, Registry: fmt.Sprintf("reg-%07d", i)}
-}
-
-// seedRecords seals n records for org (GOMAXPROCS sealers) and writes
-// them in batches straight to st: far faster than n Vault.Puts.
-func seedRecords(tb testing.TB, v *vault.Vault, st vault.Store, org string, n int) {
-	tb.Helper()
-	for start := 0; start < n; start += seedChunk {
-		recs := sealRange(tb, v, org, start, min(start+seedChunk, n))
-		writeNew(tb, st, recs)
-	}
-}
-
-// sealRange seals records [from, to) of org concurrently.
-func sealRange(tb testing.TB, v *vault.Vault, org string, from, to int) []vault.Record {
-	recs := make([]vault.Record, to-from)
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		wg.Go(func() {
-			for i := from + w; i < to; i += workers {
-				rec, err := v.Seal(context.Background(), seedKey(org, i), entry(testCredential(i)))
-				if err != nil {
-					errs <- err
-					return
-				}
-				recs[i-from] = rec
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		tb.Fatal(err)
-	}
-	return recs
-}
-
-// writeNew creates recs in st, in one batch when st can.
-func writeNew(tb testing.TB, st vault.Store, recs []vault.Record) {
-	tb.Helper()
-	bp, ok := st.(vault.BatchPutter)
-	if !ok {
-		for _, r := range recs {
-			if _, err := st.Put(context.Background(), r, 0); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		return
-	}
-	_, errs := bp.PutBatch(context.Background(), recs, make([]int64, len(recs)))
-	for _, err := range errs {
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-}
-
-// newLocalVault returns a vault over st with local keys for org, in a
-// temporary directory.
-func newLocalVault(tb testing.TB, st vault.Store, org string) (*vault.Vault, *local.Manager) {
-	tb.Helper()
-	root, err := local.GenerateRootKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m, err := local.Open(tb.TempDir(), root)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := m.Create(context.Background(), org); err != nil {
-		tb.Fatal(err)
-	}
-	v, err := vault.New(st, m)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v, m
 }
 
 func benchSQLite(b *testing.B) vault.Store {
@@ -207,7 +288,7 @@ func rewrapOnce(b *testing.B, v *vault.Vault, m *local.Manager, org string, n in
 	runtime.GC() // the seeding's garbage is not the job's to collect
 	b.StartTimer()
 	start := time.Now()
-	s, err := v.RewrapKEK(ctx, vault.RotateOptions{Org: org, Workers: rotateWorkers})
+	s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: org, Workers: rotateWorkers}})
 	took := time.Since(start)
 	if err != nil || s.Done != int64(n) || s.Failed != 0 {
 		b.Fatalf("RewrapKEK: %+v, %v", s.Progress, err)
@@ -378,7 +459,7 @@ func prepareKMSOrg(b *testing.B, emu *kmsemu.Emulator, client *kms.Client, keys 
 // returns records per second.
 func kmsRewrapRate(b *testing.B, v *vault.Vault, org string, workers, n int) float64 {
 	start := time.Now()
-	s, err := v.RewrapKEK(context.Background(), vault.RotateOptions{Org: org, Workers: workers, PageSize: 1000})
+	s, err := v.RewrapKEK(context.Background(), vault.RewrapOptions{JobOptions: vault.JobOptions{Org: org, Workers: workers, PageSize: 1000}})
 	took := time.Since(start)
 	if err != nil || s.Done != int64(n) || s.Failed != 0 {
 		b.Fatalf("RewrapKEK %s: %+v, %v, first errors %v", org, s.Progress, err, s.Errors[:min(3, len(s.Errors))])
@@ -416,7 +497,7 @@ func peakHeapOfRewrap(b *testing.B, n int) uint64 {
 	runtime.GC()
 	b.StartTimer()
 	stop := sampleHeap()
-	s, err := v.RewrapKEK(context.Background(), vault.RotateOptions{Org: org, Workers: rotateWorkers})
+	s, err := v.RewrapKEK(context.Background(), vault.RewrapOptions{JobOptions: vault.JobOptions{Org: org, Workers: rotateWorkers}})
 	top := stop()
 	if err != nil || s.Done != int64(n) {
 		b.Fatalf("RewrapKEK: %+v, %v", s.Progress, err)
@@ -446,4 +527,41 @@ func sampleHeap() (stop func() uint64) {
 		}
 	}()
 	return func() uint64 { close(done); <-exited; return top }
+}
+
+// Rotate an org's KEK, then move every record onto the new key version.
+func ExampleVault_RewrapKEK() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	v, _ := vault.New(memstore.New(), keys)
+	putExampleRecords(ctx, v, "acme", 3)
+
+	current, _ := keys.Rotate(ctx, "acme") // a new primary key version
+	s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme", Workers: 4}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	usage, _ := v.KeyUsage(ctx, "acme")
+	fmt.Printf("rewrapped %d of %d, %d failed\n", s.Done, s.Total, s.Failed)
+	fmt.Println("every record on the new key:", len(usage) == 1 && usage[current] == 3)
+	// Output:
+	// rewrapped 3 of 3, 0 failed
+	// every record on the new key: true
+}
+
+// putExampleRecords stores n credentials for org, as an application would.
+func putExampleRecords(ctx context.Context, v *vault.Vault, org string, n int) {
+	for i := range n {
+		k := vault.Key{Org: org, Registry: fmt.Sprintf("registry-%d", i)}
+		cred := credentials.UsernamePassword{Username: "deploy-bot", Password: credentials.NewSecret("example-password")}
+		e := vault.Entry{Provider: "DOCKER_REGISTRY", URL: "https://registry.example.com", Credential: cred}
+		if _, err := v.Put(ctx, k, e); err != nil {
+			fmt.Println(err)
+		}
+	}
 }
