@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/vault"
 )
 
@@ -13,7 +14,7 @@ import (
 // (version 1, kind code 1, each field a uvarint length and its bytes),
 // built by hand so that no field rule applies.
 func encodeUsernamePassword(username, password string) []byte {
-	b := []byte{credentials.EncodingVersion, 1}
+	b := []byte{credcodec.Version, 1}
 	for _, f := range []string{username, password} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
