@@ -106,7 +106,7 @@ func DecodeSealed(b []byte) (credentials.Credential, error) {
 	if err := decodeFields(k, b[2:], &vals); err != nil {
 		return nil, err
 	}
-	return k.build(&vals), nil
+	return k.build(vals), nil
 }
 
 // decodeFields reads k's fields, in order, from rest into vals.

@@ -101,7 +101,7 @@ func TestCodecTable(t *testing.T) {
 		if k.kind != kinds[i] || int(k.code) != i+1 || len(k.fields) > maxFields {
 			t.Errorf("codec %d: kind %s, code %d, %d fields", i, k.kind, k.code, len(k.fields))
 		}
-		if c := k.build(&[maxFields]string{}); c.Kind() != k.kind {
+		if c := k.build([maxFields]string{}); c.Kind() != k.kind {
 			t.Errorf("codec %d builds a %s", i, c.Kind())
 		}
 	}

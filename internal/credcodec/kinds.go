@@ -10,7 +10,7 @@ type kindCodec struct {
 	kind   credentials.Kind
 	code   byte     // never reuse a retired code
 	fields []string // required JSON fields, then optional ones
-	build  func(v *[maxFields]string) credentials.Credential
+	build  func(v [maxFields]string) credentials.Credential
 }
 
 // maxFields is the most fields any kind has (AwsEcr).
@@ -22,27 +22,27 @@ var secret = credentials.NewSecret
 // codecs is the kind table. Its codes and field orders are the wire
 // format: change neither.
 var codecs = [...]kindCodec{
-	{credentials.KindUsernamePassword, 1, []string{"username", "password"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindUsernamePassword, 1, []string{"username", "password"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.UsernamePassword{Username: v[0], Password: secret(v[1])}
 	}},
-	{credentials.KindUsernamePat, 2, []string{"username", "pat"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindUsernamePat, 2, []string{"username", "pat"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.UsernamePat{Username: v[0], Pat: secret(v[1])}
 	}},
 	{credentials.KindAwsEcr, 3, []string{"accessKeyId", "secretAccessKey", "region", "sessionToken", "roleArn", "externalId"},
-		func(v *[maxFields]string) credentials.Credential {
+		func(v [maxFields]string) credentials.Credential {
 			return credentials.AwsEcr{AccessKeyID: v[0], SecretAccessKey: secret(v[1]), Region: v[2],
 				SessionToken: secret(v[3]), RoleArn: v[4], ExternalID: secret(v[5])}
 		}},
-	{credentials.KindGoogleGar, 4, []string{"serviceAccountKey"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindGoogleGar, 4, []string{"serviceAccountKey"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.GoogleGar{ServiceAccountKey: secret(v[0])}
 	}},
-	{credentials.KindAzureAcr, 5, []string{"tenantId", "clientId", "clientSecret"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindAzureAcr, 5, []string{"tenantId", "clientId", "clientSecret"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.AzureAcr{TenantID: v[0], ClientID: v[1], ClientSecret: secret(v[2])}
 	}},
-	{credentials.KindHarborRobot, 6, []string{"robotName", "secret"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindHarborRobot, 6, []string{"robotName", "secret"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.HarborRobot{RobotName: v[0], Secret: secret(v[1])}
 	}},
-	{credentials.KindJfrogIdentityToken, 7, []string{"username", "identityToken"}, func(v *[maxFields]string) credentials.Credential {
+	{credentials.KindJfrogIdentityToken, 7, []string{"username", "identityToken"}, func(v [maxFields]string) credentials.Credential {
 		return credentials.JfrogIdentityToken{Username: v[0], IdentityToken: secret(v[1])}
 	}},
 }
