@@ -60,7 +60,7 @@ var specs = []kindSpec{
 	}},
 }
 
-// ordered returns the values of fields in s's encoding order.
+// ordered returns the values of fields in the order s.build takes them.
 func (s kindSpec) ordered(fields map[string]string) (vals [maxFields]string) {
 	i := 0
 	for _, names := range [2][]string{s.required, s.optional} {
