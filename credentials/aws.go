@@ -120,11 +120,11 @@ func (c AwsEcr) validateRoleArn() error {
 }
 
 func (c AwsEcr) validateExternalID() error {
-	if c.ExternalID == "" {
+	if c.ExternalID.IsZero() {
 		return nil
 	}
-	n := len(c.ExternalID)
-	if n < awsMinExternalID || n > awsMaxExternalID || !checkCharset(c.ExternalID, isExternalIDChar) {
+	v := c.ExternalID.Reveal()
+	if n := len(v); n < awsMinExternalID || n > awsMaxExternalID || !checkCharset(v, isExternalIDChar) {
 		return fieldErr(fExternalID, ErrInvalid, "must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]")
 	}
 	if c.RoleArn == "" {

@@ -16,23 +16,20 @@
 // Each kind's Validate knows the provider's real formats (AWS key IDs and
 // regions, Azure GUIDs, Harbor robot names, Google service-account key
 // files whose private_key must parse) and caps every field's length.
-// Parse, ParseAs, Encode and Decode all validate.
+// Parse and ParseAs validate what they return.
 //
 // # Sealing
 //
-// [Encode] and [Decode] are the canonical, versioned encoding the vault
-// seals; it includes the kind, so a decoded value has the same type.
+// The vault seals a credential in a canonical, versioned binary encoding
+// that is deliberately not part of this package's API: it would hand out
+// every secret without a [Secret.Reveal] call. The vault reaches it
+// through an internal package, which reads each secret with Reveal.
 //
 // # Views
 //
 // [Describe] returns a [View]: the kind and non-secret identifiers a GET
 // response may show. Credentials themselves are never returned by GET.
-//
-// # API keys
-//
-// [NewAPIKey] mints one-time keys such as HarborGuard's `hg_ak_…` sensor
-// keys; a server stores only the [APIKeyHash] and checks presented keys
-// with [VerifyAPIKey].
+// [DescribeValid] also returns the validation error.
 //
 // # Errors
 //
@@ -91,7 +88,15 @@ type AwsEcr struct {
 	SessionToken    Secret `json:"sessionToken,omitempty"`
 	Region          string `json:"region"`
 	RoleArn         string `json:"roleArn,omitempty"`
-	ExternalID      string `json:"externalId,omitempty"`
+	// ExternalID is the sts:ExternalId the role's trust policy requires.
+	// It is confidential, so it is a Secret and no View shows it. AWS does
+	// not call it a secret key, but STS documents it as a value (any
+	// string, such as a passphrase) that limits who can assume the role to
+	// "someone with the ID", and here the tenant supplies it along with
+	// the role ARN: anyone who reads both could make a service holding
+	// access to the role act as that tenant (the confused deputy the ID
+	// exists to prevent). HarborGuard returns no credential field on GET.
+	ExternalID Secret `json:"externalId,omitempty"`
 }
 
 // GoogleGar is a Google service-account JSON key file for Artifact Registry.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/credvault/credvault/credentials"
 )
@@ -53,37 +52,11 @@ func ExampleDescribe() {
 	// {"kind":"AwsEcr","accessKeyId":"AKIAIOSFODNN7EXAMPLE","region":"us-east-1"}
 }
 
-func ExampleEncode() {
-	c := credentials.HarborRobot{RobotName: "robot$library+ci", Secret: credentials.NewSecret("FakeSecret1")}
-	sealed, err := credentials.Encode(c)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	back, err := credentials.Decode(sealed)
-	fmt.Println(sealed[0], back.Kind(), err, back.(credentials.HarborRobot).Secret.Equal(c.Secret))
+func ExampleDescribeValid() {
+	c := credentials.UsernamePassword{Username: "deploy:bot", Password: credentials.NewSecret("hunter2")}
+	view, err := credentials.DescribeValid(c)
+	var fe *credentials.FieldError
+	fmt.Println(view.Kind, errors.As(err, &fe), fe.Field, errors.Is(err, credentials.ErrInvalid))
 	// Output:
-	// 1 HarborRobot <nil> true
-}
-
-func ExampleNewAPIKey() {
-	key, stored, err := credentials.NewAPIKey("hg_ak_")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	plaintext := key.Reveal() // show once to the user, never store
-	fmt.Println(strings.HasPrefix(plaintext, "hg_ak_"+stored.ID+"_"))
-	fmt.Println(strings.HasPrefix(stored.String(), "sha256:hg_ak_:"))
-
-	id, _ := credentials.APIKeyLookupID(plaintext) // find the stored row by id
-	fmt.Println(id == stored.ID)
-	fmt.Println(credentials.VerifyAPIKey(stored, plaintext))
-	fmt.Println(credentials.VerifyAPIKey(stored, plaintext+"x"))
-	// Output:
-	// true
-	// true
-	// true
-	// true
-	// false
+	// UsernamePassword true username true
 }

@@ -82,7 +82,7 @@ func (s Secret) Format(f fmt.State, verb rune) {
 }
 
 // MarshalJSON implements json.Marshaler and emits the redaction, never the
-// value: sealing uses its own encoding ([Encode]).
+// value: the vault seals a credential in its own binary encoding.
 func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
 
 // MarshalText implements encoding.TextMarshaler with the redaction.

@@ -18,22 +18,30 @@ type View struct {
 }
 
 // Describe returns c's redacted view. Secrets (passwords, tokens, the
-// secret access key and session token, the client secret, the robot
-// secret, the whole service-account key including private_key and
-// private_key_id) never appear; AwsEcr's externalId is left out too, as
-// AWS advises treating it as confidential.
+// secret access key, session token and external ID, the client secret,
+// the robot secret, the whole service-account key including private_key
+// and private_key_id) never appear.
 //
 // A credential that does not validate shows its kind only: its fields cannot
 // be trusted to hold what their names claim (a secret pasted into a
 // username, a key file with misplaced fields). Describe(nil) returns the
-// zero View.
+// zero View. [DescribeValid] also says why.
 func Describe(c Credential) View {
+	v, _ := DescribeValid(c)
+	return v
+}
+
+// DescribeValid is [Describe] that also returns the validation error: it
+// validates c once and returns its view and nil, or its kind alone and the
+// *[FieldError]. nil, a nil pointer or a type of another package yields
+// the zero View and [ErrUnknownKind]. A GoogleGar key is parsed once for
+// both the check and the view.
+func DescribeValid(c Credential) (View, error) {
 	c, ok := deref(c)
 	if !ok {
-		return View{}
+		return View{}, errForeign()
 	}
-	v, _ := describeValid(c)
-	return v
+	return describeValid(c)
 }
 
 // describeValid validates c (a value, not a pointer) and returns its view,
@@ -64,5 +72,10 @@ func describeValid(c Credential) (View, error) {
 	case JfrogIdentityToken:
 		return View{Kind: v.Kind(), Username: v.Username}, nil
 	}
-	return View{}, nil
+	return View{}, errForeign() // unreachable: deref admits the seven kinds only
+}
+
+// errForeign refuses what is not one of the seven kinds.
+func errForeign() error {
+	return &FieldError{Reason: "not a credential of this package", Err: ErrUnknownKind}
 }

@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -18,7 +19,7 @@ func TestDescribe(t *testing.T) {
 		{"UsernamePat", UsernamePat{Username: "deploy-bot", Pat: NewSecret("dckr_pat_EXAMPLE")},
 			View{Kind: KindUsernamePat, Username: "deploy-bot", TokenType: TokenTypeDockerHub}},
 		{"AwsEcr", AwsEcr{AccessKeyID: fakeTempKeyID, SecretAccessKey: NewSecret(fakeSecretKey), SessionToken: NewSecret(fakeSessionToken),
-			Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: "org-42"},
+			Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: NewSecret("org-42")},
 			View{Kind: KindAwsEcr, AccessKeyID: fakeTempKeyID, Region: "us-east-1", RoleArn: fakeRoleArn}},
 		{"GoogleGar", GoogleGar{ServiceAccountKey: NewSecret(garKeyJSON(nil))},
 			View{Kind: KindGoogleGar, ClientEmail: fakeEmail, ProjectID: "example-project"}},
@@ -57,5 +58,53 @@ func TestViewJSON(t *testing.T) {
 	const want = `{"kind":"UsernamePat","username":"deploy-bot","tokenType":"github-classic-pat"}`
 	if string(b) != want {
 		t.Fatalf("json = %s, want %s", b, want)
+	}
+}
+
+// foreign embeds a kind, so it satisfies Credential without being one.
+type foreign struct{ UsernamePassword }
+
+func TestDescribeValid(t *testing.T) {
+	t.Parallel()
+	var nilPtr *HarborRobot
+	good := UsernamePat{Username: "deploy-bot", Pat: NewSecret("ghp_EXAMPLE")}
+	tests := []struct {
+		name  string
+		c     Credential
+		view  View
+		want  error
+		field string
+	}{
+		{"valid", good, Describe(good), nil, ""},
+		{"valid pointer", &good, Describe(good), nil, ""},
+		{"invalid", UsernamePat{Username: "a:b", Pat: NewSecret("p")}, View{Kind: KindUsernamePat}, ErrInvalid, "username"},
+		{"nil", nil, View{}, ErrUnknownKind, ""},
+		{"nil pointer", nilPtr, View{}, ErrUnknownKind, ""},
+		{"foreign type", foreign{UsernamePassword{Username: "u", Password: NewSecret("p")}}, View{}, ErrUnknownKind, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			view, err := DescribeValid(tt.c)
+			checkErr(t, err, tt.want, tt.field)
+			if view != tt.view || view != Describe(tt.c) {
+				t.Fatalf("view = %+v, want %+v (Describe %+v)", view, tt.view, Describe(tt.c))
+			}
+		})
+	}
+}
+
+// TestViewLeavesOutExternalID checks that the view and the Secret type
+// agree: a confidential externalId shows nowhere.
+func TestViewLeavesOutExternalID(t *testing.T) {
+	t.Parallel()
+	c := AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: "us-east-1",
+		RoleArn: fakeRoleArn, ExternalID: NewSecret("tenant-" + canary)}
+	b, err := json.Marshal(struct {
+		C AwsEcr
+		V View
+	}{c, Describe(c)})
+	if err != nil || strings.Contains(string(b), canary) || !strings.Contains(string(b), `"externalId":"[REDACTED]"`) {
+		t.Fatalf("json = %s, %v", b, err)
 	}
 }

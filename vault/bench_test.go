@@ -12,6 +12,7 @@ import (
 	"github.com/tink-crypto/tink-go/v2/keyset"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/vault"
 )
@@ -28,7 +29,7 @@ func benchCredential(b *testing.B) credentials.Credential {
 	var err error
 	for n := benchPayloadSize; n > 0; n-- { // the PAT's varint length prefix grows with it
 		c.Pat = credentials.NewSecret("ghp_" + strings.Repeat("x", n))
-		if enc, err = credentials.Encode(c); err != nil || len(enc) <= benchPayloadSize {
+		if enc, err = credcodec.Encode(c); err != nil || len(enc) <= benchPayloadSize {
 			break
 		}
 	}
@@ -112,7 +113,7 @@ func benchPrimitives(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := benchCredential(b)
-	plaintext, err := credentials.Encode(c)
+	plaintext, err := credcodec.Encode(c)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func benchPrimitives(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := credentials.DecodeSealed(pt); err != nil {
+		if _, err := credcodec.DecodeSealed(pt); err != nil {
 			b.Fatal(err)
 		}
 	}

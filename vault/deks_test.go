@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
@@ -109,7 +110,7 @@ func TestRotateDEKsCountsCorruptRecordAfterLostRace(t *testing.T) {
 // (version 1, kind code 1, each field a uvarint length and its bytes),
 // built by hand so that no field rule applies.
 func encodeUsernamePassword(username, password string) []byte {
-	b := []byte{credentials.EncodingVersion, 1}
+	b := []byte{credcodec.Version, 1}
 	for _, f := range []string{username, password} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)

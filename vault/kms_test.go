@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/kmsemu"
 	"github.com/credvault/credvault/kek"
@@ -124,8 +125,8 @@ func newKMSEnv(t testing.TB, opts ...vault.Option) *kmsEnv {
 // sameCredential reports whether two credentials encode identically.
 func sameCredential(t testing.TB, a, b credentials.Credential) bool {
 	t.Helper()
-	ea, err1 := credentials.Encode(a)
-	eb, err2 := credentials.Encode(b)
+	ea, err1 := credcodec.Encode(a)
+	eb, err2 := credcodec.Encode(b)
 	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
 }
 

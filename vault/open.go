@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/kek"
 )
@@ -97,7 +98,7 @@ func parseRecord(rec Record) (envelope.Envelope, error) {
 // decodeEntry decodes the authenticated plaintext pt and env's metadata
 // into the entry they were sealed from.
 func decodeEntry(env *envelope.Envelope, pt []byte) (Entry, error) {
-	cred, err := credentials.DecodeSealed(pt) // authenticated: the encoding is checked, not re-validated
+	cred, err := credcodec.DecodeSealed(pt) // authenticated: the encoding is checked, not re-validated
 	if err == nil && string(cred.Kind()) != env.Kind {
 		err = errors.New("kind disagrees with the header")
 	}

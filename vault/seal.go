@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 
-	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/kek"
 )
@@ -22,7 +22,7 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	}
 	s := getScratch()
 	defer s.release()
-	plaintext, view, err := credentials.AppendEncodeView(s.pt[:0], e.Credential) // validates
+	plaintext, view, err := credcodec.AppendEncodeView(s.pt[:0], e.Credential) // validates
 	if err != nil {
 		return Record{}, fmt.Errorf("%w: %w", ErrInvalidEntry, err)
 	}

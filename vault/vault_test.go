@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/kek"
@@ -80,8 +81,8 @@ func TestPutOpenRoundTripEveryKind(t *testing.T) {
 				stored.Kind != c.Kind() || stored.View != credentials.Describe(c) {
 				t.Fatalf("stored description = %+v, %v; want the view %+v", stored, err, credentials.Describe(c))
 			}
-			a, _ := credentials.Encode(c)
-			b, _ := credentials.Encode(got.Credential)
+			a, _ := credcodec.Encode(c)
+			b, _ := credcodec.Encode(got.Credential)
 			if !bytes.Equal(a, b) {
 				t.Fatal("opened credential differs from the one sealed")
 			}

@@ -135,8 +135,8 @@ func awsConfig(s *providers.Session, cred credentials.AwsEcr, region string) aws
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, cred.RoleArn,
 			func(o *stscreds.AssumeRoleOptions) {
 				o.RoleSessionName = sessionName
-				if cred.ExternalID != "" {
-					o.ExternalID = aws.String(cred.ExternalID)
+				if !cred.ExternalID.IsZero() {
+					o.ExternalID = aws.String(cred.ExternalID.Reveal())
 				}
 			}))
 	}

@@ -49,7 +49,7 @@ func start(t testing.TB) (*ecremu.Emulator, providers.Options) {
 	emu.AddKey(akid, canary, "")
 	rc := roleCred(t)
 	emu.AddKey(rc.AccessKeyID, rc.SecretAccessKey.Reveal(), rc.SessionToken.Reveal())
-	emu.AddRole(rc.RoleArn, rc.ExternalID)
+	emu.AddRole(rc.RoleArn, rc.ExternalID.Reveal())
 	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
 }
 
@@ -66,7 +66,7 @@ func TestCheck(t *testing.T) {
 	unknown := staticCred()
 	unknown.AccessKeyID = "AKIAQQQQQQQQQQQQQQQQ"
 	badExt := roleCred(t)
-	badExt.ExternalID = "someone-else"
+	badExt.ExternalID = credentials.NewSecret("someone-else")
 	tests := []struct {
 		name   string
 		url    string
@@ -310,7 +310,7 @@ func TestPublic(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			emu, opts := start(t)
-			emu.AddRole(roleCred(t).RoleArn, roleCred(t).ExternalID)
+			emu.AddRole(roleCred(t).RoleArn, roleCred(t).ExternalID.Reveal())
 			if tc.setup != nil {
 				tc.setup(emu)
 			}

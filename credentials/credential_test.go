@@ -1,66 +1,44 @@
 package credentials
 
 import (
-	"bytes"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 )
 
-// canary is planted in secret fields; it must never be printed. It uses
-// only letters and digits so it fits every secret's charset.
-const canary = "Zq9CnryXk7Wv"
+// Obviously fake values, from AWS's documentation where one exists.
+const (
+	fakeKeyID        = "AKIAIOSFODNN7EXAMPLE"
+	fakeTempKeyID    = "ASIAIOSFODNN7EXAMPLE"
+	fakeSecretKey    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	fakeSessionToken = "FwoGZXIvYXdzEXAMPLE+SESSION/TOKEN=="
+	fakeRoleArn      = "arn:aws:iam::123456789012:role/ecr-puller"
+	fakeTenant       = "11111111-2222-3333-4444-555555555555"
+	fakeClient       = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	fakeEmail        = "puller@example-project.iam.gserviceaccount.com"
+	fakeTokenURI     = "https://oauth2.googleapis.com/token"
+)
 
-var printVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s", "%-q", "%T", "%p"}
-
-// leakChecker collects everything printed and fails on any form of the
-// canary (or of extra forbidden strings).
-type leakChecker struct {
-	t         *testing.T
-	forbidden []string
-}
-
-func newLeakChecker(t *testing.T, extra ...string) *leakChecker {
-	h := hex.EncodeToString([]byte(canary))
-	return &leakChecker{t: t, forbidden: append([]string{canary, h, strings.ToUpper(h)}, extra...)}
-}
-
-func (lc *leakChecker) check(what, out string) {
-	lc.t.Helper()
-	for _, f := range lc.forbidden {
-		if strings.Contains(out, f) {
-			lc.t.Errorf("%s leaked a secret: %.300s", what, out)
-		}
+// validCredentials returns one valid value per kind (AwsEcr twice: with
+// and without the optional fields).
+func validCredentials() []Credential {
+	return []Credential{
+		UsernamePassword{Username: "deploy-bot", Password: NewSecret("correct horse battery staple")},
+		UsernamePat{Username: "deploy-bot", Pat: NewSecret("ghp_EXAMPLE0000000000000000000000000000")},
+		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: "us-east-1"},
+		AwsEcr{AccessKeyID: fakeTempKeyID, SecretAccessKey: NewSecret(fakeSecretKey),
+			SessionToken: NewSecret(fakeSessionToken), Region: "eu-west-1",
+			RoleArn: fakeRoleArn, ExternalID: NewSecret("harborguard-org-42")},
+		GoogleGar{ServiceAccountKey: NewSecret(garKeyJSON(nil))},
+		AzureAcr{TenantID: fakeTenant, ClientID: fakeClient, ClientSecret: NewSecret("fake~client~secret")},
+		HarborRobot{RobotName: "robot$ci+pusher", Secret: NewSecret("Fake0Robot0Secret0Value000000000")},
+		JfrogIdentityToken{Username: "ci", IdentityToken: NewSecret("cmVmdGtuOjAxOjAwMDAwMDAwMDA6RVhBTVBMRQ")},
 	}
-}
-
-// printAll renders v every way a program might: fmt verbs, JSON, and slog's
-// text and JSON handlers.
-func (lc *leakChecker) printAll(name string, v any) {
-	lc.t.Helper()
-	for _, verb := range printVerbs {
-		lc.check(name+" "+verb, fmt.Sprintf(verb, v))
-	}
-	lc.check(name+" Sprint", fmt.Sprint(v)+fmt.Sprintln(v))
-	if b, err := json.Marshal(v); err == nil {
-		lc.check(name+" json", string(b))
-	}
-	var buf bytes.Buffer
-	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
-		logger := slog.New(h)
-		logger.Info("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
-		if err, ok := v.(error); ok {
-			logger.Error("failed", "err", err)
-		}
-	}
-	lc.check(name+" slog", buf.String())
 }
 
 // canaryCredentials are valid credentials with the canary in every secret
-// field (for GoogleGar, in private_key_id; the whole key is checked too).
+// field (for GoogleGar, in private_key_id; the whole key is checked too),
+// AwsEcr's confidential externalId included.
 func canaryCredentials() []Credential {
 	secretKey := canary + strings.Repeat("A", awsSecretKeyLen-len(canary))
 	return []Credential{
@@ -68,7 +46,7 @@ func canaryCredentials() []Credential {
 		UsernamePat{Username: "deploy-bot", Pat: NewSecret("ghp_" + canary)},
 		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(secretKey), Region: "us-east-1"},
 		AwsEcr{AccessKeyID: fakeTempKeyID, SecretAccessKey: NewSecret(secretKey), SessionToken: NewSecret("FwoG" + canary + "=="),
-			Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: "org-42"},
+			Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: NewSecret("org-" + canary)},
 		GoogleGar{ServiceAccountKey: NewSecret(garKeyJSON(map[string]any{"private_key_id": canary}))},
 		AzureAcr{TenantID: fakeTenant, ClientID: fakeClient, ClientSecret: NewSecret("x~" + canary)},
 		HarborRobot{RobotName: "robot$ci", Secret: NewSecret(canary)},
@@ -93,7 +71,7 @@ func invalidCanaryCredentials() []Credential {
 		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), SessionToken: NewSecret(canary), Region: "us-east-1"},
 		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: canary},
 		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: "us-east-1", RoleArn: "arn:" + canary},
-		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: canary + " !"},
+		AwsEcr{AccessKeyID: fakeKeyID, SecretAccessKey: NewSecret(fakeSecretKey), Region: "us-east-1", RoleArn: fakeRoleArn, ExternalID: NewSecret(canary + " !")},
 		gar(canary),
 		gar(`{"type":"` + canary + `"}`),
 		gar(`{"private_key":"` + canary + `" x}`),
@@ -148,17 +126,6 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		lc.printAll(name+" pointer", &c)
 		lc.printAll(name+" view", Describe(c))
 		lc.printAll(name+" in slice", []Credential{c})
-		enc, err := Encode(c)
-		if err != nil {
-			t.Fatalf("%s: Encode: %v", name, err)
-		}
-		for _, bad := range [][]byte{enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 'x'), append([]byte{9}, enc[1:]...)} {
-			_, err := Decode(bad)
-			if err == nil {
-				t.Fatalf("%s: Decode accepted a damaged encoding", name)
-			}
-			lc.printAll(name+" decode error", err)
-		}
 	}
 	for i, c := range invalidCanaryCredentials() {
 		name := fmt.Sprintf("invalid %s#%d", c.Kind(), i)
@@ -167,12 +134,12 @@ func TestCanaryNeverPrinted(t *testing.T) {
 			t.Fatalf("%s: Validate accepted it", name)
 		}
 		lc.printAll(name+" error", err)
-		_, encErr := Encode(c)
-		if encErr == nil {
-			t.Fatalf("%s: Encode accepted it", name)
+		view, descErr := DescribeValid(c)
+		if descErr == nil {
+			t.Fatalf("%s: DescribeValid accepted it", name)
 		}
-		lc.printAll(name+" encode error", encErr)
-		lc.printAll(name+" view", Describe(c))
+		lc.printAll(name+" describe error", descErr)
+		lc.printAll(name+" view", view)
 		if h, ok := c.(HarborRobot); ok {
 			lc.printAll(name+" prefix error", h.ValidateWithPrefix("harbor@"))
 		}
@@ -183,46 +150,5 @@ func TestCanaryNeverPrinted(t *testing.T) {
 			t.Fatalf("document %d parsed", i)
 		}
 		lc.printAll(fmt.Sprintf("parse error %d", i), err)
-	}
-}
-
-func TestSecretRedactedEverywhere(t *testing.T) {
-	t.Parallel()
-	lc := newLeakChecker(t)
-	s := NewSecret(canary)
-	for _, v := range []any{s, &s, []Secret{s, s}, map[string]Secret{"k": s}, struct{ S Secret }{s}, struct{ P *Secret }{&s},
-		struct{ s Secret }{s}, struct{ c UsernamePassword }{UsernamePassword{Username: "u", Password: s}}} {
-		lc.printAll(fmt.Sprintf("%T", v), v)
-	}
-	for _, verb := range []string{"%v", "%+v", "%s", "%x", "%X", "%d", "%10s", "%-10v", "%08x"} {
-		if got := fmt.Sprintf(verb, s); got != Redacted {
-			t.Errorf("Sprintf(%q) = %q, want %q", verb, got, Redacted)
-		}
-	}
-	want := map[string]string{"%q": `"[REDACTED]"`, "%-q": `"[REDACTED]"`, "%#v": `credentials.Secret("[REDACTED]")`}
-	for verb, w := range want {
-		if got := fmt.Sprintf(verb, s); got != w {
-			t.Errorf("Sprintf(%q) = %q, want %q", verb, got, w)
-		}
-	}
-	if s.Reveal() != canary || s.Len() != len(canary) || s.IsZero() {
-		t.Fatal("Reveal, Len or IsZero lost the value")
-	}
-	if !s.Equal(NewSecret(canary)) || s.Equal(NewSecret(canary+"x")) || !NewSecret("").Equal(Secret{}) {
-		t.Fatal("Equal compares wrongly")
-	}
-	if NewSecret("") != (Secret{}) || !(Secret{}).IsZero() || (Secret{}).Reveal() != "" {
-		t.Fatal("the empty secret is not the zero Secret")
-	}
-}
-
-// TestGoStringInStruct checks that %#v of a credential goes through
-// Secret's GoString (via Format) rather than dumping the unexported field.
-func TestGoStringInStruct(t *testing.T) {
-	t.Parallel()
-	got := fmt.Sprintf("%#v", UsernamePassword{Username: "u", Password: NewSecret(canary)})
-	want := `credentials.UsernamePassword{Username:"u", Password:credentials.Secret("[REDACTED]")}`
-	if got != want {
-		t.Fatalf("%%#v = %s, want %s", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package credentials
+package apikey
 
 import (
 	"crypto/sha256"
@@ -6,16 +6,18 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/credvault/credvault/credentials"
 )
 
-func TestNewAPIKey(t *testing.T) {
+func TestNew(t *testing.T) {
 	t.Parallel()
-	key, stored, err := NewAPIKey("hg_ak_")
+	key, stored, err := New("hg_ak_")
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := key.Reveal()
-	if !strings.HasPrefix(plain, "hg_ak_") || len(plain) != len("hg_ak_")+apiKeyIDLen+1+apiKeySecretLen {
+	if !strings.HasPrefix(plain, "hg_ak_") || len(plain) != len("hg_ak_")+idLen+1+secretLen {
 		t.Fatalf("key has the wrong shape (length %d)", len(plain))
 	}
 	if stored.Prefix != "hg_ak_" || !strings.HasPrefix(plain, "hg_ak_"+stored.ID+"_") {
@@ -24,37 +26,40 @@ func TestNewAPIKey(t *testing.T) {
 	if stored.Sum != sha256.Sum256([]byte(plain)) {
 		t.Fatal("stored sum is not SHA-256 of the key")
 	}
-	if strings.Contains(stored.String(), plain[len(plain)-apiKeySecretLen:]) {
+	if strings.Contains(stored.String(), plain[len(plain)-secretLen:]) {
 		t.Fatal("stored hash text contains the secret")
 	}
-	if id, ok := APIKeyLookupID(plain); !ok || id != stored.ID {
-		t.Fatalf("APIKeyLookupID = %q, %v", id, ok)
+	if id, ok := LookupID(plain); !ok || id != stored.ID {
+		t.Fatalf("LookupID = %q, %v", id, ok)
 	}
-	if !VerifyAPIKey(stored, plain) {
-		t.Fatal("VerifyAPIKey refused the key it was made from")
+	if !Verify(stored, plain) {
+		t.Fatal("Verify refused the key it was made from")
 	}
-	other, _, err := NewAPIKey("hg_ak_")
+	other, _, err := New("hg_ak_")
 	if err != nil || other.Reveal() == plain {
 		t.Fatalf("two keys are equal or failed: %v", err)
 	}
 }
 
-func TestNewAPIKeyPrefix(t *testing.T) {
+func TestNewPrefix(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{"hg_ak_", "hg_pat_", "x_", "abc123_"} {
-		if _, _, err := NewAPIKey(p); err != nil {
-			t.Errorf("NewAPIKey(%q): %v", p, err)
+		if _, _, err := New(p); err != nil {
+			t.Errorf("New(%q): %v", p, err)
 		}
 	}
 	for _, p := range []string{"", "_", "hg_ak", "HG_AK_", "hg-ak-", "1a_", "hg__ak_", "hg:ak_", strings.Repeat("a", 32) + "_"} {
-		_, _, err := NewAPIKey(p)
-		checkErr(t, err, ErrInvalid, "prefix")
+		_, _, err := New(p)
+		var fe *credentials.FieldError
+		if !errors.Is(err, credentials.ErrInvalid) || !errors.As(err, &fe) || fe.Field != "prefix" {
+			t.Errorf("New(%q) error = %v, want a *FieldError naming prefix", p, err)
+		}
 	}
 }
 
-func TestVerifyAPIKey(t *testing.T) {
+func TestVerify(t *testing.T) {
 	t.Parallel()
-	key, stored, err := NewAPIKey("hg_ak_")
+	key, stored, err := New("hg_ak_")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,20 +73,20 @@ func TestVerifyAPIKey(t *testing.T) {
 		}
 		return string(b)
 	}
-	_, otherStored, _ := NewAPIKey("hg_ak_")
+	_, otherStored, _ := New("hg_ak_")
 	wrongPrefix := stored
 	wrongPrefix.Prefix = "hg_pat_"
 	tests := []struct {
 		name      string
-		stored    APIKeyHash
+		stored    Hash
 		presented string
 	}{
 		{"last char changed", stored, flip(len(plain) - 1)},
-		{"first secret char changed", stored, flip(len(plain) - apiKeySecretLen)},
+		{"first secret char changed", stored, flip(len(plain) - secretLen)},
 		{"id changed", stored, flip(len("hg_ak_"))},
 		{"other key's hash", otherStored, plain},
 		{"stored prefix differs", wrongPrefix, plain},
-		{"zero stored", APIKeyHash{}, plain},
+		{"zero stored", Hash{}, plain},
 		{"empty", stored, ""},
 		{"truncated", stored, plain[:len(plain)-1]},
 		{"extended", stored, plain + "a"},
@@ -91,15 +96,15 @@ func TestVerifyAPIKey(t *testing.T) {
 		{"huge", stored, strings.Repeat("a", 1<<20)},
 	}
 	for _, tt := range tests {
-		if VerifyAPIKey(tt.stored, tt.presented) {
-			t.Errorf("%s: VerifyAPIKey accepted", tt.name)
+		if Verify(tt.stored, tt.presented) {
+			t.Errorf("%s: Verify accepted", tt.name)
 		}
 	}
 }
 
-func TestAPIKeyHashText(t *testing.T) {
+func TestHashText(t *testing.T) {
 	t.Parallel()
-	_, stored, err := NewAPIKey("hg_ak_")
+	_, stored, err := New("hg_ak_")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,27 +112,27 @@ func TestAPIKeyHashText(t *testing.T) {
 	if !strings.HasPrefix(s, "sha256:hg_ak_:"+stored.ID+":") {
 		t.Fatalf("String = %q", s)
 	}
-	parsed, err := ParseAPIKeyHash(s)
+	parsed, err := ParseHash(s)
 	if err != nil || parsed != stored {
-		t.Fatalf("ParseAPIKeyHash(String()) = %v, %v", parsed, err)
+		t.Fatalf("ParseHash(String()) = %v, %v", parsed, err)
 	}
-	b, err := json.Marshal(struct{ H APIKeyHash }{stored})
+	b, err := json.Marshal(struct{ H Hash }{stored})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back struct{ H APIKeyHash }
+	var back struct{ H Hash }
 	if err := json.Unmarshal(b, &back); err != nil || back.H != stored {
 		t.Fatalf("JSON round trip: %v, %v", back.H, err)
 	}
-	if _, err := (APIKeyHash{}).MarshalText(); !errors.Is(err, ErrMalformed) {
+	if _, err := (Hash{}).MarshalText(); !errors.Is(err, credentials.ErrMalformed) {
 		t.Fatalf("MarshalText of the zero hash: %v", err)
 	}
-	if (APIKeyHash{}).String() != "" {
+	if (Hash{}).String() != "" {
 		t.Fatal("zero hash String is not empty")
 	}
 }
 
-func TestParseAPIKeyHashRefuses(t *testing.T) {
+func TestParseHashRefuses(t *testing.T) {
 	t.Parallel()
 	const id = "abcdefghijklmnop"
 	hex := strings.Repeat("0f", 32)
@@ -146,18 +151,18 @@ func TestParseAPIKeyHashRefuses(t *testing.T) {
 		" sha256:hg_ak_:" + id + ":" + hex,
 		strings.Repeat("a", 10000),
 	} {
-		if h, err := ParseAPIKeyHash(s); !errors.Is(err, ErrMalformed) {
-			t.Errorf("ParseAPIKeyHash(%.40q) = %v, %v", s, h, err)
+		if h, err := ParseHash(s); !errors.Is(err, credentials.ErrMalformed) {
+			t.Errorf("ParseHash(%.40q) = %v, %v", s, h, err)
 		}
 	}
-	var h APIKeyHash
-	if err := h.UnmarshalText([]byte("nope")); err == nil || h != (APIKeyHash{}) {
+	var h Hash
+	if err := h.UnmarshalText([]byte("nope")); err == nil || h != (Hash{}) {
 		t.Fatalf("UnmarshalText accepted garbage or changed h")
 	}
 }
 
-func FuzzParseAPIKeyHash(f *testing.F) {
-	_, stored, err := NewAPIKey("hg_ak_")
+func FuzzParseHash(f *testing.F) {
+	_, stored, err := New("hg_ak_")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -167,9 +172,9 @@ func FuzzParseAPIKeyHash(f *testing.F) {
 	f.Add("")
 	f.Add(":::")
 	f.Fuzz(func(t *testing.T, s string) {
-		h, err := ParseAPIKeyHash(s)
+		h, err := ParseHash(s)
 		if err != nil {
-			if h != (APIKeyHash{}) {
+			if h != (Hash{}) {
 				t.Fatal("error with a non-zero hash")
 			}
 			return
@@ -183,21 +188,21 @@ func FuzzParseAPIKeyHash(f *testing.F) {
 	})
 }
 
-func FuzzVerifyAPIKey(f *testing.F) {
+func FuzzVerify(f *testing.F) {
 	// A fixed key: fuzz workers are separate processes, so a random key made
 	// here would differ between the coordinator's seeds and each worker.
-	key := NewSecret("hg_ak_abcdefghijklmnop_" + strings.Repeat("q7", apiKeySecretLen/2))
-	stored := APIKeyHash{Prefix: "hg_ak_", ID: "abcdefghijklmnop", Sum: sha256.Sum256([]byte(key.Reveal()))}
+	key := credentials.NewSecret("hg_ak_abcdefghijklmnop_" + strings.Repeat("q7", secretLen/2))
+	stored := Hash{Prefix: "hg_ak_", ID: "abcdefghijklmnop", Sum: sha256.Sum256([]byte(key.Reveal()))}
 	f.Add(key.Reveal())
 	f.Add("hg_ak_" + stored.ID + "_")
 	f.Add("")
 	f.Add(strings.Repeat("_", 80))
 	f.Fuzz(func(t *testing.T, presented string) {
-		ok := VerifyAPIKey(stored, presented)
+		ok := Verify(stored, presented)
 		if ok != (presented == key.Reveal()) {
-			t.Fatalf("VerifyAPIKey = %v for a different key", ok)
+			t.Fatalf("Verify = %v for a different key", ok)
 		}
-		if id, ok := APIKeyLookupID(presented); ok && !strings.Contains(presented, id) {
+		if id, ok := LookupID(presented); ok && !strings.Contains(presented, id) {
 			t.Fatalf("lookup id %q not in the key", id)
 		}
 	})
