@@ -394,14 +394,13 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	}
 	s := getScratch()
 	defer s.release()
-	aad := envelope.DEKAAD(s.hdr[:0], env.Version, rec.Org, rec.Registry, env.Kind)
+	aad := kekAAD(rec.Key, envelope.DEKAAD(s.hdr[:0], env.Version, rec.Org, rec.Registry, env.Kind))
 	if err := j.wait(ctx); err != nil {
 		return nil, "", err
 	}
 	if j.opts.DryRun {
 		return nil, "", nil
 	}
-	ctx = labelled(ctx, kk, rec.Key)
 	var wrapped []byte
 	var keyID string
 	if rw, ok := kk.(kek.Rewrapper); ok {
@@ -425,7 +424,7 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 // does not judge the payload: the record opens afterwards exactly when it
 // opened before (same DEK, same payload, same commitment), and Open is
 // what checks the commitment.
-func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
+func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, env *envelope.Envelope, aad kek.AAD) ([]byte, string, error) {
 	v.n.unwraps.Add(1)
 	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, aad)
 	if err != nil {

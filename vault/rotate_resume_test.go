@@ -30,8 +30,8 @@ type flakyKEK struct {
 	f *flakyKEKs
 }
 
-func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
-	if bytes.Contains(aad, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
+func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	if bytes.Contains(aad.Data, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
 		return nil, kek.ErrUnavailable
 	}
 	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
@@ -137,8 +137,8 @@ type stallingKEK struct {
 	match string
 }
 
-func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
-	if bytes.Contains(aad, []byte(k.match)) {
+func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	if bytes.Contains(aad.Data, []byte(k.match)) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
@@ -40,8 +41,9 @@ func TestEncryptionContextCarriesAADHashAndLabels(t *testing.T) {
 	e := kmsemu.Start(t)
 	rec := &recorder{Client: newClient(e, nil)}
 	k := mustNew(t, rec, e.AddKey(false))
-	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme", "registry": "ghcr"})
-	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
+	ctx := t.Context()
+	aad := kek.AAD{Data: []byte("aad"), Labels: []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr"}}}
+	wrapped, keyID, err := k.Wrap(ctx, dek, aad)
 	require.NoError(t, err)
 	assert.Equal(t, "acme", rec.last["credvault:org"])
 	assert.Equal(t, "ghcr", rec.last["credvault:registry"])
@@ -50,42 +52,76 @@ func TestEncryptionContextCarriesAADHashAndLabels(t *testing.T) {
 	assert.Len(t, h, 32)
 	assert.Len(t, rec.last, 3)
 
-	got, err := k.Unwrap(ctx, keyID, wrapped, []byte("aad"))
+	got, err := k.Unwrap(ctx, keyID, wrapped, aad)
 	require.NoError(t, err)
 	assert.Equal(t, dek, got)
-	_, err = k.Unwrap(t.Context(), keyID, wrapped, []byte("aad"))
+	_, err = k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: aad.Data})
 	require.ErrorIs(t, err, kek.ErrUnwrap)
-	other := kek.WithLabels(t.Context(), map[string]string{"org": "evil", "registry": "ghcr"})
-	_, err = k.Unwrap(other, keyID, wrapped, []byte("aad"))
+	other := kek.AAD{Data: aad.Data, Labels: []kek.Label{{Name: "org", Value: "evil"}, {Name: "registry", Value: "ghcr"}}}
+	_, err = k.Unwrap(ctx, keyID, wrapped, other)
 	require.ErrorIs(t, err, kek.ErrUnwrap)
+}
+
+// TestRecordsWrappedBeforeAADLabelsStillOpen: a DEK wrapped when the
+// vault attached org and registry to the context (kek.WithLabels) has
+// this exact EncryptionContext, written out here as that code built it;
+// it unwraps, and rewraps, with the kek.AAD the vault passes now.
+func TestRecordsWrappedBeforeAADLabelsStillOpen(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	client := newClient(e, nil)
+	arn := e.AddKey(false)
+	old, err := client.Encrypt(t.Context(), &kms.EncryptInput{KeyId: &arn, Plaintext: dek, EncryptionContext: map[string]string{
+		"credvault:aad":      "19HnHANttQlQmoNM43SCrWItPK_MCASgS_irFdWuIlw", // base64url(SHA-256("v1|acme|ghcr"))
+		"credvault:org":      "acme",
+		"credvault:registry": "ghcr",
+	}})
+	require.NoError(t, err)
+	k := mustNew(t, client, arn)
+	aad := kek.AAD{Data: []byte("v1|acme|ghcr"), Labels: []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr"}}}
+	got, err := k.Unwrap(t.Context(), arn, old.CiphertextBlob, aad)
+	require.NoError(t, err)
+	assert.Equal(t, dek, got)
+	rewrapped, id, err := k.Rewrap(t.Context(), arn, old.CiphertextBlob, aad)
+	require.NoError(t, err)
+	got, err = k.Unwrap(t.Context(), id, rewrapped, aad)
+	require.NoError(t, err)
+	assert.Equal(t, dek, got)
 }
 
 func TestBadLabels(t *testing.T) {
 	t.Parallel()
 	e := kmsemu.Start(t)
 	k := mustNew(t, newClient(e, nil), e.AddKey(false))
-	for name, labels := range map[string]map[string]string{
-		"reserved":  {"aad": "x"},
-		"uppercase": {"Org": "x"},
-		"empty":     {"": "x"},
-		"long":      {"org": strings.Repeat("x", 513)},
+	nine := make([]kek.Label, 9)
+	for i := range nine {
+		nine[i] = kek.Label{Name: fmt.Sprint("l", i), Value: "x"}
+	}
+	for name, labels := range map[string][]kek.Label{
+		"reserved":  {{Name: "aad", Value: "x"}},
+		"uppercase": {{Name: "Org", Value: "x"}},
+		"empty":     {{Name: "", Value: "x"}},
+		"long":      {{Name: "org", Value: strings.Repeat("x", 513)}},
+		"duplicate": {{Name: "org", Value: "a"}, {Name: "org", Value: "b"}},
+		"tooMany":   nine,
 	} {
-		_, _, err := k.Wrap(kek.WithLabels(t.Context(), labels), dek, nil)
+		_, _, err := k.Wrap(t.Context(), dek, kek.AAD{Labels: labels})
 		require.ErrorIs(t, err, kek.ErrInvalidInput)
 		assert.Equal(t, int64(0), e.Calls("Encrypt"), name)
 	}
 }
 
 // TestLongestRegistryNameFits: every registry name the vault accepts
-// (vault.MaxRegistrySize, 512 bytes) fits in the EncryptionContext.
+// (kek.MaxRegistrySize bytes) fits in the EncryptionContext.
 func TestLongestRegistryNameFits(t *testing.T) {
 	t.Parallel()
 	e := kmsemu.Start(t)
 	k := mustNew(t, newClient(e, nil), e.AddKey(false))
-	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme", "registry": strings.Repeat("r", 512)})
-	w, id, err := k.Wrap(ctx, dek, []byte("aad"))
+	ctx := t.Context()
+	aad := kek.AAD{Data: []byte("aad"), Labels: []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: strings.Repeat("r", kek.MaxRegistrySize)}}}
+	w, id, err := k.Wrap(ctx, dek, aad)
 	require.NoError(t, err)
-	_, err = k.Unwrap(ctx, id, w, []byte("aad"))
+	_, err = k.Unwrap(ctx, id, w, aad)
 	require.NoError(t, err)
 }
 
@@ -95,11 +131,11 @@ func TestWrapRecordsKeyARNNotAlias(t *testing.T) {
 	arn := e.AddKey(true)
 	require.NoError(t, e.AddAlias("alias/acme", arn))
 	k := mustNew(t, newClient(e, nil), "alias/acme")
-	_, keyID, err := k.Wrap(t.Context(), dek, nil)
+	_, keyID, err := k.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	assert.Equal(t, arn, keyID)
 	assert.Contains(t, keyID, ":key/mrk-")
-	_, err = k.Unwrap(t.Context(), "alias/acme", []byte("x"), nil)
+	_, err = k.Unwrap(t.Context(), "alias/acme", []byte("x"), kek.AAD{})
 	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 }
 
@@ -111,14 +147,14 @@ func TestErrorMapping(t *testing.T) {
 	other := e.AddKey(false)
 	// other is allowed so the incorrect-key case reaches KMS.
 	k := mustNew(t, client, good, awskms.WithMaxAttempts(2), awskms.WithAllowedKeys(other))
-	wrapped, keyID, err := k.Wrap(t.Context(), dek, []byte("aad"))
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, kek.AAD{Data: []byte("aad")})
 	require.NoError(t, err)
 	disabled, pending, denied := e.AddKey(false), e.AddKey(false), e.AddKey(false)
 	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
 	require.NoError(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
 	require.NoError(t, e.Deny("", denied))
 	wrapWith := func(id string) error {
-		_, _, err := mustNew(t, client, id, awskms.WithMaxAttempts(2)).Wrap(t.Context(), dek, nil)
+		_, _, err := mustNew(t, client, id, awskms.WithMaxAttempts(2)).Wrap(t.Context(), dek, kek.AAD{})
 		return err
 	}
 	tests := []struct {
@@ -132,8 +168,14 @@ func TestErrorMapping(t *testing.T) {
 		{"disabled", func() error { return wrapWith(disabled) }, kek.ErrKeyDisabled, "DisabledException", as[*types.DisabledException]},
 		{"pending deletion", func() error { return wrapWith(pending) }, kek.ErrKeyDisabled, "KMSInvalidStateException", as[*types.KMSInvalidStateException]},
 		{"access denied", func() error { return wrapWith(denied) }, kek.ErrAccessDenied, "AccessDeniedException", nil},
-		{"wrong AAD", func() error { _, err := k.Unwrap(t.Context(), keyID, wrapped, []byte("bad")); return err }, kek.ErrUnwrap, "InvalidCiphertextException", as[*types.InvalidCiphertextException]},
-		{"incorrect key", func() error { _, err := k.Unwrap(t.Context(), other, wrapped, []byte("aad")); return err }, kek.ErrUnwrap, "IncorrectKeyException", as[*types.IncorrectKeyException]},
+		{"wrong AAD", func() error {
+			_, err := k.Unwrap(t.Context(), keyID, wrapped, kek.AAD{Data: []byte("bad")})
+			return err
+		}, kek.ErrUnwrap, "InvalidCiphertextException", as[*types.InvalidCiphertextException]},
+		{"incorrect key", func() error {
+			_, err := k.Unwrap(t.Context(), other, wrapped, kek.AAD{Data: []byte("aad")})
+			return err
+		}, kek.ErrUnwrap, "IncorrectKeyException", as[*types.IncorrectKeyException]},
 		{"throttled past retries", func() error { e.ThrottleNext(2); return wrapWith(good) }, kek.ErrUnavailable, "ThrottlingException", nil},
 		{"internal error past retries", func() error { e.FailNext(2); return wrapWith(good) }, kek.ErrUnavailable, "KMSInternalException", as[*types.KMSInternalException]},
 		{"dependency timeout", func() error { e.FailNextWith(2, kmsemu.ExDependencyTimeout); return wrapWith(good) }, kek.ErrUnavailable, "DependencyTimeoutException", as[*types.DependencyTimeoutException]},
@@ -169,7 +211,7 @@ func TestThrottledCallsAreRetried(t *testing.T) {
 	e := kmsemu.Start(t)
 	k := mustNew(t, newClient(e, nil), e.AddKey(false), awskms.WithMaxAttempts(4))
 	e.ThrottleNext(3)
-	_, _, err := k.Wrap(t.Context(), dek, nil)
+	_, _, err := k.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), e.Calls("Encrypt"))
 	assert.Equal(t, 3, e.Throttled())
@@ -181,7 +223,7 @@ func TestDefaultRetryerRetriesThrottling(t *testing.T) {
 	// The SDK's own default retryer, backoff included (3 attempts).
 	k := mustNew(t, kms.NewFromConfig(e.Config()), e.AddKey(false))
 	e.ThrottleNext(2)
-	_, _, err := k.Wrap(t.Context(), dek, nil)
+	_, _, err := k.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), e.Calls("Encrypt"))
 }
@@ -192,8 +234,9 @@ func TestRewrapUsesReEncrypt(t *testing.T) {
 	oldARN, newARN := e.AddKey(false), e.AddKey(false)
 	require.NoError(t, e.AddAlias("alias/acme", oldARN))
 	k := mustNew(t, newClient(e, nil), "alias/acme", awskms.WithKeyIDCacheTTL(0), awskms.WithAllowedKeys(oldARN))
-	ctx := kek.WithLabels(t.Context(), map[string]string{"org": "acme"})
-	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("aad"))
+	ctx := t.Context()
+	aad := kek.AAD{Data: []byte("aad"), Labels: []kek.Label{{Name: "org", Value: "acme"}}}
+	wrapped, keyID, err := k.Wrap(ctx, dek, aad)
 	require.NoError(t, err)
 	assert.Equal(t, oldARN, keyID)
 	require.NoError(t, e.RetargetAlias("alias/acme", newARN))
@@ -201,15 +244,17 @@ func TestRewrapUsesReEncrypt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, newARN, cur)
 
-	rewrapped, newID, err := k.Rewrap(ctx, keyID, wrapped, []byte("aad"))
+	rewrapped, newID, err := k.Rewrap(ctx, keyID, wrapped, aad)
 	require.NoError(t, err)
 	assert.Equal(t, newARN, newID)
 	assert.Equal(t, int64(0), e.Calls("Decrypt"), "rewrap never decrypts in the process")
 	assert.Equal(t, int64(1), e.Calls("ReEncrypt"))
-	got, err := k.Unwrap(ctx, newID, rewrapped, []byte("aad"))
+	got, err := k.Unwrap(ctx, newID, rewrapped, aad)
 	require.NoError(t, err)
 	assert.Equal(t, dek, got)
-	_, _, err = k.Rewrap(ctx, keyID, wrapped, []byte("other"))
+	_, _, err = k.Rewrap(ctx, keyID, wrapped, kek.AAD{Data: []byte("other"), Labels: aad.Labels})
+	require.ErrorIs(t, err, kek.ErrUnwrap)
+	_, _, err = k.Rewrap(ctx, keyID, wrapped, kek.AAD{Data: aad.Data})
 	require.ErrorIs(t, err, kek.ErrUnwrap)
 }
 
@@ -218,11 +263,11 @@ func TestForeignKeyRefusedWithoutDecrypt(t *testing.T) {
 	e := kmsemu.Start(t)
 	client := newClient(e, nil)
 	a, b := mustNew(t, client, e.AddKey(false)), mustNew(t, client, e.AddKey(false))
-	wrapped, keyID, err := a.Wrap(t.Context(), dek, nil)
+	wrapped, keyID, err := a.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
-	_, err = b.Unwrap(t.Context(), keyID, wrapped, nil)
+	_, err = b.Unwrap(t.Context(), keyID, wrapped, kek.AAD{})
 	require.ErrorIs(t, err, kek.ErrKeyNotFound)
-	_, _, err = b.Rewrap(t.Context(), keyID, wrapped, nil)
+	_, _, err = b.Rewrap(t.Context(), keyID, wrapped, kek.AAD{})
 	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 	assert.Equal(t, int64(0), e.Calls("Decrypt")+e.Calls("ReEncrypt"))
 }
@@ -232,13 +277,13 @@ func TestAutomaticRotationKeepsKeyID(t *testing.T) {
 	e := kmsemu.Start(t)
 	arn := e.AddKey(false)
 	k := mustNew(t, newClient(e, nil), arn)
-	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil)
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	require.NoError(t, e.RotateKey(arn))
-	_, keyID2, err := k.Wrap(t.Context(), dek, nil)
+	_, keyID2, err := k.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	assert.Equal(t, keyID, keyID2)
-	got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
+	got, err := k.Unwrap(t.Context(), keyID, wrapped, kek.AAD{})
 	require.NoError(t, err)
 	assert.Equal(t, dek, got)
 }
@@ -250,15 +295,15 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	e := kmsemu.Start(t)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	k := mustNew(t, newClient(e, transport), e.AddKey(false))
-	wrapped, keyID, err := k.Wrap(t.Context(), dek, nil) // warm up the SDK
+	wrapped, keyID, err := k.Wrap(t.Context(), dek, kek.AAD{}) // warm up the SDK
 	require.NoError(t, err)
 	before := settledGoroutines(transport, 0)
 
 	e.SetLatency(time.Hour)
 	ops := map[string]func(context.Context) error{
-		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, dek, nil); return err },
-		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, keyID, wrapped, nil); return err },
-		"Rewrap": func(ctx context.Context) error { _, _, err := k.Rewrap(ctx, keyID, wrapped, nil); return err },
+		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, dek, kek.AAD{}); return err },
+		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{}); return err },
+		"Rewrap": func(ctx context.Context) error { _, _, err := k.Rewrap(ctx, keyID, wrapped, kek.AAD{}); return err },
 	}
 	for name, op := range ops {
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
@@ -270,7 +315,7 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, _, err = k.Wrap(cancelled, dek, nil)
+	_, _, err = k.Wrap(cancelled, dek, kek.AAD{})
 	require.ErrorIs(t, err, context.Canceled)
 	e.ClearFaults()
 
@@ -325,11 +370,11 @@ func BenchmarkWrapUnwrap(b *testing.B) {
 	e := kmsemu.Start(b)
 	k := mustNew(b, newClient(e, nil), e.AddKey(false))
 	for b.Loop() {
-		wrapped, keyID, err := k.Wrap(b.Context(), dek, []byte("aad"))
+		wrapped, keyID, err := k.Wrap(b.Context(), dek, kek.AAD{Data: []byte("aad")})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := k.Unwrap(b.Context(), keyID, wrapped, []byte("aad")); err != nil {
+		if _, err := k.Unwrap(b.Context(), keyID, wrapped, kek.AAD{Data: []byte("aad")}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -347,11 +392,11 @@ func TestUnwrapWithoutDescribeKeyWhenConfiguredByKeyID(t *testing.T) {
 	e := kmsemu.Start(t)
 	arn := e.AddKey(false)
 	bare := arn[strings.LastIndex(arn, "/")+1:]
-	wrapped, keyID, err := mustNew(t, newClient(e, nil), arn).Wrap(t.Context(), dek, nil)
+	wrapped, keyID, err := mustNew(t, newClient(e, nil), arn).Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	for _, id := range []string{arn, bare} {
 		k := mustNew(t, denyDescribe{newClient(e, nil)}, id)
-		got, err := k.Unwrap(t.Context(), keyID, wrapped, nil)
+		got, err := k.Unwrap(t.Context(), keyID, wrapped, kek.AAD{})
 		require.NoError(t, err, id)
 		assert.Equal(t, dek, got)
 	}

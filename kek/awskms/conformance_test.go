@@ -65,6 +65,7 @@ func TestConformance(t *testing.T) {
 				Other:         func(t *testing.T) kek.KEK { return mustNew(t, client, newKeyID()) },
 				Reopen:        func(t *testing.T, k kek.KEK) kek.KEK { return reopen(t, e, k) },
 				ChecksContext: true,
+				BindsLabels:   true,
 			}
 			if name == "Alias" {
 				h.Rotate = func(t *testing.T, k kek.KEK) kek.KEK { return rotateAlias(t, e, client, k) }

@@ -27,15 +27,20 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	// Labels appear in the KMS EncryptionContext (and so in CloudTrail).
-	ctx := kek.WithLabels(context.Background(), map[string]string{"org": "acme", "registry": "ghcr"})
+	// Labels appear in the KMS EncryptionContext (and so in CloudTrail);
+	// Unwrap needs the same Data and Labels.
+	ctx := context.Background()
+	aad := kek.AAD{
+		Data:   []byte("v1|acme|ghcr"),
+		Labels: []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr"}},
+	}
 	dek := []byte("0123456789abcdef0123456789abcdef")
-	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("v1|acme|ghcr"))
+	wrapped, keyID, err := k.Wrap(ctx, dek, aad)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	got, err := k.Unwrap(ctx, keyID, wrapped, []byte("v1|acme|ghcr"))
+	got, err := k.Unwrap(ctx, keyID, wrapped, aad)
 	fmt.Println(strings.HasPrefix(keyID, "arn:aws:kms:us-east-1:"), string(got) == string(dek), err)
 	// Output: true true <nil>
 }

@@ -1,7 +1,6 @@
 package awskms
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -99,25 +98,21 @@ func FuzzIsKeyARN(f *testing.F) {
 	})
 }
 
-// FuzzEncryptionContext: label handling never panics and never lets a
-// label overwrite the AAD entry.
+// FuzzEncryptionContext: label handling never panics, never lets a label
+// overwrite the AAD entry, and puts each accepted label under
+// "credvault:<name>".
 func FuzzEncryptionContext(f *testing.F) {
 	f.Add([]byte("aad"), "org", "acme")
 	f.Add([]byte{}, "aad", "x")
 	f.Add([]byte{0}, "", "")
 	f.Fuzz(func(t *testing.T, aad []byte, name, value string) {
-		ctx := withLabelsForFuzz(t, name, value)
-		ec, err := encryptionContext(ctx, aad)
+		ec, err := encryptionContext(kek.AAD{Data: aad, Labels: []kek.Label{{Name: name, Value: value}}})
 		if err != nil {
 			return
 		}
-		want, _ := encryptionContext(t.Context(), aad)
-		if ec[aadContextKey] != want[aadContextKey] {
-			t.Fatalf("label %q replaced the AAD hash", name)
+		want, _ := encryptionContext(kek.AAD{Data: aad})
+		if ec[aadContextKey] != want[aadContextKey] || ec[contextPrefix+name] != value || len(ec) != 2 {
+			t.Fatalf("label %q: context %v", name, ec)
 		}
 	})
-}
-
-func withLabelsForFuzz(t *testing.T, name, value string) context.Context {
-	return kek.WithLabels(t.Context(), map[string]string{name: value})
 }

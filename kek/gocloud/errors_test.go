@@ -66,8 +66,8 @@ func TestErrorMapping(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, werr := k.Wrap(t.Context(), []byte("dek"), nil)
-		_, uerr := k.Unwrap(t.Context(), tt.keyID, []byte("wrapped"), nil)
+		_, _, werr := k.Wrap(t.Context(), []byte("dek"), kek.AAD{})
+		_, uerr := k.Unwrap(t.Context(), tt.keyID, []byte("wrapped"), kek.AAD{})
 		for op, c := range map[string]struct{ got, want error }{"Wrap": {werr, tt.wrap}, "Unwrap": {uerr, tt.open}} {
 			if !errors.Is(c.got, c.want) {
 				t.Errorf("%s: %s: got %v, want %v", tt.name, op, c.got, c.want)

@@ -7,6 +7,7 @@ import (
 
 	_ "gocloud.dev/secrets/localsecrets" // the application chooses its drivers
 
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/gocloud"
 )
 
@@ -21,14 +22,14 @@ func ExampleOpen() {
 	defer k.Close()
 
 	dek := []byte("0123456789abcdef0123456789abcdef")
-	wrapped, keyID, err := k.Wrap(ctx, dek, []byte("org=acme|registry=ghcr"))
+	wrapped, keyID, err := k.Wrap(ctx, dek, kek.AAD{Data: []byte("org=acme|registry=ghcr")})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	got, err := k.Unwrap(ctx, keyID, wrapped, []byte("org=acme|registry=ghcr"))
+	got, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: []byte("org=acme|registry=ghcr")})
 	fmt.Println(strings.HasPrefix(keyID, "base64key://sha256:"), string(got) == string(dek), err)
-	_, err = k.Unwrap(ctx, keyID, wrapped, []byte("org=evil|registry=ghcr"))
+	_, err = k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: []byte("org=evil|registry=ghcr")})
 	fmt.Println(err != nil)
 	// Output:
 	// true true <nil>

@@ -140,14 +140,14 @@ func TestErrorsNeverLeakSecrets(t *testing.T) {
 	}
 	k := open(t, keyURL)
 	id, _ := k.CurrentKeyID(t.Context())
-	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), kek.AAD{Data: []byte("aad")})
 	require.NoError(t, err)
 	errs := []error{}
-	_, err = k.Unwrap(t.Context(), id, wrapped, []byte("other"))
+	_, err = k.Unwrap(t.Context(), id, wrapped, kek.AAD{Data: []byte("other")})
 	errs = append(errs, err)
-	_, err = k.Unwrap(t.Context(), id, []byte("garbage"), nil)
+	_, err = k.Unwrap(t.Context(), id, []byte("garbage"), kek.AAD{})
 	errs = append(errs, err)
-	_, err = k.Unwrap(t.Context(), "x", wrapped, nil)
+	_, err = k.Unwrap(t.Context(), "x", wrapped, kek.AAD{})
 	errs = append(errs, err)
 	for _, err := range errs {
 		require.Error(t, err)
@@ -169,7 +169,7 @@ func TestAWSErrorMapping(t *testing.T) {
 		k := open(t, awsURL(e, e.AddKey(false)))
 		id, err := k.CurrentKeyID(t.Context())
 		require.NoError(t, err)
-		wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+		wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), kek.AAD{Data: []byte("aad")})
 		require.NoError(t, err)
 		return keyed{k, id, wrapped}
 	}
@@ -178,8 +178,14 @@ func TestAWSErrorMapping(t *testing.T) {
 	require.NoError(t, e.SetKeyState(arn(disabled), kmsemu.StateDisabled))
 	require.NoError(t, e.SetKeyState(arn(pending), kmsemu.StatePendingDeletion))
 	require.NoError(t, e.Deny("", arn(denied)))
-	wrap := func(k keyed) error { _, _, err := k.k.Wrap(t.Context(), []byte("dek"), []byte("aad")); return err }
-	unwrap := func(k keyed) error { _, err := k.k.Unwrap(t.Context(), k.id, k.wrapped, []byte("aad")); return err }
+	wrap := func(k keyed) error {
+		_, _, err := k.k.Wrap(t.Context(), []byte("dek"), kek.AAD{Data: []byte("aad")})
+		return err
+	}
+	unwrap := func(k keyed) error {
+		_, err := k.k.Unwrap(t.Context(), k.id, k.wrapped, kek.AAD{Data: []byte("aad")})
+		return err
+	}
 	tampered := good
 	tampered.wrapped = append([]byte(nil), good.wrapped...)
 	tampered.wrapped[len(tampered.wrapped)-1] ^= 1
@@ -190,7 +196,7 @@ func TestAWSErrorMapping(t *testing.T) {
 		want  error
 	}{
 		{"not found", nil, func() error {
-			_, _, err := open(t, awsURL(e, "alias/missing")).Wrap(t.Context(), []byte("dek"), nil)
+			_, _, err := open(t, awsURL(e, "alias/missing")).Wrap(t.Context(), []byte("dek"), kek.AAD{})
 			return err
 		}, kek.ErrKeyNotFound},
 		{"Wrap, disabled key", nil, func() error { return wrap(disabled) }, kek.ErrKeyDisabled},
@@ -207,7 +213,7 @@ func TestAWSErrorMapping(t *testing.T) {
 		{"Unwrap, dropped connections", func() { e.DropNext(3) }, func() error { return unwrap(good) }, kek.ErrUnavailable},
 		{"Unwrap, tampered", nil, func() error { return unwrap(tampered) }, kek.ErrUnwrap},
 		{"Unwrap, wrong AAD", nil, func() error {
-			_, err := good.k.Unwrap(t.Context(), good.id, good.wrapped, []byte("bad"))
+			_, err := good.k.Unwrap(t.Context(), good.id, good.wrapped, kek.AAD{Data: []byte("bad")})
 			return err
 		}, kek.ErrUnwrap},
 	}
@@ -239,13 +245,13 @@ func TestLatencyHitsDeadlineWithoutLeaks(t *testing.T) {
 	e := kmsemu.Start(t)
 	k := open(t, awsURL(e, e.AddKey(false)))
 	id, _ := k.CurrentKeyID(t.Context())
-	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), nil)
+	wrapped, _, err := k.Wrap(t.Context(), []byte("dek"), kek.AAD{})
 	require.NoError(t, err)
 	before := runtime.NumGoroutine()
 	e.SetLatency(time.Hour)
 	for name, op := range map[string]func(context.Context) error{
-		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, []byte("dek"), nil); return err },
-		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, id, wrapped, nil); return err },
+		"Wrap":   func(ctx context.Context) error { _, _, err := k.Wrap(ctx, []byte("dek"), kek.AAD{}); return err },
+		"Unwrap": func(ctx context.Context) error { _, err := k.Unwrap(ctx, id, wrapped, kek.AAD{}); return err },
 	} {
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		err := op(ctx)

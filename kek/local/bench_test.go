@@ -45,11 +45,11 @@ func (s stdlibEnvelope) roundTrip(b *testing.B) {
 }
 
 func localRoundTrip(b *testing.B, k kek.KEK) {
-	wrapped, keyID, err := k.Wrap(ctx, benchDEK, benchAAD)
+	wrapped, keyID, err := k.Wrap(ctx, benchDEK, kek.AAD{Data: benchAAD})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := k.Unwrap(ctx, keyID, wrapped, benchAAD); err != nil {
+	if _, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: benchAAD}); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/local"
 )
 
@@ -38,7 +39,7 @@ func ExampleManager() {
 
 	dek := bytes.Repeat([]byte{0x2a}, 32)
 	aad := []byte("v1|acme|registry-42")
-	wrapped, oldKeyID, err := k.Wrap(ctx, dek, aad)
+	wrapped, oldKeyID, err := k.Wrap(ctx, dek, kek.AAD{Data: aad})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func ExampleManager() {
 	current, _ := k.CurrentKeyID(ctx)
 	fmt.Println("rotated:", newKeyID != oldKeyID, current == newKeyID)
 
-	got, err := k.Unwrap(ctx, oldKeyID, wrapped, aad)
+	got, err := k.Unwrap(ctx, oldKeyID, wrapped, kek.AAD{Data: aad})
 	if err != nil {
 		log.Fatal(err)
 	}

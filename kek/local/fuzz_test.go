@@ -75,7 +75,7 @@ func FuzzUnwrap(f *testing.F) {
 		f.Fatal(err)
 	}
 	dek, aad := bytes.Repeat([]byte{7}, 32), []byte("aad")
-	wrapped, keyID, err := k.Wrap(ctx, dek, aad)
+	wrapped, keyID, err := k.Wrap(ctx, dek, kek.AAD{Data: aad})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func FuzzUnwrap(f *testing.F) {
 	f.Add("local://acme#v=0", wrapped, []byte{})
 	f.Add("", []byte{1, 0, 0, 0, 0}, []byte(nil))
 	f.Fuzz(func(t *testing.T, keyID string, wrapped, aad []byte) {
-		got, err := k.Unwrap(ctx, keyID, wrapped, aad)
+		got, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: aad})
 		if err != nil {
 			if got != nil || !isKEKError(err) {
 				t.Fatalf("Unwrap failed with %v and %d bytes", err, len(got))

@@ -140,11 +140,11 @@ func TestInvalidOrg(t *testing.T) {
 	e := newEnv(t)
 	bad := []string{"", ".hidden", "..", "../etc", "a/b", `a\b`, "-lead", "_lead", "a b", "a\x00b", "é", strings.Repeat("a", 129)}
 	for _, org := range bad {
-		if err := e.m.Create(ctx, org); !errors.Is(err, ErrInvalidOrg) {
-			t.Errorf("Create(%q): got %v, want ErrInvalidOrg", org, err)
+		if err := e.m.Create(ctx, org); !errors.Is(err, kek.ErrInvalidName) {
+			t.Errorf("Create(%q): got %v, want kek.ErrInvalidName", org, err)
 		}
-		if _, err := e.m.KEK(ctx, org); !errors.Is(err, ErrInvalidOrg) {
-			t.Errorf("KEK(%q): got %v, want ErrInvalidOrg", org, err)
+		if _, err := e.m.KEK(ctx, org); !errors.Is(err, kek.ErrInvalidName) {
+			t.Errorf("KEK(%q): got %v, want kek.ErrInvalidName", org, err)
 		}
 	}
 	for _, org := range []string{"a", "A.b-c_d", strings.Repeat("z", 128), "0rg"} {
@@ -201,7 +201,7 @@ func TestKEKFollowsRotation(t *testing.T) {
 	if got != newID {
 		t.Fatalf("KEK handed out before Rotate reports %q, want %q", got, newID)
 	}
-	_, keyID, err := k.Wrap(ctx, make([]byte, 32), nil)
+	_, keyID, err := k.Wrap(ctx, make([]byte, 32), kek.AAD{})
 	if err != nil || keyID != newID {
 		t.Fatalf("Wrap after Rotate: key ID %q, err %v; want %q", keyID, err, newID)
 	}
@@ -239,7 +239,7 @@ func TestDisableEnable(t *testing.T) {
 	e := newEnv(t)
 	k := e.create(t, "acme")
 	dek := []byte("0123456789abcdef0123456789abcdef")
-	wrapped, oldID, err := k.Wrap(ctx, dek, []byte("aad"))
+	wrapped, oldID, err := k.Wrap(ctx, dek, kek.AAD{Data: []byte("aad")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,11 +256,11 @@ func TestDisableEnable(t *testing.T) {
 		{"disable unknown", func() error { return e.m.Disable(ctx, "acme", "local://acme#v=1", usageMap{}) }, kek.ErrKeyNotFound},
 		{"disable foreign", func() error { return e.m.Disable(ctx, "acme", "local://other#v=1", usageMap{}) }, kek.ErrKeyNotFound},
 		{"disable in use, forced", func() error { return e.m.Disable(ctx, "acme", oldID, usageMap{oldID: 1}, EvenIfInUse()) }, nil},
-		{"unwrap disabled", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, []byte("aad")); return err }, kek.ErrKeyDisabled},
+		{"unwrap disabled", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, kek.AAD{Data: []byte("aad")}); return err }, kek.ErrKeyDisabled},
 		{"disable again", func() error { return e.m.Disable(ctx, "acme", oldID, usageMap{}) }, nil},
 		{"enable", func() error { return e.m.Enable(ctx, "acme", oldID) }, nil},
 		{"enable again", func() error { return e.m.Enable(ctx, "acme", oldID) }, nil},
-		{"unwrap enabled", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, []byte("aad")); return err }, nil},
+		{"unwrap enabled", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, kek.AAD{Data: []byte("aad")}); return err }, nil},
 		{"enable unknown", func() error { return e.m.Enable(ctx, "acme", "local://acme#v=1") }, kek.ErrKeyNotFound},
 	}
 	for _, s := range steps {
@@ -291,7 +291,7 @@ func TestDestroy(t *testing.T) {
 	e := newEnv(t)
 	k := e.create(t, "acme")
 	dek, aad := []byte("0123456789abcdef0123456789abcdef"), []byte("aad")
-	wrapped, oldID, err := k.Wrap(ctx, dek, aad)
+	wrapped, oldID, err := k.Wrap(ctx, dek, kek.AAD{Data: aad})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,9 +304,9 @@ func TestDestroy(t *testing.T) {
 		{"destroy primary", func() error { return e.m.Destroy(ctx, "acme", newID, usageMap{}) }, ErrPrimaryKey},
 		{"destroy in use", func() error { return e.m.Destroy(ctx, "acme", oldID, usageMap{oldID: 3, newID: 1}) }, kek.ErrKeyInUse},
 		{"destroy without counter", func() error { return e.m.Destroy(ctx, "acme", oldID, nil) }, kek.ErrInvalidInput},
-		{"unwrap still works", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, aad); return err }, nil},
+		{"unwrap still works", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, kek.AAD{Data: aad}); return err }, nil},
 		{"destroy unused", func() error { return e.m.Destroy(ctx, "acme", oldID, usageMap{oldID: 0, newID: 5}) }, nil},
-		{"unwrap destroyed", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, aad); return err }, kek.ErrKeyDestroyed},
+		{"unwrap destroyed", func() error { _, err := k.Unwrap(ctx, oldID, wrapped, kek.AAD{Data: aad}); return err }, kek.ErrKeyDestroyed},
 		{"destroy again", func() error { return e.m.Destroy(ctx, "acme", oldID, usageMap{}) }, nil},
 		{"enable destroyed", func() error { return e.m.Enable(ctx, "acme", oldID) }, kek.ErrKeyDestroyed},
 		{"disable destroyed", func() error { return e.m.Disable(ctx, "acme", oldID, usageMap{}) }, kek.ErrKeyDestroyed},
@@ -320,7 +320,7 @@ func TestDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k2.Unwrap(ctx, oldID, wrapped, aad); !errors.Is(err, kek.ErrKeyDestroyed) {
+	if _, err := k2.Unwrap(ctx, oldID, wrapped, kek.AAD{Data: aad}); !errors.Is(err, kek.ErrKeyDestroyed) {
 		t.Fatalf("unwrap destroyed after reopen: got %v, want kek.ErrKeyDestroyed", err)
 	}
 	vs, err := e.m.Versions(ctx, "acme")
@@ -336,12 +336,12 @@ func TestUnwrapChecksPrefixAgainstKeyID(t *testing.T) {
 	e := newEnv(t)
 	k := e.create(t, "acme")
 	aad := []byte("aad")
-	oldWrapped, oldID, err := k.Wrap(ctx, make([]byte, 32), aad)
+	oldWrapped, oldID, err := k.Wrap(ctx, make([]byte, 32), kek.AAD{Data: aad})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.rotate(t, "acme")
-	newWrapped, newID, err := k.Wrap(ctx, make([]byte, 32), aad)
+	newWrapped, newID, err := k.Wrap(ctx, make([]byte, 32), kek.AAD{Data: aad})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func TestUnwrapChecksPrefixAgainstKeyID(t *testing.T) {
 		"only the prefix":                {newID, newWrapped[:tinkPrefixSize]},
 	}
 	for name, c := range cases {
-		if _, err := k.Unwrap(ctx, c.keyID, c.wrapped, aad); !errors.Is(err, kek.ErrUnwrap) {
+		if _, err := k.Unwrap(ctx, c.keyID, c.wrapped, kek.AAD{Data: aad}); !errors.Is(err, kek.ErrUnwrap) {
 			t.Errorf("%s: got %v, want kek.ErrUnwrap", name, err)
 		}
 	}
@@ -435,11 +435,11 @@ func TestConcurrentRotateAndUse(t *testing.T) {
 func wrapUnwrapLoop(k kek.KEK, worker, n int) error {
 	for i := range n {
 		dek := []byte{byte(worker), byte(i), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
-		wrapped, keyID, err := k.Wrap(ctx, dek, dek)
+		wrapped, keyID, err := k.Wrap(ctx, dek, kek.AAD{Data: dek})
 		if err != nil {
 			return err
 		}
-		got, err := k.Unwrap(ctx, keyID, wrapped, dek)
+		got, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: dek})
 		if err != nil {
 			return err
 		}
