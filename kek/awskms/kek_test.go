@@ -7,20 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/credvault/credvault/internal/kmsemu"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/awskms"
+	"github.com/credvault/credvault/kek/kektest"
 )
 
 var dek = bytes.Repeat([]byte{7}, 32)
@@ -137,73 +139,6 @@ func TestWrapRecordsKeyARNNotAlias(t *testing.T) {
 	assert.Contains(t, keyID, ":key/mrk-")
 	_, err = k.Unwrap(t.Context(), "alias/acme", []byte("x"), kek.AAD{})
 	require.ErrorIs(t, err, kek.ErrKeyNotFound)
-}
-
-func TestErrorMapping(t *testing.T) {
-	t.Parallel()
-	e := kmsemu.Start(t)
-	client := newClient(e, nil)
-	good := e.AddKey(false)
-	other := e.AddKey(false)
-	// other is allowed so the incorrect-key case reaches KMS.
-	k := mustNew(t, client, good, awskms.WithMaxAttempts(2), awskms.WithAllowedKeys(other))
-	wrapped, keyID, err := k.Wrap(t.Context(), dek, kek.AAD{Data: []byte("aad")})
-	require.NoError(t, err)
-	disabled, pending, denied := e.AddKey(false), e.AddKey(false), e.AddKey(false)
-	require.NoError(t, e.SetKeyState(disabled, kmsemu.StateDisabled))
-	require.NoError(t, e.SetKeyState(pending, kmsemu.StatePendingDeletion))
-	require.NoError(t, e.Deny("", denied))
-	wrapWith := func(id string) error {
-		_, _, err := mustNew(t, client, id, awskms.WithMaxAttempts(2)).Wrap(t.Context(), dek, kek.AAD{})
-		return err
-	}
-	tests := []struct {
-		name  string
-		call  func() error
-		want  error
-		code  string
-		sdkAs func(error) bool
-	}{
-		{"not found", func() error { return wrapWith("alias/missing") }, kek.ErrKeyNotFound, "NotFoundException", as[*types.NotFoundException]},
-		{"disabled", func() error { return wrapWith(disabled) }, kek.ErrKeyDisabled, "DisabledException", as[*types.DisabledException]},
-		{"pending deletion", func() error { return wrapWith(pending) }, kek.ErrKeyDisabled, "KMSInvalidStateException", as[*types.KMSInvalidStateException]},
-		{"access denied", func() error { return wrapWith(denied) }, kek.ErrAccessDenied, "AccessDeniedException", nil},
-		{"wrong AAD", func() error {
-			_, err := k.Unwrap(t.Context(), keyID, wrapped, kek.AAD{Data: []byte("bad")})
-			return err
-		}, kek.ErrUnwrap, "InvalidCiphertextException", as[*types.InvalidCiphertextException]},
-		{"incorrect key", func() error {
-			_, err := k.Unwrap(t.Context(), other, wrapped, kek.AAD{Data: []byte("aad")})
-			return err
-		}, kek.ErrUnwrap, "IncorrectKeyException", as[*types.IncorrectKeyException]},
-		{"throttled past retries", func() error { e.ThrottleNext(2); return wrapWith(good) }, kek.ErrUnavailable, "ThrottlingException", nil},
-		{"internal error past retries", func() error { e.FailNext(2); return wrapWith(good) }, kek.ErrUnavailable, "KMSInternalException", as[*types.KMSInternalException]},
-		{"dependency timeout", func() error { e.FailNextWith(2, kmsemu.ExDependencyTimeout); return wrapWith(good) }, kek.ErrUnavailable, "DependencyTimeoutException", as[*types.DependencyTimeoutException]},
-		{"dropped connections", func() error { e.DropNext(2); return wrapWith(good) }, kek.ErrUnavailable, "", nil},
-		{"current key disabled", func() error {
-			_, err := mustNew(t, client, disabled).CurrentKeyID(t.Context())
-			return err
-		}, kek.ErrKeyDisabled, "", nil},
-	}
-	for _, tt := range tests {
-		// Sequential: injected faults are emulator-wide.
-		err := tt.call()
-		if !errors.Is(err, tt.want) {
-			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
-			continue
-		}
-		var ae *awskms.Error
-		require.True(t, errors.As(err, &ae), tt.name)
-		assert.Equal(t, tt.code, ae.Code, tt.name)
-		if tt.sdkAs != nil {
-			assert.True(t, tt.sdkAs(err), "%s: SDK error reachable with errors.As", tt.name)
-		}
-	}
-}
-
-func as[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
 }
 
 func TestThrottledCallsAreRetried(t *testing.T) {
@@ -401,4 +336,112 @@ func TestUnwrapWithoutDescribeKeyWhenConfiguredByKeyID(t *testing.T) {
 		assert.Equal(t, dek, got)
 	}
 	assert.Equal(t, int64(0), e.Calls("DescribeKey"))
+}
+
+// newClient returns a real SDK client for e. Retries keep the SDK's
+// standard retryer with a zero backoff so tests stay fast.
+func newClient(e *kmsemu.Emulator, transport *http.Transport) *kms.Client {
+	cfg := e.Config()
+	if transport != nil {
+		cfg.HTTPClient = &http.Client{Transport: transport}
+	}
+	return kms.NewFromConfig(cfg, func(o *kms.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	})
+}
+
+func mustNew(t testing.TB, client awskms.KMSAPI, keyID string, opts ...awskms.Option) *awskms.KEK {
+	t.Helper()
+	k, err := awskms.New(client, keyID, opts...)
+	require.NoError(t, err)
+	return k
+}
+
+var aliasSeq atomic.Int64
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	e := kmsemu.Start(t)
+	client := newClient(e, nil)
+	forms := map[string]func() string{
+		"KeyARN": func() string { return e.AddKey(false) },
+		"MultiRegionAliasARN": func() string {
+			name := fmt.Sprintf("alias/mrk-%d", aliasSeq.Add(1))
+			require.NoError(t, e.AddAlias(name, e.AddKey(true)))
+			return "arn:aws:kms:us-east-1:111122223333:" + name
+		},
+		"Alias": func() string {
+			name := fmt.Sprintf("alias/org-%d", aliasSeq.Add(1))
+			require.NoError(t, e.AddAlias(name, e.AddKey(false)))
+			return name
+		},
+	}
+	for name, newKeyID := range forms {
+		t.Run(name, func(t *testing.T) {
+			h := kektest.Harness{
+				New:           func(t *testing.T) kek.KEK { return mustNew(t, client, newKeyID()) },
+				Other:         func(t *testing.T) kek.KEK { return mustNew(t, client, newKeyID()) },
+				Reopen:        func(t *testing.T, k kek.KEK) kek.KEK { return reopen(t, e, k) },
+				ChecksContext: true,
+				BindsLabels:   true,
+			}
+			if name == "Alias" {
+				h.Rotate = func(t *testing.T, k kek.KEK) kek.KEK { return rotateAlias(t, e, client, k) }
+			}
+			kektest.Run(t, h)
+		})
+	}
+}
+
+// reopen builds a KEK over the same key identifier with a new client.
+func reopen(t *testing.T, e *kmsemu.Emulator, k kek.KEK) kek.KEK {
+	return mustNew(t, newClient(e, nil), configuredID(k))
+}
+
+// rotateAlias points the KEK's alias at a fresh key: the KMS way to move
+// to a new key (automatic rotation keeps the ARN and needs no rewrap).
+func rotateAlias(t *testing.T, e *kmsemu.Emulator, client *kms.Client, k kek.KEK) kek.KEK {
+	alias := configuredID(k)
+	old, err := k.CurrentKeyID(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, e.RetargetAlias(alias, e.AddKey(false)))
+	return mustNew(t, client, alias, awskms.WithAllowedKeys(old))
+}
+
+func configuredID(k kek.KEK) string {
+	return k.(*awskms.KEK).String()[len("awskms:"):]
+}
+
+func ExampleNew() {
+	// An in-process KMS stands in for AWS; in production use
+	// kms.NewFromConfig(cfg) with config.LoadDefaultConfig.
+	emu := kmsemu.New()
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	emu.URL = srv.URL
+	_ = emu.AddAlias("alias/acme", emu.AddKey(false))
+
+	k, err := awskms.New(kms.NewFromConfig(emu.Config()), "alias/acme", awskms.WithMaxAttempts(5))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Labels appear in the KMS EncryptionContext (and so in CloudTrail);
+	// Unwrap needs the same Data and Labels.
+	ctx := context.Background()
+	aad := kek.AAD{
+		Data:   []byte("v1|acme|ghcr"),
+		Labels: []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr"}},
+	}
+	dek := []byte("0123456789abcdef0123456789abcdef")
+	wrapped, keyID, err := k.Wrap(ctx, dek, aad)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	got, err := k.Unwrap(ctx, keyID, wrapped, aad)
+	fmt.Println(strings.HasPrefix(keyID, "arn:aws:kms:us-east-1:"), string(got) == string(dek), err)
+	// Output: true true <nil>
 }
