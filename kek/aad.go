@@ -1,35 +1,26 @@
 package kek
 
-import (
-	"context"
-	"maps"
-)
+// A Label is a readable name/value pair attached to a wrap, such as
+// {"org", "acme"}. Names are lower-case ASCII ([a-z0-9_.-]); values are
+// not secret.
+type Label struct{ Name, Value string }
 
-// labelsKey is the context key for Labels.
-type labelsKey struct{}
-
-// WithLabels returns a context carrying readable labels, such as
-// {"org": "acme", "registry": "ghcr"}, that a KEK may record in its
-// backend's audit trail (kek/awskms adds them to the KMS EncryptionContext,
-// which CloudTrail logs). The map is copied.
+// An AAD is the associated data a DEK is wrapped under. Unwrap and Rewrap
+// must be given the same AAD, Data and Labels, as Wrap was.
 //
-// Labels are not secret and add no security of their own: the AAD already
-// binds a wrapped DEK to its org and registry. A KEK that records them may
-// bind them too, so the same labels must then be attached when unwrapping
-// or rewrapping.
-func WithLabels(ctx context.Context, labels map[string]string) context.Context {
-	return context.WithValue(ctx, labelsKey{}, maps.Clone(labels))
-}
-
-// Labels returns a copy of the labels attached by WithLabels, or nil.
-func Labels(ctx context.Context) map[string]string {
-	l, _ := ctx.Value(labelsKey{}).(map[string]string)
-	return maps.Clone(l)
-}
-
-// A LabelConsumer is a KEK that reads Labels from the context (kek/awskms
-// does). Callers may skip attaching labels, which costs allocations on
-// every call, for KEKs that do not implement it.
-type LabelConsumer interface {
-	ConsumesLabels()
+// Data is opaque and every KEK binds it: Unwrap with other Data fails.
+//
+// Labels are readable copies of facts Data already binds (the vault passes
+// {"org", org} and {"registry", registry}, in that order). They add no
+// security of their own. A KEK with an audit trail records them (kek/awskms
+// puts them in the KMS EncryptionContext, which CloudTrail logs) and may
+// bind them, so an unwrap with other Labels may fail; KEKs without one
+// (kek/local, kek/gocloud) ignore them. A KEK may refuse Labels it cannot
+// record (too many, an odd name, a duplicate name) with ErrInvalidInput.
+type AAD struct {
+	// Data is bound by every KEK.
+	Data []byte
+	// Labels are recorded, and possibly bound, by KEKs with an audit
+	// trail.
+	Labels []Label
 }

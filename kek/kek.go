@@ -12,6 +12,14 @@
 // The vault records it next to the wrapped DEK; Unwrap is given it back so
 // it goes to that exact key, and rotation jobs list records by it.
 //
+// # Associated data and names
+//
+// Every wrap binds an AAD: opaque Data that every KEK binds, and readable
+// Labels that KEKs with an audit trail record (see AAD). The vault binds
+// each DEK to its org and registry, whose names follow the one rule of
+// ValidateOrg and ValidateRegistry; the resolvers and kek/local check org
+// names with the same function.
+//
 // # Errors
 //
 // Implementations wrap one of the sentinels below so callers can branch with
@@ -36,24 +44,28 @@ const MaxKeyIDSize = 2048
 
 // A KEK wraps and unwraps data-encryption keys under associated data.
 //
-// Wrap must bind aad so that Unwrap with any other aad fails. Unwrap must
-// fail, never return wrong bytes, for an altered, truncated or foreign
-// ciphertext. Implementations are safe for concurrent use.
+// Wrap must bind aad.Data so that Unwrap with any other Data fails. A KEK
+// that records aad.Labels may bind them too (see AAD): callers give Unwrap
+// and Rewrap the same AAD as Wrap. Unwrap must fail, never return wrong
+// bytes, for an altered, truncated or foreign ciphertext. Implementations
+// are safe for concurrent use.
 type KEK interface {
 	// Wrap encrypts dek under the current primary key and returns the
 	// wrapped bytes and the ID of the key version that wrapped them.
-	Wrap(ctx context.Context, dek, aad []byte) (wrapped []byte, keyID string, err error)
-	// Unwrap decrypts a DEK wrapped by the key version keyID.
-	Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) (dek []byte, err error)
+	Wrap(ctx context.Context, dek []byte, aad AAD) (wrapped []byte, keyID string, err error)
+	// Unwrap decrypts a DEK wrapped by the key version keyID under aad.
+	Unwrap(ctx context.Context, keyID string, wrapped []byte, aad AAD) (dek []byte, err error)
 	// CurrentKeyID reports the key ID Wrap would use now.
 	CurrentKeyID(ctx context.Context) (string, error)
 }
 
 // A Rewrapper moves a wrapped DEK to the KEK's current key without the
 // plaintext DEK entering the process (AWS KMS ReEncrypt). Rotation jobs use
-// it when a KEK offers it and fall back to Unwrap+Wrap otherwise.
+// it when a KEK offers it and fall back to Unwrap+Wrap otherwise. aad is
+// the AAD the DEK was wrapped under; the result is wrapped under the same
+// AAD and unwraps only with it.
 type Rewrapper interface {
-	Rewrap(ctx context.Context, keyID string, wrapped, aad []byte) (newWrapped []byte, newKeyID string, err error)
+	Rewrap(ctx context.Context, keyID string, wrapped []byte, aad AAD) (newWrapped []byte, newKeyID string, err error)
 }
 
 // Sentinel errors shared by every KEK implementation.
@@ -75,6 +87,7 @@ var (
 	ErrContextMismatch = errors.New("kek: encryption context mismatch")
 	// ErrUnavailable: the KMS could not be reached or kept failing.
 	ErrUnavailable = errors.New("kek: unavailable")
-	// ErrInvalidInput: a DEK, AAD, key ID or wrapped value is out of bounds.
+	// ErrInvalidInput: a DEK, AAD, key ID, name or wrapped value is out of
+	// bounds.
 	ErrInvalidInput = errors.New("kek: invalid input")
 )

@@ -21,11 +21,11 @@ type fakeKEK struct {
 	closed atomic.Bool
 }
 
-func (f *fakeKEK) Wrap(context.Context, []byte, []byte) ([]byte, string, error) {
+func (f *fakeKEK) Wrap(context.Context, []byte, kek.AAD) ([]byte, string, error) {
 	return nil, "", kek.ErrUnavailable
 }
 
-func (f *fakeKEK) Unwrap(context.Context, string, []byte, []byte) ([]byte, error) {
+func (f *fakeKEK) Unwrap(context.Context, string, []byte, kek.AAD) ([]byte, error) {
 	return nil, kek.ErrUnwrap
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -15,44 +14,13 @@ import (
 // OrgPlaceholder is replaced by the org name in resolver URL templates.
 const OrgPlaceholder = "{org}"
 
-// ErrInvalidOrg: an org name does not match OrgPattern. Resolvers refuse
-// such names before building any URL, so an org cannot inject URL syntax.
-var ErrInvalidOrg = fmt.Errorf("%w: invalid org name", ErrInvalidInput)
-
-// OrgPattern is the org names resolvers accept: the same rule as
-// kek/local's, and made only of characters that need no escaping anywhere
-// in a URL.
-var OrgPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
-// checkOrg validates org without quoting it (it may be attacker input).
-func checkOrg(org string) error {
-	if !validOrg(org) {
-		return fmt.Errorf("%w (%d bytes; want %s)", ErrInvalidOrg, len(org), OrgPattern)
-	}
-	return nil
-}
-
-// validOrg matches OrgPattern without the regexp engine: resolvers run it
-// on every vault call.
-func validOrg(org string) bool {
-	if org == "" || len(org) > 128 || !alnum(org[0]) {
-		return false
-	}
-	for i := 1; i < len(org); i++ {
-		if c := org[i]; !alnum(c) && c != '.' && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
-
 // MaxCachedKEKs bounds the KEKs a Resolver keeps. Some backends open a
 // KEK for any well-formed org without a network call (kek/awskms makes its
 // first call on use), so callers that pass unauthenticated org names could
 // otherwise grow the cache without bound; past the cap, KEKs are opened
-// on every call instead of cached.
+// on every call instead of cached. A KEK opened past the cap that holds
+// resources (an io.Closer, such as kek/gocloud's) is closed as soon as no
+// call uses it (see Resolver.KEK).
 const MaxCachedKEKs = 4096
 
 // A Resolver maps an org to its KEK by building a URL for the org and
@@ -77,7 +45,8 @@ type Resolver struct {
 //
 // The template must contain "{org}", and its scheme must be registered
 // (ErrUnknownScheme otherwise: import the backend package). Org names must
-// match OrgPattern (ErrInvalidOrg). Errors never quote the template.
+// pass ValidateOrg (a *NameError otherwise). Errors never quote the
+// template.
 func NewTemplateResolver(template string) (*Resolver, error) {
 	i := strings.Index(template, OrgPlaceholder)
 	if i < 0 {
@@ -94,7 +63,7 @@ func NewTemplateResolver(template string) (*Resolver, error) {
 
 // expand substitutes a validated org into template.
 func expand(template, org string) (string, error) {
-	if err := checkOrg(org); err != nil {
+	if err := ValidateOrg(org); err != nil {
 		return "", err
 	}
 	return strings.ReplaceAll(template, OrgPlaceholder, org), nil
@@ -125,7 +94,7 @@ func WithDefault(template string) MapOption {
 
 // NewMapResolver returns a Resolver opening urls[org], or the WithDefault
 // template for other orgs; without a default an unlisted org fails with
-// ErrKeyNotFound. Keys must match OrgPattern and every URL's scheme must be
+// ErrKeyNotFound. Keys must pass ValidateOrg and every URL's scheme must be
 // registered. The map is copied. Errors never quote a URL.
 func NewMapResolver(urls map[string]string, opts ...MapOption) (*Resolver, error) {
 	var c mapConfig
@@ -134,7 +103,7 @@ func NewMapResolver(urls map[string]string, opts ...MapOption) (*Resolver, error
 	}
 	fixed := make(map[string]string, len(urls))
 	for org, u := range urls {
-		if err := checkOrg(org); err != nil {
+		if err := ValidateOrg(org); err != nil {
 			return nil, err
 		}
 		if err := checkTemplate(u); err != nil {
@@ -148,7 +117,7 @@ func NewMapResolver(urls map[string]string, opts ...MapOption) (*Resolver, error
 		}
 	}
 	return newResolver(func(org string) (string, error) {
-		if err := checkOrg(org); err != nil {
+		if err := ValidateOrg(org); err != nil {
 			return "", err
 		}
 		if u, ok := fixed[org]; ok {
@@ -165,7 +134,14 @@ func newResolver(urlFor func(string) (string, error)) *Resolver {
 	return &Resolver{urlFor: urlFor, keks: map[string]KEK{}}
 }
 
-// KEK returns org's KEK, opening it on first use.
+// KEK returns org's KEK, opening it on first use. The KEKs it returns
+// stay usable until Close.
+//
+// Past MaxCachedKEKs, the KEK is opened and not cached. If it holds
+// resources (an io.Closer), KEK closes it at once and returns a KEK that
+// opens the URL again when a call starts and closes it when the last
+// concurrent call ends: nothing the Resolver opens outlives its use, and
+// no call sees its KEK closed.
 func (r *Resolver) KEK(ctx context.Context, org string) (KEK, error) {
 	u, err := r.urlFor(org)
 	if err != nil {
@@ -204,16 +180,26 @@ func (r *Resolver) open(ctx context.Context, u string) (KEK, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.cache(u, k) {
+		return k, nil
+	}
+	return uncached(k, u)
+}
+
+// cache caches k for u unless the cache is full.
+func (r *Resolver) cache(u string, k KEK) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.keks) < MaxCachedKEKs {
-		r.keks[u] = k
+	if len(r.keks) >= MaxCachedKEKs {
+		return false
 	}
-	return k, nil
+	r.keks[u] = k
+	return true
 }
 
 // Close closes every cached KEK that has a Close method (kek/gocloud's
-// do) and empties the cache.
+// do) and empties the cache. Call it after the last call to a KEK the
+// Resolver returned: cached KEKs are closed even if a call is using them.
 func (r *Resolver) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -233,7 +219,7 @@ type StaticResolver map[string]KEK
 
 // KEK returns the KEK of org.
 func (s StaticResolver) KEK(_ context.Context, org string) (KEK, error) {
-	if err := checkOrg(org); err != nil {
+	if err := ValidateOrg(org); err != nil {
 		return nil, err
 	}
 	k, ok := s[org]

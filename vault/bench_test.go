@@ -14,6 +14,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/credcodec"
 	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/vault"
 )
 
@@ -138,7 +139,7 @@ func benchPrimitives(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		wrapped, keyID, err := kk.Wrap(ctx, dek, dekAAD)
+		wrapped, keyID, err := kk.Wrap(ctx, dek, kek.AAD{Data: dekAAD})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -147,7 +148,7 @@ func benchPrimitives(b *testing.B) {
 			b.Fatal(err)
 		}
 
-		dek2, err := kk.Unwrap(ctx, keyID, out[:len(wrapped)], dekAAD)
+		dek2, err := kk.Unwrap(ctx, keyID, out[:len(wrapped)], kek.AAD{Data: dekAAD})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -294,8 +294,8 @@ type flakyKEK struct {
 	f *flakyKEKs
 }
 
-func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
-	if bytes.Contains(aad, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
+func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	if bytes.Contains(aad.Data, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
 		return nil, kek.ErrUnavailable
 	}
 	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)

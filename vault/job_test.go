@@ -393,7 +393,7 @@ type countingKEK struct {
 	c *countingKEKs
 }
 
-func (k countingKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
+func (k countingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
 	n := k.c.in.Add(1)
 	defer k.c.in.Add(-1)
 	for p := k.c.peak.Load(); n > p && !k.c.peak.CompareAndSwap(p, n); p = k.c.peak.Load() {

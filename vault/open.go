@@ -75,7 +75,7 @@ func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, 
 		v.n.misses.Add(1)
 	}
 	v.n.unwraps.Add(1)
-	dek, err := kk.Unwrap(labelled(ctx, kk, k), env.KeyID, env.WrappedDEK, aad)
+	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
 	if err != nil {
 		return nil, err
 	}

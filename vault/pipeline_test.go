@@ -82,8 +82,8 @@ type stallingKEK struct {
 	match string
 }
 
-func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
-	if bytes.Contains(aad, []byte(k.match)) {
+func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	if bytes.Contains(aad.Data, []byte(k.match)) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}

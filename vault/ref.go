@@ -1,51 +1,20 @@
 package vault
 
 import (
-	"errors"
-	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/credvault/credvault/kek"
 )
 
-// ErrInvalidKey: an org or registry name is empty, too long or malformed.
-var ErrInvalidKey = errors.New("vault: invalid record key")
-
-// Name caps.
-const (
-	MaxOrgSize      = 128
-	MaxRegistrySize = 512
-)
-
-// Validate checks that k names an org and a registry: non-empty, valid
-// UTF-8 without control characters, within the size caps. The org may not
-// contain '/'; a registry may (Harness scope paths do).
+// Validate checks that k names an org and a registry under the one rule
+// for each: kek.ValidateOrg and kek.ValidateRegistry. It fails with a
+// *kek.NameError (kek.ErrInvalidName) naming the field, and does not
+// allocate for a valid key.
 func (k Key) Validate() error {
-	if err := checkName("org", k.Org, MaxOrgSize); err != nil {
+	if err := kek.ValidateOrg(k.Org); err != nil {
 		return err
 	}
-	if strings.Contains(k.Org, "/") {
-		return fmt.Errorf("%w: org: contains '/'", ErrInvalidKey)
-	}
-	return checkName("registry", k.Registry, MaxRegistrySize)
-}
-
-func checkName(field, s string, max int) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("%w: %s: empty", ErrInvalidKey, field)
-	case len(s) > max:
-		return fmt.Errorf("%w: %s: longer than %d bytes", ErrInvalidKey, field, max)
-	case printableASCII(s):
-		return nil
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidKey, field)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("%w: %s: contains a control character", ErrInvalidKey, field)
-		}
-	}
-	return nil
+	return kek.ValidateRegistry(k.Registry)
 }
 
 // String returns "org/registry".
@@ -62,58 +31,75 @@ func (k Key) String() string { return k.Org + "/" + k.Registry }
 // service holding registries of both products keeps them in separate
 // vaults (a Store and a KEK resolver each), or the two tenants named
 // acme would overwrite each other's records.
+//
+// Errors are *kek.NameError values (kek.ErrInvalidName); the parser reads
+// no further than the fifth segment.
 func ParseHarnessRef(ref string) (Key, error) {
+	const field = "harness reference"
 	body, ok := strings.CutSuffix(ref, "/+")
 	if !ok {
-		return Key{}, fmt.Errorf("%w: harness reference: missing the /+ suffix", ErrInvalidKey)
+		return Key{}, &kek.NameError{Field: field, Reason: "missing the /+ suffix"}
 	}
-	parts := strings.Split(body, "/")
-	if len(parts) < 2 || len(parts) > 4 {
-		return Key{}, fmt.Errorf("%w: harness reference: want 2 to 4 path segments before /+, got %d", ErrInvalidKey, len(parts))
+	var parts [4]string
+	n, ok := splitSegments(body, parts[:])
+	if !ok || n < 2 {
+		return Key{}, &kek.NameError{Field: field, Reason: "want 2 to 4 path segments before /+"}
 	}
-	if err := checkSegments("harness reference", parts); err != nil {
+	if err := checkSegments(field, parts[:n]); err != nil {
 		return Key{}, err
 	}
-	k := Key{Org: parts[0], Registry: strings.Join(parts[1:], "/")}
+	k := Key{Org: parts[0], Registry: body[len(parts[0])+1:]}
 	return k, k.Validate()
 }
 
 // ParseBuildkiteRef parses a Buildkite Packages `org/registry` slug pair
 // (as in /v2/packages/organizations/{org}/registries/{registry}). It
-// shares [ParseHarnessRef]'s key space; see there.
+// shares [ParseHarnessRef]'s key space; see there. Errors are
+// *kek.NameError values (kek.ErrInvalidName).
 func ParseBuildkiteRef(ref string) (Key, error) {
-	parts := strings.Split(ref, "/")
-	if len(parts) != 2 {
-		return Key{}, fmt.Errorf("%w: buildkite reference: want org/registry", ErrInvalidKey)
+	const field = "buildkite reference"
+	var parts [2]string
+	if n, ok := splitSegments(ref, parts[:]); !ok || n != 2 {
+		return Key{}, &kek.NameError{Field: field, Reason: "want org/registry"}
 	}
-	if err := checkSegments("buildkite reference", parts); err != nil {
+	if err := checkSegments(field, parts[:]); err != nil {
 		return Key{}, err
 	}
 	k := Key{Org: parts[0], Registry: parts[1]}
 	return k, k.Validate()
 }
 
+// splitSegments splits s at '/' into parts and reports how many segments
+// it holds, or false if it holds more than len(parts): it stops at the
+// first segment too many, so a reference of a million slashes costs
+// nothing.
+func splitSegments(s string, parts []string) (int, bool) {
+	for n := range parts {
+		before, after, more := strings.Cut(s, "/")
+		parts[n] = before
+		if !more {
+			return n + 1, true
+		}
+		s = after
+	}
+	return 0, false
+}
+
+// maxSegmentSize caps a reference's path segment.
+const maxSegmentSize = 128
+
 // checkSegments accepts slug-like path segments: letters, digits, '-', '_'
 // and '.', not "." or "..".
 func checkSegments(what string, parts []string) error {
-	for i, p := range parts {
-		if p == "" || p == "." || p == ".." || len(p) > 128 {
-			return fmt.Errorf("%w: %s: segment %d is empty or invalid", ErrInvalidKey, what, i+1)
+	for _, p := range parts {
+		if p == "" || p == "." || p == ".." || len(p) > maxSegmentSize {
+			return &kek.NameError{Field: what, Reason: "a segment is empty, \".\", \"..\" or too long"}
 		}
 		for _, r := range p {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-				return fmt.Errorf("%w: %s: segment %d has a character outside [A-Za-z0-9._-]", ErrInvalidKey, what, i+1)
+				return &kek.NameError{Field: what, Reason: "a segment has a character outside [A-Za-z0-9._-]"}
 			}
 		}
 	}
 	return nil
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }

@@ -110,7 +110,7 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	var keyID string
 	if rw, ok := kk.(kek.Rewrapper); ok {
 		v.n.rewraps.Add(1)
-		wrapped, keyID, err = kekRewrap(ctx, rw, kk, rec.Key, &env, aad)
+		wrapped, keyID, err = kekRewrap(ctx, rw, rec.Key, &env, aad)
 	} else {
 		wrapped, keyID, err = v.rewrapLocally(ctx, j, kk, rec.Key, &env, aad)
 	}
@@ -147,18 +147,18 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, k Key, en
 // hands a KEK the record's key and DEK AAD.
 
 // kekRewrap rewraps env's DEK, of the record at k, server-side.
-func kekRewrap(ctx context.Context, rw kek.Rewrapper, kk kek.KEK, k Key, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
-	return rw.Rewrap(labelled(ctx, kk, k), env.KeyID, env.WrappedDEK, aad)
+func kekRewrap(ctx context.Context, rw kek.Rewrapper, k Key, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
+	return rw.Rewrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
 }
 
 // kekUnwrap unwraps env's DEK, of the record at k.
 func kekUnwrap(ctx context.Context, kk kek.KEK, k Key, env *envelope.Envelope, aad []byte) ([]byte, error) {
-	return kk.Unwrap(labelled(ctx, kk, k), env.KeyID, env.WrappedDEK, aad)
+	return kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
 }
 
 // kekWrap wraps dek, the DEK of the record at k, under kk's current key.
 func kekWrap(ctx context.Context, kk kek.KEK, k Key, dek, aad []byte) ([]byte, string, error) {
-	return kk.Wrap(labelled(ctx, kk, k), dek, aad)
+	return kk.Wrap(ctx, dek, kekAAD(k, aad))
 }
 
 // KeyUsage counts the org's records per KEK key ID ("" for every org),

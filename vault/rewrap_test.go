@@ -350,7 +350,7 @@ func wrapDEKs(b *testing.B, kk kek.KEK, n int) ([]wrappedDEK, [][]byte) {
 	for i := range out {
 		k := seedKey("floor", i)
 		aads[i] = envelope.DEKAAD(nil, envelope.Version1, k.Org, k.Registry, string(credentials.KindUsernamePassword))
-		w, id, err := kk.Wrap(ctx, dek, aads[i])
+		w, id, err := kk.Wrap(ctx, dek, kek.AAD{Data: aads[i]})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -362,11 +362,11 @@ func wrapDEKs(b *testing.B, kk kek.KEK, n int) ([]wrappedDEK, [][]byte) {
 // rewrapDEK unwraps w and wraps the DEK under kk's current key.
 func rewrapDEK(b *testing.B, kk kek.KEK, w wrappedDEK, aad []byte) wrappedDEK {
 	ctx := context.Background()
-	dek, err := kk.Unwrap(ctx, w.keyID, w.wrapped, aad)
+	dek, err := kk.Unwrap(ctx, w.keyID, w.wrapped, kek.AAD{Data: aad})
 	if err != nil {
 		b.Fatal(err)
 	}
-	wrapped, id, err := kk.Wrap(ctx, dek, aad)
+	wrapped, id, err := kk.Wrap(ctx, dek, kek.AAD{Data: aad})
 	clear(dek)
 	if err != nil {
 		b.Fatal(err)

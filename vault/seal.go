@@ -72,7 +72,7 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 	}
 	env.Commitment = commit
 	v.n.wraps.Add(1)
-	wrapped, keyID, err := kk.Wrap(labelled(ctx, kk, k), s.dek[:], dekAAD)
+	wrapped, keyID, err := kk.Wrap(ctx, s.dek[:], kekAAD(k, dekAAD))
 	if err != nil {
 		return nil, fmt.Errorf("wrap DEK: %w", err)
 	}
@@ -85,13 +85,11 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 	return envelope.Seal(out, env.Alg, s.dek[:], &s.nonce, plaintext, payloadAAD)
 }
 
-// labelled attaches the record's org and registry as readable labels for
+// kekAAD is the one place that builds the AAD a record's DEK is wrapped
+// under: data, and the record's org and registry as readable labels for
 // KEKs that record them in an audit trail (kek/awskms puts them in the
 // KMS EncryptionContext, which CloudTrail logs). Every wrap, unwrap and
-// rewrap attaches the same labels, so a KEK may also bind them.
-func labelled(ctx context.Context, kk kek.KEK, k Key) context.Context {
-	if _, ok := kk.(kek.LabelConsumer); !ok {
-		return ctx
-	}
-	return kek.WithLabels(ctx, map[string]string{"org": k.Org, "registry": k.Registry})
+// rewrap passes the same labels, so a KEK may also bind them.
+func kekAAD(k Key, data []byte) kek.AAD {
+	return kek.AAD{Data: data, Labels: []kek.Label{{Name: "org", Value: k.Org}, {Name: "registry", Value: k.Registry}}}
 }

@@ -231,37 +231,10 @@ func TestInvalidInputRefused(t *testing.T) {
 	}
 }
 
-func TestHarnessAndBuildkiteRefs(t *testing.T) {
-	good := map[string]vault.Key{
-		"acc123/registry123/+":                {Org: "acc123", Registry: "registry123"},
-		"acc123/org456/registry123/+":         {Org: "acc123", Registry: "org456/registry123"},
-		"acc123/org456/proj789/registry123/+": {Org: "acc123", Registry: "org456/proj789/registry123"},
-	}
-	for in, want := range good {
-		got, err := vault.ParseHarnessRef(in)
-		if err != nil || got != want {
-			t.Errorf("ParseHarnessRef(%q) = %+v, %v", in, got, err)
-		}
-	}
-	for _, in := range []string{"acc123/+", "acc123/registry123", "a/b/c/d/e/+", "acc/../x/+", "acc//x/+", "acc/x y/+", ""} {
-		if _, err := vault.ParseHarnessRef(in); !errors.Is(err, vault.ErrInvalidKey) {
-			t.Errorf("ParseHarnessRef(%q) err = %v", in, err)
-		}
-	}
-	if k, err := vault.ParseBuildkiteRef("my-org/my-registry"); err != nil || k != (vault.Key{Org: "my-org", Registry: "my-registry"}) {
-		t.Errorf("ParseBuildkiteRef = %+v, %v", k, err)
-	}
-	for _, in := range []string{"my-org", "a/b/c", "/x", "a/"} {
-		if _, err := vault.ParseBuildkiteRef(in); !errors.Is(err, vault.ErrInvalidKey) {
-			t.Errorf("ParseBuildkiteRef(%q) err = %v", in, err)
-		}
-	}
-}
-
 // failingKEK refuses every call, standing in for a KMS outage.
 type failingKEK struct{ kek.KEK }
 
-func (failingKEK) Wrap(context.Context, []byte, []byte) ([]byte, string, error) {
+func (failingKEK) Wrap(context.Context, []byte, kek.AAD) ([]byte, string, error) {
 	return nil, "", kek.ErrUnavailable
 }
 

@@ -195,7 +195,7 @@ func exitCode(err error) int {
 		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
 		return exitConflict
 	case errors.Is(err, errInvalid), errors.Is(err, vault.ErrInvalidEntry),
-		errors.Is(err, vault.ErrInvalidKey), errors.Is(err, local.ErrInvalidOrg):
+		errors.Is(err, kek.ErrInvalidName):
 		return exitInvalid
 	case errors.Is(err, errPartial):
 		return exitPartial

@@ -1,7 +1,6 @@
 package awskms
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -15,23 +14,28 @@ const (
 	aadContextKey = contextPrefix + "aad"
 	maxLabels     = 8
 	maxLabelKey   = 64
-	maxLabelValue = 512 // vault.MaxRegistrySize: every registry name must fit
+	maxLabelValue = kek.MaxRegistrySize // every registry name must fit
 )
 
-// encryptionContext builds the KMS EncryptionContext for aad and the
-// labels attached to ctx with kek.WithLabels.
-func encryptionContext(ctx context.Context, aad []byte) (map[string]string, error) {
-	sum := sha256.Sum256(aad)
-	ec := map[string]string{aadContextKey: base64.RawURLEncoding.EncodeToString(sum[:])}
-	labels := kek.Labels(ctx)
-	if len(labels) > maxLabels {
+// encryptionContext builds the KMS EncryptionContext for aad: the
+// SHA-256 of aad.Data under "credvault:aad", and each label under
+// "credvault:<name>". Records sealed when labels came from the context
+// have the same entries, so they keep opening.
+func encryptionContext(aad kek.AAD) (map[string]string, error) {
+	if len(aad.Labels) > maxLabels {
 		return nil, invalid("EncryptionContext", "more than %d labels", maxLabels)
 	}
-	for name, value := range labels {
-		if err := checkLabel(name, value); err != nil {
+	sum := sha256.Sum256(aad.Data)
+	ec := make(map[string]string, 1+len(aad.Labels))
+	ec[aadContextKey] = base64.RawURLEncoding.EncodeToString(sum[:])
+	for _, l := range aad.Labels {
+		if err := checkLabel(l.Name, l.Value); err != nil {
 			return nil, err
 		}
-		ec[contextPrefix+name] = value
+		if _, dup := ec[contextPrefix+l.Name]; dup {
+			return nil, invalid("EncryptionContext", "label %q given twice", l.Name)
+		}
+		ec[contextPrefix+l.Name] = l.Value
 	}
 	return ec, nil
 }

@@ -34,13 +34,18 @@
 //
 // # Encryption context
 //
-// KMS has no opaque associated data, so the AAD is carried in the
-// EncryptionContext as {"credvault:aad": base64url(SHA-256(aad))}; any
-// labels attached with kek.WithLabels are added as "credvault:<name>"
-// entries, so CloudTrail shows which org and registry a call was for.
-// KMS requires the exact same context on Decrypt: a different AAD (or
-// different labels) fails. Attach the same labels when unwrapping and
-// rewrapping as when wrapping.
+// KMS has no opaque associated data, so the AAD's Data is carried in the
+// EncryptionContext as {"credvault:aad": base64url(SHA-256(Data))}; each of
+// its Labels (the vault passes org and registry) is added as a
+// "credvault:<name>" entry, so CloudTrail shows which org and registry a
+// call was for. KMS requires the exact same context on Decrypt: other
+// Data or other Labels fail (kek.ErrUnwrap or kek.ErrContextMismatch).
+// Give Unwrap and Rewrap the same kek.AAD as Wrap. At most 8 labels are
+// accepted, with distinct names of [a-z0-9_.-]{1,64} other than "aad" and
+// values of at most kek.MaxRegistrySize bytes; others fail with
+// kek.ErrInvalidInput. Records sealed before labels became a kek.AAD field
+// (when they were attached to the context) have the same context and
+// keep opening.
 //
 // # URLs
 //

@@ -113,13 +113,15 @@ func New(client KMSAPI, keyID string, opts ...Option) (*KEK, error) {
 // String describes the KEK by its configured key identifier.
 func (k *KEK) String() string { return "awskms:" + k.keyID }
 
-// Wrap encrypts dek with KMS Encrypt under the configured key and returns
-// the ciphertext blob and the key ARN KMS used.
-func (k *KEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error) {
+// Wrap encrypts dek with KMS Encrypt under the configured key, with an
+// EncryptionContext binding aad.Data (by its SHA-256) and aad.Labels, and
+// returns the ciphertext blob and the key ARN KMS used. Unwrap and Rewrap
+// need the same Data and Labels.
+func (k *KEK) Wrap(ctx context.Context, dek []byte, aad kek.AAD) ([]byte, string, error) {
 	if len(dek) == 0 || len(dek) > kek.MaxDEKSize {
 		return nil, "", invalid("Encrypt", "DEK must be 1 to %d bytes", kek.MaxDEKSize)
 	}
-	ec, err := encryptionContext(ctx, aad)
+	ec, err := encryptionContext(aad)
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,7 +146,7 @@ func (k *KEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error)
 // refuses a ciphertext of any other key. keyID must be the key this KEK
 // currently uses or one allowed with WithAllowedKeys: the credentials may
 // reach other keys, but this KEK does not unwrap for them.
-func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
+func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
 	ec, err := k.checkUnwrapArgs(ctx, "Decrypt", keyID, wrapped, aad)
 	if err != nil {
 		return nil, err
@@ -165,7 +167,7 @@ func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]
 // Rewrap moves a DEK wrapped by keyID to the configured key with KMS
 // ReEncrypt, keeping the same encryption context. The plaintext DEK never
 // enters the process. It returns the new blob and the destination key ARN.
-func (k *KEK) Rewrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, string, error) {
+func (k *KEK) Rewrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, string, error) {
 	ec, err := k.checkUnwrapArgs(ctx, "ReEncrypt", keyID, wrapped, aad)
 	if err != nil {
 		return nil, "", err
@@ -188,7 +190,7 @@ func (k *KEK) Rewrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]
 
 // checkUnwrapArgs validates Unwrap/Rewrap input, checks keyID belongs to
 // this KEK and builds the encryption context.
-func (k *KEK) checkUnwrapArgs(ctx context.Context, op, keyID string, wrapped, aad []byte) (map[string]string, error) {
+func (k *KEK) checkUnwrapArgs(ctx context.Context, op, keyID string, wrapped []byte, aad kek.AAD) (map[string]string, error) {
 	switch {
 	case len(keyID) > kek.MaxKeyIDSize:
 		return nil, invalid(op, "key ID longer than %d bytes", kek.MaxKeyIDSize)
@@ -197,7 +199,7 @@ func (k *KEK) checkUnwrapArgs(ctx context.Context, op, keyID string, wrapped, aa
 	case !isKeyARN(keyID):
 		return nil, &Error{Op: op, kind: kek.ErrKeyNotFound, Err: errors.New("key ID is not a KMS key ARN")}
 	}
-	ec, err := encryptionContext(ctx, aad)
+	ec, err := encryptionContext(aad)
 	if err != nil {
 		return nil, err
 	}
@@ -284,9 +286,3 @@ func (k *KEK) remember(arn string) {
 	defer k.mu.Unlock()
 	k.arn, k.expires = arn, k.now().Add(k.ttl)
 }
-
-// ConsumesLabels marks the KEK as reading kek.Labels: the vault attaches
-// org and registry, which go into the EncryptionContext.
-func (*KEK) ConsumesLabels() {}
-
-var _ kek.LabelConsumer = (*KEK)(nil)

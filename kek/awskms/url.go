@@ -75,7 +75,7 @@ func openURL(ctx context.Context, u *url.URL) (kek.KEK, error) {
 // urlKeyID extracts the KMS key identifier from u.
 func urlKeyID(u *url.URL) (string, error) {
 	if u.Opaque != "" || u.User != nil || u.Fragment != "" {
-		return "", fmt.Errorf("%w: want awskms://<key id or alias/name>?... or awskms:///<ARN>?...", ErrInvalidURL)
+		return "", fmt.Errorf("%w: want awskms://<key id or alias/name>?<params> or awskms:///<ARN>?<params>", ErrInvalidURL)
 	}
 	id := strings.TrimPrefix(u.Host+u.Path, "/")
 	if id == "" || strings.Contains(id, "//") || strings.HasSuffix(id, "/") {

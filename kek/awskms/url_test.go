@@ -51,10 +51,10 @@ func TestOpenURLForms(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			k, err := kek.Open(t.Context(), tt.url)
 			require.NoError(t, err)
-			wrapped, got, err := k.Wrap(t.Context(), dek, []byte("aad"))
+			wrapped, got, err := k.Wrap(t.Context(), dek, kek.AAD{Data: []byte("aad")})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
-			out, err := k.Unwrap(t.Context(), got, wrapped, []byte("aad"))
+			out, err := k.Unwrap(t.Context(), got, wrapped, kek.AAD{Data: []byte("aad")})
 			require.NoError(t, err)
 			assert.Equal(t, dek, out)
 		})
@@ -69,17 +69,17 @@ func TestOpenURLAllowedKey(t *testing.T) {
 	base := "awskms://alias/acme?region=us-east-1&key_id_cache_ttl=0s&endpoint=" + url.QueryEscape(e.URL)
 	before, err := kek.Open(t.Context(), base)
 	require.NoError(t, err)
-	wrapped, id, err := before.Wrap(t.Context(), dek, nil)
+	wrapped, id, err := before.Wrap(t.Context(), dek, kek.AAD{})
 	require.NoError(t, err)
 	require.NoError(t, e.RetargetAlias("alias/acme", e.AddKey(false)))
 
 	plain, err := kek.Open(t.Context(), base+"&max_attempts=1")
 	require.NoError(t, err)
-	_, err = plain.Unwrap(t.Context(), id, wrapped, nil)
+	_, err = plain.Unwrap(t.Context(), id, wrapped, kek.AAD{})
 	require.ErrorIs(t, err, kek.ErrKeyNotFound)
 	allowed, err := kek.Open(t.Context(), base+"&allowed_key="+url.QueryEscape(oldARN))
 	require.NoError(t, err)
-	_, err = allowed.Unwrap(t.Context(), id, wrapped, nil)
+	_, err = allowed.Unwrap(t.Context(), id, wrapped, kek.AAD{})
 	require.NoError(t, err)
 }
 

@@ -99,15 +99,17 @@ func (k *KEK) CurrentKeyID(ctx context.Context) (string, error) {
 	return k.keyID, nil
 }
 
-// Wrap binds aad to dek and encrypts both with the Keeper.
-func (k *KEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error) {
+// Wrap binds aad.Data to dek and encrypts both with the Keeper. aad.Labels,
+// copies of facts Data binds, are not used: a Keeper has no audit trail
+// of its own to record them in.
+func (k *KEK) Wrap(ctx context.Context, dek []byte, aad kek.AAD) ([]byte, string, error) {
 	if len(dek) == 0 || len(dek) > kek.MaxDEKSize {
 		return nil, "", k.invalid("Encrypt", "DEK size out of bounds")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, "", k.fail("Encrypt", err, false)
 	}
-	pt := bind(k.keyID, dek, aad)
+	pt := bind(k.keyID, dek, aad.Data)
 	defer clear(pt)
 	wrapped, err := k.keeper.Encrypt(ctx, pt)
 	if err != nil {
@@ -120,9 +122,9 @@ func (k *KEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error)
 }
 
 // Unwrap decrypts wrapped with the Keeper and checks the bound key ID and
-// AAD hash in constant time. keyID must be this KEK's key ID or, for an
+// the hash of aad.Data in constant time. keyID must be this KEK's key ID or, for an
 // Azure key, the ID of another version of the same key.
-func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
+func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
 	switch {
 	case len(keyID) > kek.MaxKeyIDSize:
 		return nil, k.invalid("Decrypt", "key ID too long")
@@ -148,7 +150,7 @@ func (k *KEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]
 		return nil, k.fail("Decrypt", err, true)
 	}
 	defer clear(pt)
-	dek, ok := unbind(keyID, pt, aad)
+	dek, ok := unbind(keyID, pt, aad.Data)
 	if !ok {
 		return nil, &Error{Op: "Decrypt", KeyID: k.keyID, kind: kek.ErrUnwrap, Err: errString("AAD does not match")}
 	}

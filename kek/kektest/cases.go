@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,8 +24,16 @@ func random(t *testing.T, n int) []byte {
 	return b
 }
 
+// vaultLabels are the labels the vault passes, in its order.
+var vaultLabels = []kek.Label{{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr"}}
+
+// labelled returns an AAD of data with the vault's labels.
+func labelled(data string) kek.AAD {
+	return kek.AAD{Data: []byte(data), Labels: vaultLabels}
+}
+
 // wrap wraps dek under aad with k and fails t on error.
-func wrap(t *testing.T, k kek.KEK, dek, aad []byte) ([]byte, string) {
+func wrap(t *testing.T, k kek.KEK, dek []byte, aad kek.AAD) ([]byte, string) {
 	t.Helper()
 	wrapped, keyID, err := k.Wrap(context.Background(), dek, aad)
 	if err != nil {
@@ -40,7 +49,7 @@ func wrap(t *testing.T, k kek.KEK, dek, aad []byte) ([]byte, string) {
 }
 
 // mustUnwrap unwraps and checks the result equals want.
-func mustUnwrap(t *testing.T, k kek.KEK, keyID string, wrapped, aad, want []byte) {
+func mustUnwrap(t *testing.T, k kek.KEK, keyID string, wrapped []byte, aad kek.AAD, want []byte) {
 	t.Helper()
 	got, err := k.Unwrap(context.Background(), keyID, wrapped, aad)
 	if err != nil {
@@ -53,11 +62,12 @@ func mustUnwrap(t *testing.T, k kek.KEK, keyID string, wrapped, aad, want []byte
 
 func testRoundTrip(t *testing.T, h Harness) {
 	k := h.New(t)
-	aads := map[string][]byte{
-		"nil":   nil,
-		"empty": {},
-		"short": []byte("v1|acme|registry-42"),
-		"1KiB":  random(t, 1024),
+	aads := map[string]kek.AAD{
+		"nil":      {},
+		"empty":    {Data: []byte{}},
+		"short":    {Data: []byte("v1|acme|registry-42")},
+		"1KiB":     {Data: random(t, 1024)},
+		"labelled": labelled("v1|acme|ghcr"),
 	}
 	for name, aad := range aads {
 		for _, size := range []int{32, 64} {
@@ -72,15 +82,15 @@ func testRoundTrip(t *testing.T, h Harness) {
 
 func testWrongAAD(t *testing.T, h Harness) {
 	k := h.New(t)
-	aad := []byte("v1|acme|registry-42")
+	data := []byte("v1|acme|registry-42")
 	dek := random(t, 32)
-	wrapped, keyID := wrap(t, k, dek, aad)
-	wrong := map[string][]byte{
-		"other":    []byte("v1|acme|registry-43"),
-		"empty":    nil,
-		"prefix":   aad[:len(aad)-1],
-		"extended": append(bytes.Clone(aad), 0),
-		"otherOrg": []byte("v1|evil|registry-42"),
+	wrapped, keyID := wrap(t, k, dek, kek.AAD{Data: data})
+	wrong := map[string]kek.AAD{
+		"other":    {Data: []byte("v1|acme|registry-43")},
+		"empty":    {},
+		"prefix":   {Data: data[:len(data)-1]},
+		"extended": {Data: append(bytes.Clone(data), 0)},
+		"otherOrg": {Data: []byte("v1|evil|registry-42")},
 	}
 	for name, bad := range wrong {
 		t.Run(name, func(t *testing.T) {
@@ -92,7 +102,7 @@ func testWrongAAD(t *testing.T, h Harness) {
 
 func testOtherKEK(t *testing.T, h Harness) {
 	k, other := h.New(t), h.Other(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	otherID, err := other.CurrentKeyID(context.Background())
 	if err != nil {
@@ -109,7 +119,7 @@ func testOtherKEK(t *testing.T, h Harness) {
 
 func testBitFlips(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	for i := range len(wrapped) * 8 {
 		flipped := bytes.Clone(wrapped)
@@ -121,7 +131,7 @@ func testBitFlips(t *testing.T, h Harness) {
 
 func testTruncations(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	for n := range len(wrapped) {
 		got, err := k.Unwrap(context.Background(), keyID, bytes.Clone(wrapped[:n]), aad)
@@ -131,7 +141,7 @@ func testTruncations(t *testing.T, h Harness) {
 
 func testAppendedByte(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	for _, b := range []byte{0, 1, 0xff} {
 		got, err := k.Unwrap(context.Background(), keyID, append(bytes.Clone(wrapped), b), aad)
@@ -146,7 +156,7 @@ func testEmptyWrapped(t *testing.T, h Harness) {
 		t.Fatalf("CurrentKeyID: %v", err)
 	}
 	for name, wrapped := range map[string][]byte{"nil": nil, "empty": {}} {
-		got, err := k.Unwrap(context.Background(), keyID, wrapped, []byte("aad"))
+		got, err := k.Unwrap(context.Background(), keyID, wrapped, labelled("aad"))
 		requireFails(t, name+" wrapped", got, err, append(foreignErrors, kek.ErrInvalidInput)...)
 	}
 }
@@ -158,22 +168,22 @@ func testOversize(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("CurrentKeyID: %v", err)
 	}
-	if _, _, err := k.Wrap(ctx, make([]byte, kek.MaxDEKSize+1), nil); !errors.Is(err, kek.ErrInvalidInput) {
+	if _, _, err := k.Wrap(ctx, make([]byte, kek.MaxDEKSize+1), kek.AAD{}); !errors.Is(err, kek.ErrInvalidInput) {
 		t.Errorf("Wrap of a %d-byte DEK: got %v, want kek.ErrInvalidInput", kek.MaxDEKSize+1, err)
 	}
-	if got, err := k.Unwrap(ctx, keyID, make([]byte, kek.MaxWrappedSize+1), nil); got != nil || !errors.Is(err, kek.ErrInvalidInput) {
+	if got, err := k.Unwrap(ctx, keyID, make([]byte, kek.MaxWrappedSize+1), kek.AAD{}); got != nil || !errors.Is(err, kek.ErrInvalidInput) {
 		t.Errorf("Unwrap of %d bytes: got %v, want kek.ErrInvalidInput", kek.MaxWrappedSize+1, err)
 	}
-	wrapped, _ := wrap(t, k, random(t, 32), nil)
+	wrapped, _ := wrap(t, k, random(t, 32), kek.AAD{})
 	longID := keyID + strings.Repeat("x", kek.MaxKeyIDSize+1-len(keyID))
-	if got, err := k.Unwrap(ctx, longID, wrapped, nil); got != nil || !errors.Is(err, kek.ErrInvalidInput) {
+	if got, err := k.Unwrap(ctx, longID, wrapped, kek.AAD{}); got != nil || !errors.Is(err, kek.ErrInvalidInput) {
 		t.Errorf("Unwrap with a %d-byte key ID: got %v, want kek.ErrInvalidInput", len(longID), err)
 	}
 }
 
 func testUnknownKeyID(t *testing.T, h Harness) {
 	k, other := h.New(t), h.Other(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	otherID, err := other.CurrentKeyID(context.Background())
 	if err != nil {
@@ -197,7 +207,7 @@ func testKeyIDIsCurrent(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("CurrentKeyID: %v", err)
 	}
-	_, keyID := wrap(t, k, random(t, 32), nil)
+	_, keyID := wrap(t, k, random(t, 32), kek.AAD{})
 	if keyID != current {
 		t.Fatalf("Wrap reported key ID %q, CurrentKeyID %q", keyID, current)
 	}
@@ -205,7 +215,7 @@ func testKeyIDIsCurrent(t *testing.T, h Harness) {
 
 func testRandomized(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	a, _ := wrap(t, k, dek, aad)
 	b, _ := wrap(t, k, dek, aad)
 	if bytes.Equal(a, b) {
@@ -243,7 +253,7 @@ func roundTrips(k kek.KEK, worker, rounds int) error {
 	for i := range rounds {
 		dek := make([]byte, 32)
 		_, _ = rand.Read(dek)
-		aad := fmt.Appendf(nil, "worker-%d-round-%d", worker, i)
+		aad := kek.AAD{Data: fmt.Appendf(nil, "worker-%d-round-%d", worker, i), Labels: vaultLabels}
 		wrapped, keyID, err := k.Wrap(ctx, dek, aad)
 		if err != nil {
 			return fmt.Errorf("worker %d: Wrap: %w", worker, err)
@@ -261,16 +271,16 @@ func roundTrips(k kek.KEK, worker, rounds int) error {
 
 func testCancelledContext(t *testing.T, h Harness) {
 	k := h.New(t)
-	wrapped, keyID := wrap(t, k, random(t, 32), nil)
+	wrapped, keyID := wrap(t, k, random(t, 32), kek.AAD{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	cancelled := func(err error) bool {
 		return isOneOf(err, context.Canceled, kek.ErrUnavailable)
 	}
-	if _, _, err := k.Wrap(ctx, random(t, 32), nil); !cancelled(err) {
+	if _, _, err := k.Wrap(ctx, random(t, 32), kek.AAD{}); !cancelled(err) {
 		t.Errorf("Wrap with a cancelled context: got %v, want context.Canceled", err)
 	}
-	if got, err := k.Unwrap(ctx, keyID, wrapped, nil); got != nil || !cancelled(err) {
+	if got, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{}); got != nil || !cancelled(err) {
 		t.Errorf("Unwrap with a cancelled context: got %v, want context.Canceled", err)
 	}
 	if _, err := k.CurrentKeyID(ctx); !cancelled(err) {
@@ -280,7 +290,7 @@ func testCancelledContext(t *testing.T, h Harness) {
 
 func testReopen(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	wrapped, keyID := wrap(t, k, dek, aad)
 	again := h.Reopen(t, k)
 	current, err := again.CurrentKeyID(context.Background())
@@ -297,7 +307,7 @@ func testReopen(t *testing.T, h Harness) {
 
 func testRotate(t *testing.T, h Harness) {
 	k := h.New(t)
-	dek, aad := random(t, 32), []byte("aad")
+	dek, aad := random(t, 32), labelled("aad")
 	oldWrapped, oldID := wrap(t, k, dek, aad)
 	k = h.Rotate(t, k)
 	newID, err := k.CurrentKeyID(context.Background())
@@ -317,4 +327,79 @@ func testRotate(t *testing.T, h Harness) {
 	requireFails(t, "old DEK under the new key ID", got, err, foreignErrors...)
 	got, err = k.Unwrap(context.Background(), oldID, newWrapped, aad)
 	requireFails(t, "new DEK under the old key ID", got, err, foreignErrors...)
+}
+
+// otherLabels are label sets that differ from vaultLabels.
+var otherLabels = map[string][]kek.Label{
+	"none":       nil,
+	"otherOrg":   {{Name: "org", Value: "evil"}, {Name: "registry", Value: "ghcr"}},
+	"otherValue": {{Name: "org", Value: "acme"}, {Name: "registry", Value: "ghcr2"}},
+	"extra":      append(slices.Clone(vaultLabels), kek.Label{Name: "extra", Value: "x"}),
+}
+
+// checkLabelsBound checks wrapped (of dek under labelled(data)) against
+// other labels: refused if h.BindsLabels, ignored otherwise.
+func checkLabelsBound(t *testing.T, h Harness, k kek.KEK, keyID string, wrapped []byte, data string, dek []byte) {
+	t.Helper()
+	for name, labels := range otherLabels {
+		aad := kek.AAD{Data: []byte(data), Labels: labels}
+		if !h.BindsLabels {
+			mustUnwrap(t, k, keyID, wrapped, aad, dek)
+			continue
+		}
+		got, err := k.Unwrap(context.Background(), keyID, wrapped, aad)
+		requireFails(t, "labels "+name, got, err, unwrapErrors...)
+	}
+}
+
+func testLabels(t *testing.T, h Harness) {
+	k := h.New(t)
+	dek, aad := random(t, 32), labelled("v1|acme|ghcr")
+	wrapped, keyID := wrap(t, k, dek, aad)
+	mustUnwrap(t, k, keyID, wrapped, aad, dek)
+	for name, data := range map[string][]byte{"otherData": []byte("v1|acme|ghcr2"), "noData": nil} {
+		got, err := k.Unwrap(context.Background(), keyID, wrapped, kek.AAD{Data: data, Labels: vaultLabels})
+		requireFails(t, name+" with the same labels", got, err, unwrapErrors...)
+	}
+	checkLabelsBound(t, h, k, keyID, wrapped, "v1|acme|ghcr", dek)
+
+	longest := kek.AAD{Data: []byte("long"), Labels: []kek.Label{
+		{Name: "org", Value: strings.Repeat("o", kek.MaxOrgSize)},
+		{Name: "registry", Value: strings.Repeat("é", kek.MaxRegistrySize/2)},
+	}}
+	wrapped, keyID = wrap(t, k, dek, longest)
+	mustUnwrap(t, k, keyID, wrapped, longest, dek)
+}
+
+func testRewrap(t *testing.T, h Harness) {
+	k := h.New(t)
+	if _, ok := k.(kek.Rewrapper); !ok {
+		t.Skip("kektest: the KEK offers no kek.Rewrapper")
+	}
+	dek, aad := random(t, 32), labelled("v1|acme|ghcr")
+	wrapped, oldID := wrap(t, k, dek, aad)
+	if h.Rotate != nil {
+		k = h.Rotate(t, k)
+	}
+	rw, ok := k.(kek.Rewrapper)
+	if !ok {
+		t.Fatal("the KEK returned by Rotate offers no kek.Rewrapper")
+	}
+	current, err := k.CurrentKeyID(context.Background())
+	if err != nil {
+		t.Fatalf("CurrentKeyID: %v", err)
+	}
+	got, _, err := rw.Rewrap(context.Background(), oldID, wrapped, labelled("v1|acme|ghcr2"))
+	requireFails(t, "Rewrap with other AAD", got, err, unwrapErrors...)
+	newWrapped, newID, err := rw.Rewrap(context.Background(), oldID, wrapped, aad)
+	if err != nil {
+		t.Fatalf("Rewrap: %v", err)
+	}
+	if newID != current || (h.Rotate != nil && newID == oldID) {
+		t.Fatalf("Rewrap moved the DEK to %q, want the current key %q (was %q)", newID, current, oldID)
+	}
+	mustUnwrap(t, k, newID, newWrapped, aad, dek)
+	got, err = k.Unwrap(context.Background(), newID, newWrapped, labelled("v1|acme|ghcr2"))
+	requireFails(t, "rewrapped DEK with other Data", got, err, unwrapErrors...)
+	checkLabelsBound(t, h, k, newID, newWrapped, "v1|acme|ghcr", dek)
 }

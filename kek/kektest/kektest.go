@@ -10,9 +10,14 @@
 //
 // # What it checks
 //
-// Round trips under several AADs; that a wrong AAD, another key, every
-// single-bit flip, every truncation, an appended byte and empty input all
-// fail with a kek sentinel, never a panic or wrong bytes; the size caps of
+// Round trips under several AADs; labels (a labelled AAD round-trips,
+// the vault's longest names fit, other Data fails, and other Labels fail
+// or are ignored as the harness declares); for a kek.Rewrapper, that
+// Rewrap moves a DEK to the current key (after a rotation when the
+// harness rotates) and the result unwraps with the same AAD only; that a
+// wrong AAD, another key, every single-bit flip, every truncation, an
+// appended byte and empty input all fail with a kek sentinel, never a
+// panic or wrong bytes; the size caps of
 // package kek (kek.ErrInvalidInput); unknown key IDs; that Wrap reports
 // CurrentKeyID and randomizes; concurrent use; and, when the harness
 // supports them, cancelled contexts, reopening and rotation.
@@ -43,6 +48,10 @@ type Harness struct {
 	// ChecksContext says Wrap, Unwrap and CurrentKeyID fail on a cancelled
 	// context (required of KEKs doing I/O).
 	ChecksContext bool
+	// BindsLabels says Unwrap and Rewrap fail when given other aad.Labels
+	// than Wrap was (kek/awskms: they are in the EncryptionContext). When
+	// false, the suite checks that other Labels are ignored.
+	BindsLabels bool
 }
 
 // Run runs the conformance suite against h as subtests of t.
@@ -58,6 +67,8 @@ func Run(t *testing.T, h Harness) {
 	}{
 		{"RoundTrip", testRoundTrip, true},
 		{"WrongAAD", testWrongAAD, true},
+		{"Labels", testLabels, true},
+		{"Rewrap", testRewrap, true},
 		{"OtherKEK", testOtherKEK, true},
 		{"BitFlips", testBitFlips, true},
 		{"Truncations", testTruncations, true},

@@ -26,8 +26,10 @@
 // data. A file with its destroyed list edited fails with ErrBadRootKey.
 // Keyset files must be regular files. The cleartext "keysetInfo"
 // Tink writes beside the ciphertext is informational: statuses and the
-// primary are read from the decrypted keyset only. Org names match
-// ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$.
+// primary are read from the decrypted keyset only. Org names follow
+// kek.ValidateOrg (^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$), which admits no
+// path separator and no leading dot, so "<org>.keyset.json" always names
+// a file directly inside the Manager's directory.
 //
 // # Key IDs
 //
@@ -100,9 +102,11 @@
 //
 // KEK errors match the kek sentinels: kek.ErrKeyNotFound (foreign or unknown
 // version, or no keyset for the org), kek.ErrKeyDisabled,
-// kek.ErrKeyDestroyed, kek.ErrUnwrap, kek.ErrInvalidInput, kek.ErrKeyInUse.
-// Management errors add ErrInvalidRootKey, ErrInsecureFile (*FileModeError),
-// ErrBadRootKey, ErrBadKeyset, ErrInvalidOrg, ErrExists and ErrPrimaryKey.
+// kek.ErrKeyDestroyed, kek.ErrUnwrap, kek.ErrInvalidInput, kek.ErrKeyInUse,
+// and kek.ErrInvalidName (a *kek.NameError) for an org name kek.ValidateOrg
+// refuses. Management errors add ErrInvalidRootKey, ErrInsecureFile
+// (*FileModeError), ErrBadRootKey, ErrBadKeyset, ErrExists and
+// ErrPrimaryKey.
 // No error carries key material.
 //
 // # Performance

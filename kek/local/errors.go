@@ -8,8 +8,9 @@ import (
 
 // Errors reported by this package in addition to the kek sentinels
 // (kek.ErrKeyNotFound, kek.ErrKeyDisabled, kek.ErrKeyDestroyed,
-// kek.ErrKeyInUse, kek.ErrUnwrap, kek.ErrInvalidInput). None of them carries
-// key material.
+// kek.ErrKeyInUse, kek.ErrUnwrap, kek.ErrInvalidInput, and kek.ErrInvalidName
+// for an org name kek.ValidateOrg refuses). None of them carries key
+// material.
 var (
 	// ErrInvalidRootKey: a root key could not be loaded or derived (wrong
 	// length, bad encoding, unset variable, short salt, empty passphrase),
@@ -27,8 +28,6 @@ var (
 	// file, names another org, or holds keys this package does not use
 	// (anything but AES-256-GCM with the TINK prefix).
 	ErrBadKeyset = errors.New("local: malformed keyset file")
-	// ErrInvalidOrg: an org name does not match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$.
-	ErrInvalidOrg = errors.New("local: invalid org name")
 	// ErrExists: Create found a keyset for the org already.
 	ErrExists = errors.New("local: org keyset already exists")
 	// ErrPrimaryKey: the primary key version cannot be disabled or destroyed;

@@ -32,9 +32,10 @@ type orgKEK struct {
 var _ kek.KEK = (*orgKEK)(nil)
 
 // Wrap encrypts dek with the primary version (AES-256-GCM, random 96-bit
-// nonce) under aad. The result is Tink's ciphertext: 0x01, the 4-byte
+// nonce) under aad.Data; aad.Labels, copies of facts Data binds, are not
+// used. The result is Tink's ciphertext: 0x01, the 4-byte
 // version, nonce, ciphertext and tag. ctx is only checked for cancellation.
-func (k *orgKEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, error) {
+func (k *orgKEK) Wrap(ctx context.Context, dek []byte, aad kek.AAD) ([]byte, string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
@@ -42,19 +43,19 @@ func (k *orgKEK) Wrap(ctx context.Context, dek, aad []byte) ([]byte, string, err
 		return nil, "", errDEKSize
 	}
 	s := k.st.current()
-	wrapped, err := s.primary.Encrypt(dek, aad)
+	wrapped, err := s.primary.Encrypt(dek, aad.Data)
 	if err != nil {
 		return nil, "", fmt.Errorf("local: wrap: %w", err)
 	}
 	return wrapped, s.primaryKeyID, nil
 }
 
-// Unwrap decrypts a DEK wrapped by the version keyID names. The version
+// Unwrap decrypts a DEK wrapped by the version keyID names under aad.Data. The version
 // must belong to this org and be enabled, and the ciphertext's Tink prefix
 // must name that same version. A version of this org that the cached
 // keyset lacks makes Unwrap check the file once (another writer may have
 // added it) before it reports kek.ErrKeyNotFound.
-func (k *orgKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) ([]byte, error) {
+func (k *orgKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func (k *orgKEK) Unwrap(ctx context.Context, keyID string, wrapped, aad []byte) 
 	case len(wrapped) < tinkPrefixSize || wrapped[0] != tinkPrefixByte || binary.BigEndian.Uint32(wrapped[1:tinkPrefixSize]) != id:
 		return nil, errPrefix
 	}
-	dek, err := v.aead.Decrypt(wrapped, aad)
+	dek, err := v.aead.Decrypt(wrapped, aad.Data)
 	if err != nil {
 		return nil, errDecrypt
 	}

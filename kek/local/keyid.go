@@ -11,27 +11,6 @@ import (
 // keyIDScheme starts every key ID this package issues.
 const keyIDScheme = "local://"
 
-// validOrg reports whether org is a valid org name,
-// ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ (checked by hand: it runs on every
-// KEK lookup). The pattern admits no path separators and cannot start
-// with a dot, so "<org>.keyset.json" always names a file directly inside
-// the Manager's directory.
-func validOrg(org string) bool {
-	if len(org) == 0 || len(org) > 128 || !alnum(org[0]) {
-		return false
-	}
-	for i := 1; i < len(org); i++ {
-		if c := org[i]; !alnum(c) && c != '.' && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func alnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
 // keyIDPrefix returns "local://<org>#v=".
 func keyIDPrefix(org string) string { return keyIDScheme + org + "#v=" }
 

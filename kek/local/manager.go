@@ -73,8 +73,8 @@ func Open(dir string, root RootKey) (*Manager, error) {
 }
 
 // Create makes a keyset for org holding one fresh AES-256-GCM primary key.
-// It fails with ErrExists if the org has one already and with ErrInvalidOrg
-// for a bad name.
+// It fails with ErrExists if the org has one already and with a
+// *kek.NameError (kek.ErrInvalidName) for a name kek.ValidateOrg refuses.
 func (m *Manager) Create(ctx context.Context, org string) error {
 	if err := checkCall(ctx, org); err != nil {
 		return err
@@ -390,8 +390,5 @@ func checkCall(ctx context.Context, org string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !validOrg(org) {
-		return ErrInvalidOrg
-	}
-	return nil
+	return kek.ValidateOrg(org)
 }

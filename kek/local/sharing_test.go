@@ -36,7 +36,7 @@ func mustKEK(t *testing.T, m *Manager, org string) kek.KEK {
 
 func mustUnwrap(t *testing.T, k kek.KEK, keyID string, wrapped, want []byte) {
 	t.Helper()
-	got, err := k.Unwrap(ctx, keyID, wrapped, want)
+	got, err := k.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: want})
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("Unwrap(%s): %x, %v; want %x", keyID, got, err, want)
 	}
@@ -67,7 +67,7 @@ func TestSecondWriterKeepsVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	dek := []byte("0123456789abcdef0123456789abcdef")
-	wrapped, keyID, err := mustKEK(t, cli, "acme").Wrap(ctx, dek, dek)
+	wrapped, keyID, err := mustKEK(t, cli, "acme").Wrap(ctx, dek, kek.AAD{Data: dek})
 	if err != nil || keyID != cliID {
 		t.Fatalf("CLI Wrap: key %s, %v; want %s", keyID, err, cliID)
 	}
@@ -93,13 +93,13 @@ func TestUnwrapRereadsFileForUnknownVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	dek := []byte("0123456789abcdef")
-	wrapped, keyID, err := mustKEK(t, cli, "acme").Wrap(ctx, dek, dek)
+	wrapped, keyID, err := mustKEK(t, cli, "acme").Wrap(ctx, dek, kek.AAD{Data: dek})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustUnwrap(t, svcKEK, keyID, wrapped, dek)
 	for _, id := range []string{"local://acme#v=1", "local://other#v=1"} {
-		if _, err := svcKEK.Unwrap(ctx, id, wrapped, dek); !errors.Is(err, kek.ErrKeyNotFound) {
+		if _, err := svcKEK.Unwrap(ctx, id, wrapped, kek.AAD{Data: dek}); !errors.Is(err, kek.ErrKeyNotFound) {
 			t.Errorf("Unwrap(%s): %v, want kek.ErrKeyNotFound", id, err)
 		}
 	}
@@ -116,7 +116,7 @@ func TestRunningManagerFollowsOtherWriter(t *testing.T) {
 		t.Run(fmt.Sprint(tc.recheck), func(t *testing.T) {
 			_, svcKEK, cli := serviceAndCLI(t, tc.recheck)
 			dek := []byte("0123456789abcdef")
-			wrapped, first, _ := svcKEK.Wrap(ctx, dek, dek)
+			wrapped, first, _ := svcKEK.Wrap(ctx, dek, kek.AAD{Data: dek})
 			cliID, err := cli.Rotate(ctx, "acme")
 			if err != nil {
 				t.Fatal(err)
@@ -128,10 +128,10 @@ func TestRunningManagerFollowsOtherWriter(t *testing.T) {
 			if tc.follows {
 				want, wantErr = cliID, kek.ErrKeyDisabled
 			}
-			if _, got, err := svcKEK.Wrap(ctx, dek, dek); err != nil || got != want {
+			if _, got, err := svcKEK.Wrap(ctx, dek, kek.AAD{Data: dek}); err != nil || got != want {
 				t.Errorf("service Wrap: key %s, %v; want %s", got, err, want)
 			}
-			if _, err := svcKEK.Unwrap(ctx, first, wrapped, dek); !errors.Is(err, wantErr) {
+			if _, err := svcKEK.Unwrap(ctx, first, wrapped, kek.AAD{Data: dek}); !errors.Is(err, wantErr) {
 				t.Errorf("service Unwrap under the disabled version: %v, want %v", err, wantErr)
 			}
 		})

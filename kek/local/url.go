@@ -94,8 +94,8 @@ func (c *urlConfig) set(name, value string) error {
 }
 
 func (c *urlConfig) check() error {
-	if !validOrg(c.org) {
-		return fmt.Errorf("%w: missing or invalid org parameter", ErrInvalidURL)
+	if err := kek.ValidateOrg(c.org); err != nil {
+		return fmt.Errorf("%w: org parameter: %w", ErrInvalidURL, err)
 	}
 	if (c.rootFile == "") == (c.rootEnv == "") {
 		return fmt.Errorf("%w: give exactly one of root_key_file and root_key_env", ErrInvalidURL)

@@ -60,7 +60,7 @@ func TestOpenURLWithRootKeyFile(t *testing.T) {
 		t.Fatal("two opens of one org did not share the Manager")
 	}
 	dek := bytes.Repeat([]byte{7}, 32)
-	wrapped, keyID, err := k1.Wrap(ctx, dek, []byte("aad"))
+	wrapped, keyID, err := k1.Wrap(ctx, dek, kek.AAD{Data: []byte("aad")})
 	if err != nil || !strings.HasPrefix(keyID, "local://acme#v=") {
 		t.Fatalf("Wrap: %q %v", keyID, err)
 	}
@@ -68,10 +68,10 @@ func TestOpenURLWithRootKeyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.Unwrap(ctx, keyID, wrapped, []byte("aad")); !errors.Is(err, kek.ErrKeyNotFound) {
+	if _, err := g.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: []byte("aad")}); !errors.Is(err, kek.ErrKeyNotFound) {
 		t.Fatalf("globex unwrapped acme's DEK: %v", err)
 	}
-	got, err := k2.Unwrap(ctx, keyID, wrapped, []byte("aad"))
+	got, err := k2.Unwrap(ctx, keyID, wrapped, kek.AAD{Data: []byte("aad")})
 	if err != nil || !bytes.Equal(got, dek) {
 		t.Fatalf("Unwrap: %v", err)
 	}
@@ -99,7 +99,7 @@ func TestOpenURLWithRootKeyEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := k.Wrap(context.Background(), raw, nil); err != nil {
+	if _, _, err := k.Wrap(context.Background(), raw, kek.AAD{}); err != nil {
 		t.Fatal(err)
 	}
 }

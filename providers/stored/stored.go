@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/providers"
 	"github.com/credvault/credvault/vault"
 )
@@ -53,7 +54,7 @@ func storedMessage(k vault.Key, err error) string {
 		return "no stored record " + k.String()
 	case errors.Is(err, vault.ErrCorrupt):
 		return "stored record " + k.String() + " failed authentication (provider, URL or insecure flag changed, or corrupt); nothing was sent"
-	case errors.Is(err, vault.ErrInvalidKey):
+	case errors.Is(err, kek.ErrInvalidName):
 		return "invalid record key"
 	}
 	return "stored record " + k.String() + " could not be opened"

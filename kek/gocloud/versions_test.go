@@ -173,14 +173,14 @@ func TestAzureOtherVersions(t *testing.T) {
 	count := azure.of(host)
 	old := open(t, azureURL(t, host, "k"))
 	oldID, _ := old.CurrentKeyID(t.Context())
-	wrapped, _, err := old.Wrap(t.Context(), []byte("dek"), []byte("aad"))
+	wrapped, _, err := old.Wrap(t.Context(), []byte("dek"), kek.AAD{Data: []byte("aad")})
 	require.NoError(t, err)
 
 	opened := count.opened.Load()
 	k, err := gocloud.Open(t.Context(), azureURL(t, host, "k"))
 	require.NoError(t, err)
 	for range 3 {
-		got, err := k.Unwrap(t.Context(), oldID, wrapped, []byte("aad"))
+		got, err := k.Unwrap(t.Context(), oldID, wrapped, kek.AAD{Data: []byte("aad")})
 		require.NoError(t, err)
 		assert.Equal(t, "dek", string(got))
 	}
@@ -193,17 +193,17 @@ func TestAzureOtherVersions(t *testing.T) {
 		oldID + "/x",
 		strings.TrimSuffix(oldID, oldID[strings.LastIndexByte(oldID, '/')+1:]),
 	} {
-		_, err := k.Unwrap(t.Context(), id, wrapped, []byte("aad"))
+		_, err := k.Unwrap(t.Context(), id, wrapped, kek.AAD{Data: []byte("aad")})
 		require.ErrorIs(t, err, kek.ErrKeyNotFound, id)
 	}
 	// The binding still names the version that wrapped: a DEK presented
 	// under another version's ID fails.
-	_, err = k.Unwrap(t.Context(), oldID[:strings.LastIndexByte(oldID, '/')+1]+randomHex(t, 16), wrapped, []byte("aad"))
+	_, err = k.Unwrap(t.Context(), oldID[:strings.LastIndexByte(oldID, '/')+1]+randomHex(t, 16), wrapped, kek.AAD{Data: []byte("aad")})
 	require.ErrorIs(t, err, kek.ErrUnwrap)
 
 	closed := count.closed.Load()
 	require.NoError(t, k.Close())
 	assert.Equal(t, int64(3), count.closed.Load()-closed, "Close closes its keeper and the two other versions' it opened")
-	_, err = k.Unwrap(t.Context(), oldID, wrapped, []byte("aad"))
+	_, err = k.Unwrap(t.Context(), oldID, wrapped, kek.AAD{Data: []byte("aad")})
 	require.Error(t, err)
 }

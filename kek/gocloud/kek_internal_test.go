@@ -46,22 +46,3 @@ func FuzzUnbind(f *testing.F) {
 		}
 	})
 }
-
-// FuzzKeyID: never panics, and a base64key's key never appears in its ID.
-func FuzzKeyID(f *testing.F) {
-	f.Add("base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=")
-	f.Add("awskms:///arn:aws:kms:us-east-1:111122223333:key/x?region=us-east-1")
-	f.Add("hashivault://u:p@h/k?token=t")
-	f.Fuzz(func(t *testing.T, s string) {
-		id, err := KeyID(s)
-		if err != nil {
-			return
-		}
-		if len(id) == 0 || len(id) > 2048 {
-			t.Fatalf("key ID length %d", len(id))
-		}
-		if rest, ok := bytes.CutPrefix([]byte(s), []byte("base64key://")); ok && len(rest) >= 8 && bytes.Contains([]byte(id), rest) {
-			t.Fatalf("key ID %q contains the key", id)
-		}
-	})
-}

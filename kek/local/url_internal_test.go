@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/credvault/credvault/kek"
 )
 
 // FuzzParseURL checks that parsing a local:// URL never panics, that an
@@ -25,7 +27,7 @@ func FuzzParseURL(f *testing.F) {
 			return
 		}
 		cfg, err := parseURL(u)
-		if err == nil && (!filepath.IsAbs(cfg.dir) || !validOrg(cfg.org)) {
+		if err == nil && (!filepath.IsAbs(cfg.dir) || kek.ValidateOrg(cfg.org) != nil) {
 			t.Fatalf("accepted %+v", cfg)
 		}
 		// The same URL with every query value replaced by a canary.
