@@ -471,3 +471,24 @@ func BenchmarkTestConnection(b *testing.B) {
 		})
 	}
 }
+
+// TestResultJSON: the JSON form of a Result uses camelCase names and
+// reports the latency as an integer number of milliseconds (latencyMs),
+// not as nanoseconds.
+func TestResultJSON(t *testing.T) {
+	r := providers.Result{Status: providers.StatusHealthy, Endpoint: "https://r.example/v2/", LatencyMs: 1500,
+		RoundTrips: 3, Authenticated: true, Message: "ok"}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"status":"healthy","endpoint":"https://r.example/v2/","latencyMs":1500,"roundTrips":3,"authenticated":true,"message":"ok"}`
+	if string(js) != want {
+		t.Fatalf("JSON %s, want %s", js, want)
+	}
+	var back providers.Result
+	if err := json.Unmarshal(js, &back); err != nil || back != r {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+}
+

@@ -122,6 +122,7 @@ func TestValidateTable(t *testing.T) {
 		{"http refused", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, up, "url", providers.ErrInsecureURL},
 		{"insecure on a hosted provider", providers.Target{Provider: providers.DockerHub, Insecure: true}, up, "insecure", providers.ErrInsecureNotAllowed},
 		{"CA bundle on a hosted provider", providers.Target{Provider: providers.GHCR, CABundle: []byte("pem")}, up, "caBundle", providers.ErrInsecureNotAllowed},
+		{"CA bundle without a certificate", providers.Target{Provider: providers.Harbor, URL: "https://h.example", CABundle: []byte("not PEM")}, robot, "caBundle", providers.ErrInvalidURL},
 		{"http insecure", providers.Target{Provider: providers.Custom, URL: "http://r.example", Insecure: true}, up, "", nil},
 		{"userinfo", providers.Target{Provider: providers.Custom, URL: "https://bob:" + canary + "@r.example"}, up, "url", providers.ErrURLCredentials},
 		{"user only", providers.Target{Provider: providers.Custom, URL: "https://bob@r.example"}, up, "url", providers.ErrURLCredentials},
