@@ -491,4 +491,3 @@ func TestResultJSON(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 }
-
