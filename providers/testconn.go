@@ -10,21 +10,22 @@ import (
 	"github.com/credvault/credvault/internal/registry"
 )
 
-// Status is the outcome of a connection test.
+// Status is the outcome of a connection test, spelled in JSON as the
+// constants' values.
 type Status string
 
 // The statuses, from best to worst-understood.
 const (
-	StatusHealthy       = Status(registry.StatusHealthy)
-	StatusAuthFailed    = Status(registry.StatusAuthFailed)    // credentials refused (401, bad token grant)
-	StatusForbidden     = Status(registry.StatusForbidden)     // authenticated but not allowed (403, DENIED)
-	StatusNotFound      = Status(registry.StatusNotFound)      // registry, repository or API path absent (404)
-	StatusRateLimited   = Status(registry.StatusRateLimited)   // 429 or a provider throttle
-	StatusTLSError      = Status(registry.StatusTLSError)      // certificate or handshake failure
-	StatusUnreachable   = Status(registry.StatusUnreachable)   // DNS, refused connection, blocked by policy
-	StatusTimeout       = Status(registry.StatusTimeout)       // deadline exceeded
-	StatusInvalidConfig = Status(registry.StatusInvalidConfig) // target or credential invalid before any request
-	StatusProviderError = Status(registry.StatusProviderError) // 5xx or a response that breaks the protocol
+	StatusHealthy       Status = "healthy"
+	StatusAuthFailed    Status = "auth_failed"    // credentials refused (401, bad token grant)
+	StatusForbidden     Status = "forbidden"      // authenticated but not allowed (403, DENIED)
+	StatusNotFound      Status = "not_found"      // registry, repository or API path absent (404)
+	StatusRateLimited   Status = "rate_limited"   // 429 or a provider throttle
+	StatusTLSError      Status = "tls_error"      // certificate or handshake failure
+	StatusUnreachable   Status = "unreachable"    // DNS, refused connection, blocked by policy
+	StatusTimeout       Status = "timeout"        // deadline exceeded
+	StatusInvalidConfig Status = "invalid_config" // target or credential invalid before any request
+	StatusProviderError Status = "provider_error" // 5xx or a response that breaks the protocol
 )
 
 // A Result is the typed outcome of TestConnection. Message never contains

@@ -491,3 +491,40 @@ func TestResultJSON(t *testing.T) {
 		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 }
+
+// TestStatusesMatchTheCheckers: the checkers report registry.Status values,
+// which TestConnection converts; each must be spelled as its public
+// constant.
+func TestStatusesMatchTheCheckers(t *testing.T) {
+	for public, internal := range map[providers.Status]registry.Status{
+		providers.StatusHealthy: registry.StatusHealthy, providers.StatusAuthFailed: registry.StatusAuthFailed,
+		providers.StatusForbidden: registry.StatusForbidden, providers.StatusNotFound: registry.StatusNotFound,
+		providers.StatusRateLimited: registry.StatusRateLimited, providers.StatusTLSError: registry.StatusTLSError,
+		providers.StatusUnreachable: registry.StatusUnreachable, providers.StatusTimeout: registry.StatusTimeout,
+		providers.StatusInvalidConfig: registry.StatusInvalidConfig, providers.StatusProviderError: registry.StatusProviderError,
+	} {
+		if string(public) != string(internal) {
+			t.Errorf("providers %q, registry %q", public, internal)
+		}
+	}
+}
+
+// ExampleTestConnection checks a robot account against a Harbor emulator.
+// A real target names the Harbor URL and keeps the zero Options.
+func ExampleTestConnection() {
+	reg, err := regemu.Start(regemu.Config{Flavor: regemu.Harbor, Username: "robot$library+ci", Password: "s3cret", TLS: true})
+	if err != nil {
+		panic(err)
+	}
+	defer reg.Close()
+	target := providers.Target{Provider: providers.Harbor, URL: reg.URL}
+	opts := providers.Options{AllowLoopback: true, RootCAs: reg.CertPool()} // tests only
+	for _, secret := range []string{"s3cret", "wrong"} {
+		cred := credentials.HarborRobot{RobotName: "robot$library+ci", Secret: credentials.NewSecret(secret)}
+		r := providers.TestConnection(context.Background(), target, cred, opts)
+		fmt.Printf("%s authenticated=%v roundTrips=%d code=%q\n", r.Status, r.Authenticated, r.RoundTrips, r.ProviderCode)
+	}
+	// Output:
+	// healthy authenticated=true roundTrips=1 code=""
+	// auth_failed authenticated=false roundTrips=1 code="UNAUTHORIZED"
+}

@@ -1,10 +1,11 @@
 package registry
 
-// Status is the outcome of a check; providers.Status gives each value its
-// public name and documentation.
+// Status is the outcome of a check; providers.Status is its public form,
+// to which TestConnection converts it.
 type Status string
 
-// The statuses, spelled as providers.Status spells them.
+// The statuses, spelled exactly as providers.Status's constants (a test
+// in providers checks each pair).
 const (
 	StatusHealthy       Status = "healthy"
 	StatusAuthFailed    Status = "auth_failed"
