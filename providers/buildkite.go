@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 // buildkiteAPI is the Buildkite REST API origin; buildkiteUser is the
@@ -14,7 +15,7 @@ const (
 	buildkiteUser = "buildkite"
 )
 
-func init() { Register(Buildkite, checkBuildkite) }
+func init() { register(Buildkite, checkBuildkite) }
 
 // checkBuildkite checks the token against the REST API
 // (GET /v2/packages/organizations/{org}/registries/{registry} with the
@@ -23,28 +24,28 @@ func init() { Register(Buildkite, checkBuildkite) }
 //
 // The target URL names the registry in its path, as image references do:
 // https://packages.buildkite.com/<org>/<registry>.
-func checkBuildkite(ctx context.Context, s *Session, t Target, c credentials.Credential) Result {
-	segs := pathSegments(t)
+func checkBuildkite(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
+	segs := t.Path()
 	if len(segs) != 2 {
-		return invalidConfig("url: the path must be /<org>/<registry>")
+		return registry.Invalid("url: the path must be /<org>/<registry>")
 	}
-	login := LoginFor(c)
-	if r := s.buildkiteAPI(ctx, segs[0], segs[1], login); r.Status != StatusHealthy {
+	login := registry.LoginFor(c)
+	if r := buildkiteAPICheck(ctx, s, segs[0], segs[1], login); r.Status != registry.StatusHealthy {
 		return r
 	}
-	return s.CheckV2(ctx, V2Check{Endpoint: registryOrigin(t) + "/v2/",
-		Login: &BasicAuth{Username: buildkiteUser, Password: login.Password}})
+	return s.CheckV2(ctx, registry.V2Check{Endpoint: t.Origin() + "/v2/",
+		Login: &registry.BasicAuth{Username: buildkiteUser, Password: login.Password}})
 }
 
-func (s *Session) buildkiteAPI(ctx context.Context, org, registry string, login *BasicAuth) Result {
+// buildkiteAPICheck reads the registry through the REST API with the
+// token as Bearer.
+func buildkiteAPICheck(ctx context.Context, s *registry.Session, org, reg string, login *registry.BasicAuth) registry.Result {
 	endpoint := s.Origin(buildkiteAPI) + "/v2/packages/organizations/" + url.PathEscape(org) +
-		"/registries/" + url.PathEscape(registry)
-	rep, err := s.get(ctx, endpoint, bearerHeader(login.Password.Reveal()))
-	if err != nil {
-		return ErrorResult(err, endpoint)
+		"/registries/" + url.PathEscape(reg)
+	_, r := s.Send(ctx, registry.Call{URL: endpoint, Header: registry.Bearer(login.Password.Reveal()),
+		What: "Buildkite API refused the token (scope read_registries)"})
+	if r != nil {
+		return *r
 	}
-	if !rep.ok() {
-		return ResponseResult(rep.status, rep.body, endpoint, "Buildkite API refused the token (scope read_registries)")
-	}
-	return Result{Status: StatusHealthy, Endpoint: endpoint}
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint}
 }

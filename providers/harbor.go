@@ -4,9 +4,10 @@ import (
 	"context"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
 )
 
-func init() { Register(Harbor, checkHarbor) }
+func init() { register(Harbor, checkHarbor) }
 
 // checkHarbor asks Harbor's token service for a registry token:
 // GET /service/token?service=harbor-registry with the login as Basic. A
@@ -16,17 +17,16 @@ func init() { Register(Harbor, checkHarbor) }
 // /api/v2.0/users/current answers 412 to every robot account.
 //
 // Without credentials it checks /v2/ for reachability only.
-func checkHarbor(ctx context.Context, s *Session, t Target, c credentials.Credential) Result {
-	base := registryOrigin(t)
-	login := LoginFor(c)
+func checkHarbor(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
+	base := t.Origin()
+	login := registry.LoginFor(c)
 	if login == nil {
-		return s.CheckV2(ctx, V2Check{Endpoint: base + "/v2/"})
+		return s.CheckV2(ctx, registry.V2Check{Endpoint: base + "/v2/"})
 	}
-	shown := s.Rewrite(base + "/service/token")
-	_, r := s.fetchToken(ctx, shown+"?service=harbor-registry", basicHeader(login), shown)
-	if r.Status != "" {
+	endpoint := s.Rewrite(base + "/service/token")
+	if _, r := s.FetchToken(ctx, endpoint+"?service=harbor-registry", login); r.Status != "" {
 		return r
 	}
-	return Result{Status: StatusHealthy, Endpoint: shown, Authenticated: true,
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
 		Message: "Harbor issued a registry token for " + login.Username}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 // harnessAPI is the Harness SaaS API origin, serving registries at
@@ -18,7 +19,7 @@ const (
 	harnessAPIPrefix = "/gateway/har/api/v1/spaces/"
 )
 
-func init() { Register(HarnessAR, checkHarness) }
+func init() { register(HarnessAR, checkHarness) }
 
 // checkHarness checks the token twice: against the Harness API
 // (x-api-key on GET /har/api/v1/spaces/{space_ref}/registries, where
@@ -28,41 +29,41 @@ func init() { Register(HarnessAR, checkHarness) }
 //
 // The target URL names the space in its path:
 // https://pkg.harness.io/<account>[/<org>[/<project>]].
-func checkHarness(ctx context.Context, s *Session, t Target, c credentials.Credential) Result {
-	space := pathSegments(t)
+func checkHarness(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
+	space := t.Path()
 	if len(space) == 0 || len(space) > 3 {
-		return invalidConfig("url: the path must name the Harness space: /<account>[/<org>[/<project>]]")
+		return registry.Invalid("url: the path must name the Harness space: /<account>[/<org>[/<project>]]")
 	}
-	login := LoginFor(c)
-	if r := s.harnessAPI(ctx, harnessAPIOrigin(t), space, login); r.Status != StatusHealthy {
+	login := registry.LoginFor(c)
+	if r := harnessAPICheck(ctx, s, harnessAPIOrigin(t), space, login); r.Status != registry.StatusHealthy {
 		return r
 	}
-	return s.CheckV2(ctx, V2Check{Endpoint: registryOrigin(t) + "/v2/", Login: login})
+	return s.CheckV2(ctx, registry.V2Check{Endpoint: t.Origin() + "/v2/", Login: login})
 }
 
 // harnessAPIOrigin is where the API check sends the token: the SaaS API
 // for a SaaS registry, else the target's own origin (a self-managed
 // Harness serves its API there), so a self-managed instance's token never
 // goes to Harness SaaS.
-func harnessAPIOrigin(t Target) string {
-	if u, ok := targetURL(t); ok && strings.EqualFold(u.Hostname(), harnessSaaSHost) {
+func harnessAPIOrigin(t registry.Target) string {
+	if strings.EqualFold(t.Hostname(), harnessSaaSHost) {
 		return harnessAPI
 	}
-	return registryOrigin(t)
+	return t.Origin()
 }
 
-func (s *Session) harnessAPI(ctx context.Context, origin string, space []string, login *BasicAuth) Result {
+// harnessAPICheck lists at most one registry of the space with the token
+// as x-api-key.
+func harnessAPICheck(ctx context.Context, s *registry.Session, origin string, space []string, login *registry.BasicAuth) registry.Result {
 	esc := make([]string, len(space))
 	for i, seg := range space {
 		esc[i] = url.PathEscape(seg)
 	}
 	endpoint := s.Origin(origin) + harnessAPIPrefix + strings.Join(esc, "/") + "/+/registries"
-	rep, err := s.get(ctx, endpoint+"?size=1", http.Header{"X-Api-Key": {login.Password.Reveal()}})
-	if err != nil {
-		return ErrorResult(err, endpoint)
+	_, r := s.Send(ctx, registry.Call{URL: endpoint + "?size=1", Header: http.Header{"X-Api-Key": {login.Password.Reveal()}},
+		What: "Harness API refused the token"})
+	if r != nil {
+		return *r
 	}
-	if !rep.ok() {
-		return ResponseResult(rep.status, rep.body, endpoint, "Harness API refused the token")
-	}
-	return Result{Status: StatusHealthy, Endpoint: endpoint}
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint}
 }

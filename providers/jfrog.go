@@ -3,13 +3,14 @@ package providers
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/clip"
+	"github.com/credvault/credvault/internal/registry"
 )
 
-func init() { Register(JFrog, checkJFrog) }
+func init() { register(JFrog, checkJFrog) }
 
 // checkJFrog runs the v2 flow against an Artifactory Docker repository and,
 // for an identity token, asks /access/api/v1/tokens/me who the token
@@ -21,48 +22,59 @@ func init() { Register(JFrog, checkJFrog) }
 // https://<host>/artifactory/api/docker/<repo-key> (the repository key comes
 // from the path) or a bare origin serving /v2/ through the subdomain or
 // repository-path methods.
-func checkJFrog(ctx context.Context, s *Session, t Target, c credentials.Credential) Result {
+func checkJFrog(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
 	endpoint, ok := jfrogEndpoint(t)
 	if !ok {
-		return invalidConfig("url: a JFrog URL's path must be empty or /artifactory/api/docker/<repo-key>")
+		return registry.Invalid("url: a JFrog URL's path must be empty or /artifactory/api/docker/<repo-key>")
 	}
-	login := LoginFor(c)
-	r := s.CheckV2(ctx, V2Check{Endpoint: endpoint, Login: login})
-	if _, isToken := deref(c).(credentials.JfrogIdentityToken); !isToken || !r.Authenticated {
+	login := registry.LoginFor(c)
+	r := s.CheckV2(ctx, registry.V2Check{Endpoint: endpoint, Login: login})
+	if !isIdentityToken(c) || !r.Authenticated {
 		return r
 	}
-	if subject := s.jfrogSubject(ctx, registryOrigin(t), login); subject != "" {
+	if subject := jfrogSubject(ctx, s, t.Origin(), login); subject != "" {
 		r.Message += "; token subject " + subject
 	}
 	return r
 }
 
 // jfrogEndpoint is the v2 endpoint for the target URL.
-func jfrogEndpoint(t Target) (string, bool) {
-	segs := pathSegments(t)
+func jfrogEndpoint(t registry.Target) (string, bool) {
+	segs := t.Path()
 	switch {
 	case len(segs) == 0:
-		return registryOrigin(t) + "/v2/", true
+		return t.Origin() + "/v2/", true
 	case len(segs) == 4 || len(segs) == 5 && segs[4] == "v2":
 		if segs[0] == "artifactory" && segs[1] == "api" && segs[2] == "docker" {
-			return registryOrigin(t) + "/artifactory/api/docker/" + url.PathEscape(segs[3]) + "/v2/", true
+			return t.Origin() + "/artifactory/api/docker/" + url.PathEscape(segs[3]) + "/v2/", true
 		}
 	}
 	return "", false
 }
 
+// isIdentityToken reports whether c is a JfrogIdentityToken, as a value
+// or a pointer.
+func isIdentityToken(c credentials.Credential) bool {
+	switch c.(type) {
+	case credentials.JfrogIdentityToken, *credentials.JfrogIdentityToken:
+		return true
+	}
+	return false
+}
+
 // jfrogSubject returns the identity token's subject, or "" when the
 // instance cannot say.
-func (s *Session) jfrogSubject(ctx context.Context, origin string, login *BasicAuth) string {
-	rep, err := s.get(ctx, s.Rewrite(origin+"/access/api/v1/tokens/me"), bearerHeader(login.Password.Reveal()))
-	if err != nil || rep.status != http.StatusOK {
+func jfrogSubject(ctx context.Context, s *registry.Session, origin string, login *registry.BasicAuth) string {
+	body, r := s.Send(ctx, registry.Call{URL: s.Rewrite(origin + "/access/api/v1/tokens/me"),
+		Header: registry.Bearer(login.Password.Reveal())})
+	if r != nil {
 		return ""
 	}
 	var me struct {
 		Subject string `json:"subject"`
 	}
-	if json.Unmarshal(rep.body, &me) != nil {
+	if json.Unmarshal(body, &me) != nil {
 		return ""
 	}
-	return Clip(me.Subject, 200)
+	return clip.Clip(me.Subject, registry.MaxProviderText)
 }

@@ -32,9 +32,9 @@
 // /service/token, JFrog's docker realm, the Harness and Buildkite APIs;
 // ECR, ACR and GAR in the providers/ecr, providers/acr and providers/gar
 // packages, which a program links by importing them or providers/all) and
-// returns a typed [Result]: a [Status], the endpoint, latency, round trips,
-// the provider's own error code and a message that never carries a
-// secret. Every request goes through one safe HTTP client
+// returns a typed [Result]: a [Status], the endpoint, the latency in
+// milliseconds, round trips, the provider's own error code and a message
+// that never carries a secret. Every request goes through one safe HTTP client
 // (internal/safehttp): loopback, private, link-local, metadata and other
 // special addresses are refused at dial time unless [Options] allow them,
 // and the same policy covers token realms, token_uri, ECR endpoints and
@@ -44,13 +44,14 @@
 //
 // # Errors
 //
-// Every error is a *[FieldError] naming the field ("provider", "url",
-// "insecure", "caBundle", "robotPrefix", "credentials" or
+// Every error is a *[credentials.FieldError] naming the field ("provider",
+// "url", "insecure", "caBundle", "robotPrefix", "credentials" or
 // "credentials.<field>") and matching one of the sentinels
 // ([ErrUnknownProvider], [ErrURLRequired], [ErrInvalidURL], ...) with
-// errors.Is. Errors from the credential's own validation stay reachable:
-// errors.As finds the *credentials.FieldError. No error carries a secret,
-// a URL's userinfo, or the raw input.
+// errors.Is. A credential that fails its own validation matches
+// [ErrInvalidCredentials] and the credential's own sentinel
+// (credentials.ErrInvalid, ...). No error carries a secret, a URL's
+// userinfo, or the raw input.
 package providers
 
 import (
@@ -218,8 +219,9 @@ func (p Provider) Valid() bool {
 }
 
 // ParseProvider returns the provider spelled exactly s (case-sensitive, as
-// the API's enum). An unknown value fails with a *FieldError for field
-// "provider" matching ErrUnknownProvider; the error does not repeat s.
+// the API's enum). An unknown value fails with a *credentials.FieldError
+// for field "provider" matching ErrUnknownProvider; the error does not
+// repeat s.
 func ParseProvider(s string) (Provider, error) {
 	p := Provider(s)
 	if !p.Valid() {

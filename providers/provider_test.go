@@ -103,7 +103,7 @@ func TestParseProvider(t *testing.T) {
 	}
 	for _, bad := range []string{"", "docker_hub", "Docker_Hub", " GHCR", "GHCR ", "HARNESS", "ECR", "GHCR\x00"} {
 		_, err := providers.ParseProvider(bad)
-		var fe *providers.FieldError
+		var fe *credentials.FieldError
 		if !errors.Is(err, providers.ErrUnknownProvider) || !errors.As(err, &fe) || fe.Field != "provider" {
 			t.Errorf("ParseProvider(%q) error = %v, want ErrUnknownProvider on field provider", bad, err)
 		}

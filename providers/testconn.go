@@ -3,17 +3,15 @@ package providers
 import (
 	"context"
 	"crypto/x509"
-	"net/http"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/safehttp"
+	"github.com/credvault/credvault/internal/registry"
 )
 
-// Status is the outcome of a connection test.
+// Status is the outcome of a connection test, spelled in JSON as the
+// constants' values.
 type Status string
 
 // The statuses, from best to worst-understood.
@@ -32,19 +30,24 @@ const (
 
 // A Result is the typed outcome of TestConnection. Message never contains
 // a secret.
+//
+// Its JSON form uses the field names in the tags; the one duration,
+// latencyMs, is an integer number of milliseconds.
 type Result struct {
 	Status Status `json:"status"`
-	// Endpoint is the URL checked last (without credentials).
+	// Endpoint is the URL checked last (without credentials or query).
 	Endpoint string `json:"endpoint,omitempty"`
-	// Latency is the wall time of the whole check.
-	Latency time.Duration `json:"latency"`
+	// LatencyMs is the wall time of the whole check in milliseconds,
+	// rounded up: a check that ran reports at least 1.
+	LatencyMs int64 `json:"latencyMs"`
 	// RoundTrips counts HTTP requests sent, token exchanges included.
 	RoundTrips int `json:"roundTrips"`
 	// ProviderCode is the provider's own error code when it sent one
 	// (e.g. "UNAUTHORIZED", "DENIED", "ThrottlingException").
 	ProviderCode string `json:"providerCode,omitempty"`
-	// Authenticated is false when the check ran without credentials and
-	// proved only reachability and TLS.
+	// Authenticated reports that the credentials were proved; it is false
+	// when the check ran without credentials and proved only reachability
+	// and TLS, and when the check failed.
 	Authenticated bool `json:"authenticated"`
 	// Message explains the status for a human.
 	Message string `json:"message"`
@@ -73,107 +76,6 @@ type Options struct {
 	// trust an internal CA as well as the public ones, start the pool from
 	// x509.SystemCertPool.
 	RootCAs *x509.CertPool
-	// Resolver replaces DNS for the address guard (tests).
-	Resolver safehttp.Resolver
-}
-
-// A Checker performs one provider's protocol. Adapters in this package
-// and in the cloud subpackages (providers/ecr, providers/acr,
-// providers/gar) register one per provider.
-type Checker func(ctx context.Context, s *Session, t Target, c credentials.Credential) Result
-
-var (
-	checkersMu sync.RWMutex
-	checkers   = map[Provider]Checker{}
-)
-
-// Register installs the checker for p, replacing any before it. Cloud
-// adapter packages call it from init, so a program pays for a cloud SDK
-// only when it imports that adapter.
-func Register(p Provider, c Checker) {
-	checkersMu.Lock()
-	defer checkersMu.Unlock()
-	checkers[p] = c
-}
-
-func checkerFor(p Provider) (Checker, bool) {
-	checkersMu.RLock()
-	defer checkersMu.RUnlock()
-	c, ok := checkers[p]
-	return c, ok
-}
-
-// A Session is what a Checker gets: the one safe HTTP client (held to the
-// caller's address policy, counting round trips) and the options.
-type Session struct {
-	Client  *http.Client
-	Policy  safehttp.Policy
-	Options Options
-	trips   atomic.Int64
-}
-
-// RoundTrips reports the requests sent so far.
-func (s *Session) RoundTrips() int { return int(s.trips.Load()) }
-
-// countingTransport counts every request handed to the safe transport.
-type countingTransport struct {
-	next  http.RoundTripper
-	trips *atomic.Int64
-}
-
-func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.trips.Add(1)
-	return c.next.RoundTrip(r)
-}
-
-// NewSession builds the session a Checker runs in for target t: one safe
-// client held to opts' address policy, trusting t.CABundle besides
-// opts.RootCAs (the system roots when nil), skipping verification only
-// when t.Insecure is set.
-func NewSession(t Target, opts Options) (*Session, error) {
-	policy := safehttp.Policy{AllowPrivate: opts.AllowPrivate, AllowLoopback: opts.AllowLoopback, Resolver: opts.Resolver}
-	roots, err := rootPool(t.CABundle, opts.RootCAs)
-	if err != nil {
-		return nil, err
-	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	client := safehttp.NewClient(policy, safehttp.Options{Insecure: t.Insecure, RootCAs: roots, Timeout: timeout})
-	s := &Session{Policy: policy, Options: opts}
-	client.Transport = countingTransport{next: client.Transport, trips: &s.trips}
-	s.Client = client
-	return s, nil
-}
-
-// rootPool returns nil (the system roots) when neither is given;
-// otherwise a copy of base (of the system pool when base is nil) plus the
-// PEM bundle.
-func rootPool(bundle []byte, base *x509.CertPool) (*x509.CertPool, error) {
-	if len(bundle) == 0 && base == nil {
-		return nil, nil
-	}
-	var pool *x509.CertPool
-	if base != nil {
-		pool = base.Clone()
-	} else if sys, err := x509.SystemCertPool(); err == nil {
-		pool = sys
-	} else {
-		pool = x509.NewCertPool()
-	}
-	if len(bundle) > 0 && !pool.AppendCertsFromPEM(bundle) {
-		return nil, &FieldError{Field: "caBundle", Reason: "no PEM certificate found", Err: ErrInvalidURL}
-	}
-	return pool, nil
-}
-
-// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
-// safe transport.
-func (c countingTransport) CloseIdleConnections() {
-	if ci, ok := c.next.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
 }
 
 // cloudAdapters names the package that registers each cloud provider's
@@ -183,6 +85,9 @@ var cloudAdapters = map[Provider]string{
 	AzureACR:  "github.com/credvault/credvault/providers/acr",
 	GoogleGAR: "github.com/credvault/credvault/providers/gar",
 }
+
+// register makes c the checker of the built-in provider p.
+func register(p Provider, c registry.Checker) { registry.Register(string(p), c) }
 
 // TestConnection checks that c opens the registry t names, speaking the
 // provider's own protocol through the one safe HTTP client, and returns a
@@ -197,40 +102,36 @@ var cloudAdapters = map[Provider]string{
 // scrubbed of c's secret values as a last line of defence.
 func TestConnection(ctx context.Context, t Target, c credentials.Credential, opts Options) Result {
 	start := time.Now()
-	if isNil(c) {
-		c = nil
-	}
-	r, s := runCheck(ctx, t, c, opts)
-	r.Latency = time.Since(start)
-	if s != nil {
-		r.RoundTrips = s.RoundTrips()
-		s.Client.CloseIdleConnections()
-	}
-	r.Message = scrub(r.Message, c)
-	r.ProviderCode = scrub(r.ProviderCode, c)
-	r.Endpoint = scrub(r.Endpoint, c)
-	return r
+	r, trips := runCheck(ctx, t, c, opts)
+	return Result{Status: Status(r.Status), Endpoint: r.Endpoint, LatencyMs: millis(time.Since(start)),
+		RoundTrips: trips, ProviderCode: r.ProviderCode, Authenticated: r.Authenticated, Message: r.Message}
 }
 
-func runCheck(ctx context.Context, t Target, c credentials.Credential, opts Options) (Result, *Session) {
+func runCheck(ctx context.Context, t Target, c credentials.Credential, opts Options) (registry.Result, int) {
 	if err := t.Validate(c); err != nil {
-		return Result{Status: StatusInvalidConfig, Message: err.Error()}, nil
+		return registry.Invalid(err.Error()), 0
 	}
-	check, ok := checkerFor(t.Provider)
+	check, ok := registry.Lookup(string(t.Provider))
 	if !ok {
-		return Result{Status: StatusInvalidConfig, Message: noAdapterMessage(t.Provider)}, nil
+		return registry.Invalid(noAdapterMessage(t.Provider)), 0
 	}
-	s, err := NewSession(t, opts)
-	if err != nil {
-		return Result{Status: StatusInvalidConfig, Message: err.Error()}, nil
+	cfg := registry.Config{AllowPrivate: opts.AllowPrivate, AllowLoopback: opts.AllowLoopback, Timeout: opts.Timeout,
+		Endpoints: opts.Endpoints, RootCAs: opts.RootCAs, CABundle: t.CABundle, Insecure: t.Insecure}
+	return registry.Run(ctx, check, registry.Target{URL: t.endpoint(), Insecure: t.Insecure}, c, cfg)
+}
+
+// endpoint is the target's URL, or its provider's default.
+func (t Target) endpoint() string {
+	if t.URL != "" {
+		return t.URL
 	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return check(ctx, s, t, c), s
+	info, _ := Lookup(t.Provider)
+	return info.DefaultURL
+}
+
+// millis is d in whole milliseconds, rounded up.
+func millis(d time.Duration) int64 {
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
 }
 
 func noAdapterMessage(p Provider) string {

@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/regemu"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/providers"
 )
 
@@ -39,7 +42,7 @@ func TestProvidersAgainstEmulators(t *testing.T) {
 			t.Run("healthy", func(t *testing.T) {
 				res := check(t, pc, r, tg, pc.good(), o)
 				want(t, res, providers.StatusHealthy)
-				if !res.Authenticated || res.RoundTrips != pc.trips || res.Endpoint == "" || res.Latency <= 0 {
+				if !res.Authenticated || res.RoundTrips != pc.trips || res.Endpoint == "" || res.LatencyMs < 1 {
 					t.Fatalf("got %+v, want authenticated in %d round trips", res, pc.trips)
 				}
 			})
@@ -290,7 +293,7 @@ func assertNoSecret(t *testing.T, res providers.Result, c credentials.Credential
 	}
 	out := fmt.Sprintf("%v %+v %#v %s %s", res, res, res, res.Message, js)
 	needles := []string{emuCanary, base64.StdEncoding.EncodeToString([]byte(emuCanary))}
-	if l := providers.LoginFor(c); l != nil {
+	if l := registry.LoginFor(c); l != nil {
 		needles = append(needles, base64.StdEncoding.EncodeToString([]byte(l.Username+":"+l.Password.Reveal())))
 	}
 	for _, n := range needles {
@@ -322,3 +325,206 @@ func TestTimeout(t *testing.T) {
 // hostedProviders are served with public certificates: Insecure is refused.
 var hostedProviders = map[providers.Provider]bool{providers.DockerHub: true, providers.GHCR: true,
 	providers.Quay: true, providers.HarnessAR: true, providers.Buildkite: true}
+
+// emuCanary is in every secret the emulator tests use; no Result may show it.
+const emuCanary = "CANARY7f3a9c1e"
+
+func up(u, p string) credentials.Credential {
+	return credentials.UsernamePassword{Username: u, Password: credentials.NewSecret(p)}
+}
+
+func pat(u, p string) credentials.Credential {
+	return credentials.UsernamePat{Username: u, Pat: credentials.NewSecret(p)}
+}
+
+func robot(u, p string) credentials.Credential {
+	return credentials.HarborRobot{RobotName: u, Secret: credentials.NewSecret(p)}
+}
+
+func jfrogTok(u, p string) credentials.Credential {
+	return credentials.JfrogIdentityToken{Username: u, IdentityToken: credentials.NewSecret(p)}
+}
+
+// provCase is one provider checked against its emulator.
+type provCase struct {
+	name     string
+	provider providers.Provider
+	flavor   regemu.Flavor
+	cred     func(u, p string) credentials.Credential
+	user     string
+	pass     string
+	trips    int  // round trips of a healthy check
+	bearer   bool // the registry challenges with Bearer
+	pinned   bool // the provider accepts only its fixed realm
+}
+
+var provCases = []provCase{
+	{"docker_hub", providers.DockerHub, regemu.DockerHub, pat, "alice", "dckr_pat_" + emuCanary, 3, true, true},
+	{"ghcr", providers.GHCR, regemu.GHCR, pat, "octocat", "ghp_" + emuCanary, 3, true, true},
+	{"quay", providers.Quay, regemu.Quay, up, "acme+ci", "quay-" + emuCanary, 3, true, true},
+	{"gitlab", providers.GitLab, regemu.GitLab, pat, "deployer", "glpat-" + emuCanary, 3, true, false},
+	{"harbor", providers.Harbor, regemu.Harbor, robot, "robot$library+ci", "hbr-" + emuCanary, 1, false, false},
+	{"jfrog", providers.JFrog, regemu.JFrog, jfrogTok, "ci", "jfid-" + emuCanary, 4, true, false},
+	{"nexus", providers.Nexus, regemu.Nexus, up, "nexus-user", "nx-" + emuCanary, 2, false, false},
+	{"docker_registry", providers.DockerRegistry, regemu.Distribution, up, "dev", "pw-" + emuCanary, 3, true, false},
+	{"custom", providers.Custom, regemu.BasicAuth, up, "dev", "pw-" + emuCanary, 2, false, false},
+	{"harness", providers.HarnessAR, regemu.Harness, pat, "_token", "pat." + emuCanary, 4, true, false},
+	{"buildkite", providers.Buildkite, regemu.Buildkite, pat, "buildkite", "bkua_" + emuCanary, 3, false, false},
+}
+
+// start runs the case's emulator over TLS with the valid login.
+func (pc provCase) start(t testing.TB, edit ...func(*regemu.Config)) *regemu.Registry {
+	t.Helper()
+	cfg := regemu.Config{Flavor: pc.flavor, Username: pc.user, Password: pc.pass, TLS: true}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	r, err := regemu.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (pc provCase) target(r *regemu.Registry) providers.Target {
+	return providers.Target{Provider: pc.provider, URL: r.TargetURL()}
+}
+
+// opts trusts the emulator's certificate and allows loopback.
+func opts(r *regemu.Registry) providers.Options {
+	return providers.Options{AllowLoopback: true, Endpoints: r.Endpoints(), RootCAs: r.CertPool()}
+}
+
+func (pc provCase) good() credentials.Credential { return pc.cred(pc.user, pc.pass) }
+
+func (pc provCase) bad() credentials.Credential { return pc.cred(pc.user, pc.pass+"-wrong") }
+
+// TestThousandChecksBoundedConcurrency runs 1,000 checks, 16 at a time,
+// against one token-auth registry: every result correct, and no goroutine
+// left behind once the servers' idle connections are gone.
+func TestThousandChecksBoundedConcurrency(t *testing.T) {
+	pc := provCases[7] // docker_registry: Bearer, three round trips
+	r := pc.start(t)
+	tg, o := pc.target(r), opts(r)
+	base := runtime.NumGoroutine()
+	const total, workers = 1000, 16
+	results := make(chan providers.Result, total)
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i := range total {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c := pc.good()
+			if i%10 == 0 {
+				c = pc.bad()
+			}
+			results <- providers.TestConnection(context.Background(), tg, c, o)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	counts := map[providers.Status]int{}
+	for res := range results {
+		counts[res.Status]++
+	}
+	if counts[providers.StatusHealthy] != 900 || counts[providers.StatusAuthFailed] != 100 {
+		t.Fatalf("counts %v, want 900 healthy and 100 auth_failed", counts)
+	}
+	assertSettles(t, base)
+}
+
+// assertSettles waits for the goroutine count to come back to base (a
+// little slack for the runtime's own), failing if it never does.
+func assertSettles(t *testing.T, base int) {
+	t.Helper()
+	var n int
+	for range 200 {
+		if n = runtime.NumGoroutine(); n <= base+2 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("goroutines: %d, started with %d\n%s", n, base, buf[:runtime.Stack(buf, true)])
+}
+
+// BenchmarkTestConnection reports the round trips of a healthy check per
+// provider against its emulator: at most 3 for Bearer challenges and 2 for
+// Basic ones (JFrog and Harness add one identity/API call).
+func BenchmarkTestConnection(b *testing.B) {
+	for _, pc := range provCases {
+		b.Run(pc.name, func(b *testing.B) {
+			r := pc.start(b)
+			tg, o, c := pc.target(r), opts(r), pc.good()
+			trips := 0
+			for b.Loop() {
+				res := providers.TestConnection(context.Background(), tg, c, o)
+				if !res.Healthy() {
+					b.Fatalf("%+v", res)
+				}
+				trips = res.RoundTrips
+			}
+			b.ReportMetric(float64(trips), "roundtrips/op")
+		})
+	}
+}
+
+// TestResultJSON: the JSON form of a Result uses camelCase names and
+// reports the latency as an integer number of milliseconds (latencyMs),
+// not as nanoseconds.
+func TestResultJSON(t *testing.T) {
+	r := providers.Result{Status: providers.StatusHealthy, Endpoint: "https://r.example/v2/", LatencyMs: 1500,
+		RoundTrips: 3, Authenticated: true, Message: "ok"}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"status":"healthy","endpoint":"https://r.example/v2/","latencyMs":1500,"roundTrips":3,"authenticated":true,"message":"ok"}`
+	if string(js) != want {
+		t.Fatalf("JSON %s, want %s", js, want)
+	}
+	var back providers.Result
+	if err := json.Unmarshal(js, &back); err != nil || back != r {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+}
+
+// TestStatusesMatchTheCheckers: the checkers report registry.Status values,
+// which TestConnection converts; each must be spelled as its public
+// constant.
+func TestStatusesMatchTheCheckers(t *testing.T) {
+	for public, internal := range map[providers.Status]registry.Status{
+		providers.StatusHealthy: registry.StatusHealthy, providers.StatusAuthFailed: registry.StatusAuthFailed,
+		providers.StatusForbidden: registry.StatusForbidden, providers.StatusNotFound: registry.StatusNotFound,
+		providers.StatusRateLimited: registry.StatusRateLimited, providers.StatusTLSError: registry.StatusTLSError,
+		providers.StatusUnreachable: registry.StatusUnreachable, providers.StatusTimeout: registry.StatusTimeout,
+		providers.StatusInvalidConfig: registry.StatusInvalidConfig, providers.StatusProviderError: registry.StatusProviderError,
+	} {
+		if string(public) != string(internal) {
+			t.Errorf("providers %q, registry %q", public, internal)
+		}
+	}
+}
+
+// ExampleTestConnection checks a robot account against a Harbor emulator.
+// A real target names the Harbor URL and keeps the zero Options.
+func ExampleTestConnection() {
+	reg, err := regemu.Start(regemu.Config{Flavor: regemu.Harbor, Username: "robot$library+ci", Password: "s3cret", TLS: true})
+	if err != nil {
+		panic(err)
+	}
+	defer reg.Close()
+	target := providers.Target{Provider: providers.Harbor, URL: reg.URL}
+	opts := providers.Options{AllowLoopback: true, RootCAs: reg.CertPool()} // tests only
+	for _, secret := range []string{"s3cret", "wrong"} {
+		cred := credentials.HarborRobot{RobotName: "robot$library+ci", Secret: credentials.NewSecret(secret)}
+		r := providers.TestConnection(context.Background(), target, cred, opts)
+		fmt.Printf("%s authenticated=%v roundTrips=%d code=%q\n", r.Status, r.Authenticated, r.RoundTrips, r.ProviderCode)
+	}
+	// Output:
+	// healthy authenticated=true roundTrips=1 code=""
+	// auth_failed authenticated=false roundTrips=1 code="UNAUTHORIZED"
+}

@@ -1,19 +1,20 @@
 package providers
 
 import (
+	"crypto/x509"
 	"errors"
 	"net/netip"
 	"net/url"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 // Sentinels matched with errors.Is. Every error from this package is a
-// *FieldError wrapping exactly one of them.
+// *credentials.FieldError wrapping exactly one of them.
 var (
 	// ErrUnknownProvider: the provider is not in the table.
 	ErrUnknownProvider = errors.New("providers: unknown provider")
@@ -35,42 +36,19 @@ var (
 	// ErrCredentialsRequired: the provider cannot be used anonymously.
 	ErrCredentialsRequired = errors.New("providers: credentials required")
 	// ErrInvalidCredentials: the credential failed its own validation; the
-	// *credentials.FieldError is reachable with errors.As.
+	// error also matches the credential's own sentinel (credentials.ErrInvalid,
+	// ...) with errors.Is, and its Field is "credentials.<json name>".
 	ErrInvalidCredentials = errors.New("providers: invalid credentials")
 )
 
 // MaxURLLength caps a target URL, in bytes.
 const MaxURLLength = 2048
 
-// A FieldError reports what is wrong with one field of a target. It names
-// the field, never its value.
-type FieldError struct {
-	Field  string // "provider", "url", "insecure", "caBundle", "robotPrefix", "credentials" or "credentials.<json name>"
-	Reason string // human-readable, free of secrets and of the input
-	Err    error  // one of the sentinels above
-	Cause  error  // the credential's own error, for ErrInvalidCredentials
-}
-
-// Error names the sentinel, the field and the reason, and the
-// credential's own error when there is one; never a value.
-func (e *FieldError) Error() string {
-	s := e.Err.Error() + ": " + e.Field + ": " + e.Reason
-	if e.Cause != nil {
-		s += ": " + e.Cause.Error()
-	}
-	return s
-}
-
-// Unwrap returns the sentinel and, when present, the credential's error.
-func (e *FieldError) Unwrap() []error {
-	if e.Cause == nil {
-		return []error{e.Err}
-	}
-	return []error{e.Err, e.Cause}
-}
-
+// fieldErr is the error for one field of a target: a
+// *credentials.FieldError naming the field (never its value) and wrapping
+// one of the sentinels above.
 func fieldErr(field string, sentinel error, reason string) error {
-	return &FieldError{Field: field, Reason: reason, Err: sentinel}
+	return &credentials.FieldError{Field: field, Reason: reason, Err: sentinel}
 }
 
 // A Target is where a registry lives: its provider, its URL (empty for the
@@ -97,7 +75,7 @@ func Validate(p Provider, rawURL string, c credentials.Credential) error {
 
 // Validate checks the target and the credential c meant for it, in order:
 // the provider, the URL, then the credential (nil means anonymous). It
-// returns the first problem as a *FieldError.
+// returns the first problem as a *credentials.FieldError.
 func (t Target) Validate(c credentials.Credential) error {
 	info, ok := Lookup(t.Provider)
 	if !ok {
@@ -123,6 +101,9 @@ func (t Target) validateURL(info Info) error {
 	}
 	if len(t.CABundle) > 0 && hostedProviders[info.Provider] {
 		return fieldErr("caBundle", ErrInsecureNotAllowed, info.Name+" is served with public certificates; a CA bundle is only for self-hosted registries")
+	}
+	if len(t.CABundle) > 0 && !x509.NewCertPool().AppendCertsFromPEM(t.CABundle) {
+		return fieldErr("caBundle", ErrInvalidURL, "no PEM certificate found")
 	}
 	if t.URL == "" {
 		if info.URLRequired {
@@ -273,7 +254,7 @@ func oneOf(hosts ...string) func(string) bool {
 }
 
 func (t Target) validateCredential(info Info, c credentials.Credential) error {
-	if isNil(c) {
+	if registry.IsNil(c) {
 		if !info.Anonymous {
 			return fieldErr("credentials", ErrCredentialsRequired, info.Name+" cannot be used anonymously")
 		}
@@ -316,24 +297,27 @@ func (t Target) providerRules(c credentials.Credential) error {
 	return nil
 }
 
+// credentialErr is the error for a credential that failed its own
+// validation: the field is the credential field's path from the target
+// ("credentials.<json name>", or "robotPrefix" for the target's own
+// prefix), and the error matches ErrInvalidCredentials and everything the
+// credential's error matches.
 func credentialErr(err error) error {
-	field := "credentials"
+	field, reason := "credentials", "credential failed validation"
 	var fe *credentials.FieldError
 	switch {
 	case errors.As(err, &fe) && fe.Field == "robotPrefix":
-		field = "robotPrefix"
+		field, reason = "robotPrefix", fe.Reason
 	case fe != nil && fe.Field != "":
-		field += "." + fe.Field
+		field, reason = field+"."+fe.Field, fe.Reason
 	}
-	return &FieldError{Field: field, Reason: "credential failed validation", Err: ErrInvalidCredentials, Cause: err}
+	return &credentials.FieldError{Field: field, Reason: reason, Err: invalidCredentials{err}}
 }
 
-// isNil reports whether c is nil or a typed nil pointer (calling a value
-// method through a nil pointer would panic).
-func isNil(c credentials.Credential) bool {
-	if c == nil {
-		return true
-	}
-	v := reflect.ValueOf(c)
-	return v.Kind() == reflect.Pointer && v.IsNil()
-}
+// invalidCredentials is the Err of a credential's FieldError: it reads as
+// ErrInvalidCredentials and unwraps to it and to the credential's own
+// error.
+type invalidCredentials struct{ cause error }
+
+func (e invalidCredentials) Error() string   { return ErrInvalidCredentials.Error() }
+func (e invalidCredentials) Unwrap() []error { return []error{ErrInvalidCredentials, e.cause} }

@@ -122,6 +122,7 @@ func TestValidateTable(t *testing.T) {
 		{"http refused", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, up, "url", providers.ErrInsecureURL},
 		{"insecure on a hosted provider", providers.Target{Provider: providers.DockerHub, Insecure: true}, up, "insecure", providers.ErrInsecureNotAllowed},
 		{"CA bundle on a hosted provider", providers.Target{Provider: providers.GHCR, CABundle: []byte("pem")}, up, "caBundle", providers.ErrInsecureNotAllowed},
+		{"CA bundle without a certificate", providers.Target{Provider: providers.Harbor, URL: "https://h.example", CABundle: []byte("not PEM")}, robot, "caBundle", providers.ErrInvalidURL},
 		{"http insecure", providers.Target{Provider: providers.Custom, URL: "http://r.example", Insecure: true}, up, "", nil},
 		{"userinfo", providers.Target{Provider: providers.Custom, URL: "https://bob:" + canary + "@r.example"}, up, "url", providers.ErrURLCredentials},
 		{"user only", providers.Target{Provider: providers.Custom, URL: "https://bob@r.example"}, up, "url", providers.ErrURLCredentials},
@@ -179,7 +180,7 @@ func TestValidateTable(t *testing.T) {
 				}
 				return
 			}
-			var fe *providers.FieldError
+			var fe *credentials.FieldError
 			if !errors.Is(err, tc.want) || !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Fatalf("error %v, want %v on field %q", err, tc.want, tc.field)
 			}
@@ -237,17 +238,22 @@ func TestFixedHosts(t *testing.T) {
 	}
 }
 
-// TestCredentialErrorsPassThrough checks errors.As reaches the credential's
-// own *credentials.FieldError and errors.Is its sentinel.
+// TestCredentialErrorsPassThrough checks a credential's own error comes
+// back as the one *credentials.FieldError, its field named from the
+// target, matching both ErrInvalidCredentials and the credential's own
+// sentinel with errors.Is.
 func TestCredentialErrorsPassThrough(t *testing.T) {
 	bad := credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(canary), Region: "us-east-1"}
 	err := providers.Validate(providers.AWSECR, "", bad)
-	var cfe *credentials.FieldError
-	if !errors.As(err, &cfe) || cfe.Field != "secretAccessKey" || !errors.Is(err, credentials.ErrInvalid) {
-		t.Fatalf("error %v does not expose the credential's FieldError", err)
+	var fe *credentials.FieldError
+	if !errors.As(err, &fe) || fe.Field != "credentials.secretAccessKey" || !errors.Is(err, credentials.ErrInvalid) {
+		t.Fatalf("error %v does not name the credential's field or match its sentinel", err)
 	}
-	if !errors.Is(err, providers.ErrInvalidCredentials) {
-		t.Fatalf("error %v is not ErrInvalidCredentials", err)
+	if !errors.Is(err, providers.ErrInvalidCredentials) || errors.Is(err, providers.ErrInvalidURL) {
+		t.Fatalf("error %v is not only ErrInvalidCredentials", err)
+	}
+	if want := "providers: invalid credentials: credentials.secretAccessKey: "; !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error text %q, want it to start %q", err, want)
 	}
 	assertNoLeak(t, err)
 }
@@ -267,7 +273,7 @@ func FuzzValidateURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string, insecure bool) {
 		for _, p := range []providers.Provider{providers.Custom, providers.AWSECR, providers.AzureACR} {
 			err := providers.Target{Provider: p, URL: raw, Insecure: insecure}.Validate(nil)
-			var fe *providers.FieldError
+			var fe *credentials.FieldError
 			if err != nil && !errors.As(err, &fe) {
 				t.Fatalf("untyped error %v", err)
 			}

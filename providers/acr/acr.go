@@ -3,34 +3,34 @@ package acr
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { providers.Register(providers.AzureACR, check) }
+func init() { registry.Register(string(providers.AzureACR), check) }
 
 // check is the AZURE_ACR Checker; TestConnection fills in latency and round trips.
-func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+func check(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
 	switch cred := deref(c).(type) {
 	case credentials.UsernamePassword:
 		host, err := registryHost(t, cred.Username)
 		if err != nil {
-			return invalid(err.Error())
+			return registry.Invalid(err.Error())
 		}
 		return checkAdmin(ctx, s, host, cred)
 	case credentials.AzureAcr:
 		host, err := registryHost(t, "")
 		if err != nil {
-			return invalid(err.Error())
+			return registry.Invalid(err.Error())
 		}
 		return checkServicePrincipal(ctx, s, host, cred)
 	}
-	return invalid("AZURE_ACR needs an AzureAcr service principal or the admin user's UsernamePassword")
+	return registry.Invalid("AZURE_ACR needs an AzureAcr service principal or the admin user's UsernamePassword")
 }
 
 func deref(c credentials.Credential) credentials.Credential {
@@ -49,15 +49,11 @@ func deref(c credentials.Credential) credentials.Credential {
 	return nil
 }
 
-func invalid(msg string) providers.Result {
-	return providers.Result{Status: providers.StatusInvalidConfig, Message: msg}
-}
-
 var hostRE = regexp.MustCompile(`^[a-z0-9]{5,50}(-[a-z0-9]{1,16})?(\.[a-z0-9]+\.geo)?\.azurecr\.(io|cn|us)$`)
 
 // registryHost is the target URL's host, or <admin user>.azurecr.io when
 // there is no URL and an admin user names the registry.
-func registryHost(t providers.Target, adminUser string) (string, error) {
+func registryHost(t registry.Target, adminUser string) (string, error) {
 	if t.URL == "" {
 		if adminUser == "" {
 			return "", errors.New("a service principal names no registry: the target needs a URL")
@@ -78,32 +74,32 @@ func registryHost(t providers.Target, adminUser string) (string, error) {
 // checkAdmin sends the admin user's Basic credentials to the realm (the
 // token request docker login makes, without scope) and GET /v2/ with the
 // access token: two round trips.
-func checkAdmin(ctx context.Context, s *providers.Session, host string, cred credentials.UsernamePassword) providers.Result {
+func checkAdmin(ctx context.Context, s *registry.Session, host string, cred credentials.UsernamePassword) registry.Result {
 	pass := cred.Password.Reveal()
 	realm := "https://" + host + "/oauth2/token?service=" + url.QueryEscape(host)
-	body, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: realm, Auth: basic(cred.Username, pass), Secrets: []string{pass}})
+	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(cred.Username, pass), Secrets: []string{pass},
+		What: "token realm refused the admin user"})
 	if r != nil {
 		return *r
 	}
-	access, err := tokenField(body, "access_token")
-	if err != nil {
-		return providers.Result{Status: providers.StatusProviderError, Endpoint: realm, Authenticated: true, Message: "token realm: " + err.Error()}
+	access, ok := registry.TokenField(body, "access_token")
+	if !ok {
+		return noToken(realm, "token realm")
 	}
 	return ping(ctx, s, host, access, "admin user accepted", pass)
 }
 
 // ping sends GET /v2/ with the registry access token.
-func ping(ctx context.Context, s *providers.Session, host, access, what string, secrets ...string) providers.Result {
+func ping(ctx context.Context, s *registry.Session, host, access, what string, secrets ...string) registry.Result {
 	endpoint := "https://" + host + "/v2/"
-	if _, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: endpoint, Auth: "Bearer " + access, Secrets: append(secrets, access)}); r != nil {
+	if _, r := s.Send(ctx, registry.Call{URL: endpoint, Header: registry.Bearer(access), Secrets: append(secrets, access)}); r != nil {
 		return *r
 	}
-	return providers.Result{Status: providers.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
 		Message: what + "; " + host + " answered /v2/"}
 }
 
-func basic(user, pass string) string {
-	r := &http.Request{Header: http.Header{}}
-	r.SetBasicAuth(user, pass)
-	return r.Header.Get("Authorization")
+// noToken is the Result for a 2xx token answer without the token.
+func noToken(endpoint, what string) registry.Result {
+	return registry.Result{Status: registry.StatusProviderError, Endpoint: registry.Shown(endpoint), Message: what + ": no token in the response"}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/credvault/credvault/internal/aademu"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/providertest"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
@@ -33,13 +34,13 @@ func adminCred(pass string) credentials.UsernamePassword {
 	return credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret(pass)}
 }
 
-func start(t testing.TB) (*aademu.Emulator, providers.Options) {
+func start(t testing.TB) (*aademu.Emulator, providertest.Options) {
 	t.Helper()
 	emu := aademu.Start(t)
 	sp := spCred(t)
 	emu.AddApp(sp.ClientID, sp.ClientSecret.Reveal())
 	emu.EnableAdmin("admin-" + canary)
-	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
+	return emu, providertest.Options{Options: providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}}
 }
 
 func acrTarget(url string) providers.Target {
@@ -109,17 +110,17 @@ func TestAddressPolicy(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		edit func(e *aademu.Emulator, o *providers.Options)
+		edit func(e *aademu.Emulator, o *providertest.Options)
 		hits aademu.Hits
 	}{
-		{"authority at cloud metadata", func(e *aademu.Emulator, o *providers.Options) {
+		{"authority at cloud metadata", func(e *aademu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://login.microsoftonline.com"] = "https://169.254.169.254"
 		}, aademu.Hits{}},
-		{"authority resolving to a private address", func(e *aademu.Emulator, o *providers.Options) {
+		{"authority resolving to a private address", func(e *aademu.Emulator, o *providertest.Options) {
 			delete(o.Endpoints, "https://login.microsoftonline.com")
 			o.Resolver = safehttp.StaticResolver{"login.microsoftonline.com": netip.MustParseAddr("10.0.0.1")}
 		}, aademu.Hits{}},
-		{"registry at a private address", func(e *aademu.Emulator, o *providers.Options) {
+		{"registry at a private address", func(e *aademu.Emulator, o *providertest.Options) {
 			o.Endpoints[regURL] = "https://10.0.0.1"
 		}, aademu.Hits{Discovery: 1, AADToken: 1}},
 	}
@@ -228,5 +229,29 @@ func BenchmarkTestConnection(b *testing.B) {
 			}
 			b.ReportMetric(float64(r.RoundTrips), "roundtrips/op")
 		})
+	}
+}
+
+func TestRegistryHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url, admin, want string
+	}{
+		{"https://credvaultacr.azurecr.io", "", "credvaultacr.azurecr.io"},
+		{"https://CredvaultACR.azurecr.io/v2/", "", "credvaultacr.azurecr.io"},
+		{"https://credvaultacr-abcd.eastus.geo.azurecr.io", "", "credvaultacr-abcd.eastus.geo.azurecr.io"},
+		{"https://credvaultacr.azurecr.cn", "", "credvaultacr.azurecr.cn"},
+		{"", "CredvaultACR", "credvaultacr.azurecr.io"},
+		{"", "", ""},
+		{"", "a_b", ""},
+		{"http://credvaultacr.azurecr.io", "", ""},
+		{"https://credvaultacr.azurecr.io:444", "", ""},
+		{"https://credvaultacr.azurecr.io.evil.example", "", ""},
+	}
+	for _, tc := range tests {
+		got, err := registryHost(registry.Target{URL: tc.url}, tc.admin)
+		if got != tc.want || (err == nil) != (tc.want != "") {
+			t.Errorf("registryHost(%q, %q) = %q, %v", tc.url, tc.admin, got, err)
+		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/internal/clip"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 // Scope is the Entra ID scope of a token ACR accepts at /oauth2/exchange.
@@ -39,31 +40,31 @@ func authorityFor(host string) string {
 // at /oauth2/exchange, that for an access token at /oauth2/token, and
 // sends GET /v2/ with it: five round trips (tenant discovery, token,
 // exchange, token, /v2/).
-func checkServicePrincipal(ctx context.Context, s *providers.Session, host string, cred credentials.AzureAcr) providers.Result {
+func checkServicePrincipal(ctx context.Context, s *registry.Session, host string, cred credentials.AzureAcr) registry.Result {
 	secret := cred.ClientSecret.Reveal()
 	aad, r := entraToken(ctx, s, host, cred)
 	if r != nil {
 		return *r
 	}
 	exchange := "https://" + host + "/oauth2/exchange"
-	body, r := s.Send(ctx, providers.Call{Method: http.MethodPost, URL: exchange, Secrets: []string{secret, aad},
+	body, r := s.Send(ctx, registry.Call{Method: http.MethodPost, URL: exchange, Secrets: []string{secret, aad},
 		Form: url.Values{"grant_type": {"access_token"}, "service": {host}, "tenant": {cred.TenantID}, "access_token": {aad}}})
 	if r != nil {
 		return *r
 	}
-	refresh, err := tokenField(body, "refresh_token")
-	if err != nil {
-		return providers.Result{Status: providers.StatusProviderError, Endpoint: exchange, Authenticated: true, Message: "/oauth2/exchange: " + err.Error()}
+	refresh, ok := registry.TokenField(body, "refresh_token")
+	if !ok {
+		return noToken(exchange, "/oauth2/exchange")
 	}
 	tokenURL := "https://" + host + "/oauth2/token"
-	body, r = s.Send(ctx, providers.Call{Method: http.MethodPost, URL: tokenURL, Secrets: []string{secret, aad, refresh},
+	body, r = s.Send(ctx, registry.Call{Method: http.MethodPost, URL: tokenURL, Secrets: []string{secret, aad, refresh},
 		Form: url.Values{"grant_type": {"refresh_token"}, "service": {host}, "refresh_token": {refresh}}})
 	if r != nil {
 		return *r
 	}
-	access, err := tokenField(body, "access_token")
-	if err != nil {
-		return providers.Result{Status: providers.StatusProviderError, Endpoint: tokenURL, Authenticated: true, Message: "/oauth2/token: " + err.Error()}
+	access, ok := registry.TokenField(body, "access_token")
+	if !ok {
+		return noToken(tokenURL, "/oauth2/token")
 	}
 	return ping(ctx, s, host, access, "service principal signed in and exchanged its token", secret, aad, refresh)
 }
@@ -71,20 +72,20 @@ func checkServicePrincipal(ctx context.Context, s *providers.Session, host strin
 // entraToken gets an Entra ID token for Scope through azidentity, with the
 // session's client as transport and the authority (rewritten through
 // Options.Endpoints) checked against the address policy first.
-func entraToken(ctx context.Context, s *providers.Session, host string, cred credentials.AzureAcr) (string, *providers.Result) {
+func entraToken(ctx context.Context, s *registry.Session, host string, cred credentials.AzureAcr) (string, *registry.Result) {
 	logical := authorityFor(host)
 	endpoint := logical + "/" + cred.TenantID + "/oauth2/v2.0/token"
 	authority := logical
-	if v, ok := s.Options.Endpoints[logical]; ok {
-		authority = strings.TrimSuffix(v, "/")
+	if v, ok := s.Endpoint(logical); ok {
+		authority = v
 	}
 	if u, err := url.Parse(authority); err != nil || u.Scheme != "https" {
-		return "", &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "the Entra authority must be https"}
+		return "", &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "the Entra authority must be https"}
 	} else if err := s.Policy.CheckURL(ctx, u); err != nil {
-		st, reason := providers.TransportStatus(err)
-		return "", &providers.Result{Status: st, Endpoint: endpoint, Message: "Entra authority " + reason}
+		st, reason := registry.TransportStatus(err)
+		return "", &registry.Result{Status: st, Endpoint: endpoint, Message: "Entra authority " + reason}
 	}
-	client, capture := providers.CaptureErrors(s.Client)
+	client, capture := registry.CaptureErrors(s.Client)
 	c, err := azidentity.NewClientSecretCredential(cred.TenantID, cred.ClientID, cred.ClientSecret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority + "/"},
@@ -94,7 +95,7 @@ func entraToken(ctx context.Context, s *providers.Session, host string, cred cre
 		DisableInstanceDiscovery: true,
 	})
 	if err != nil {
-		return "", &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "service principal: tenant or client id is malformed"}
+		return "", &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "service principal: tenant or client id is malformed"}
 	}
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
@@ -107,26 +108,26 @@ func entraToken(ctx context.Context, s *providers.Session, host string, cred cre
 
 // entraFailure maps a failed sign-in: Entra's JSON error (from the
 // response azidentity keeps), or the transport error the capture saw.
-func entraFailure(err, transportErr error, sent int, endpoint, secret string) providers.Result {
+func entraFailure(err, transportErr error, sent int, endpoint, secret string) registry.Result {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		return entraResponse(afe.RawResponse, endpoint, secret)
 	}
 	if transportErr != nil {
-		st, reason := providers.TransportStatus(transportErr)
-		return providers.Result{Status: st, Endpoint: endpoint, Message: "Entra ID: " + reason}
+		st, reason := registry.TransportStatus(transportErr)
+		return registry.Result{Status: st, Endpoint: endpoint, Message: "Entra ID: " + reason}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return providers.Result{Status: providers.StatusTimeout, Endpoint: endpoint, Message: "Entra ID: timed out"}
+		return registry.Result{Status: registry.StatusTimeout, Endpoint: endpoint, Message: "Entra ID: timed out"}
 	}
 	if sent == 0 {
-		return providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "Entra ID sign-in refused the configuration before any request"}
+		return registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "Entra ID sign-in refused the configuration before any request"}
 	}
-	return providers.Result{Status: providers.StatusProviderError, Endpoint: endpoint, Message: "Entra ID answered outside the protocol"}
+	return registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "Entra ID answered outside the protocol"}
 }
 
 // entraResponse reads {"error","error_description","error_codes"}.
-func entraResponse(resp *http.Response, endpoint, secret string) providers.Result {
+func entraResponse(resp *http.Response, endpoint, secret string) registry.Result {
 	var e struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
@@ -136,31 +137,31 @@ func entraResponse(resp *http.Response, endpoint, secret string) providers.Resul
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		_ = json.Unmarshal(body, &e)
 	}
-	r := providers.Result{Status: entraStatus(resp.StatusCode, e.Error), Endpoint: endpoint, ProviderCode: providers.Clip(e.Error, 64)}
+	r := registry.Result{Status: entraStatus(resp.StatusCode, e.Error), Endpoint: endpoint, ProviderCode: clip.Clip(e.Error, 64)}
 	if len(e.Codes) > 0 {
 		r.ProviderCode = "AADSTS" + strconv.Itoa(e.Codes[0])
 	}
 	desc, _, _ := strings.Cut(e.Description, "\r\n") // drop Entra's trace lines
 	r.Message = "Entra ID refused the sign-in: HTTP " + http.StatusText(resp.StatusCode)
 	if e.Error != "" {
-		r.Message += ": " + providers.Clip(e.Error, 64) + ": " + providers.Redact(desc, secret)
+		r.Message += ": " + clip.Clip(e.Error, 64) + ": " + registry.Redact(desc, secret)
 	}
 	return r
 }
 
-func entraStatus(httpStatus int, code string) providers.Status {
+func entraStatus(httpStatus int, code string) registry.Status {
 	switch code {
 	case "invalid_client", "unauthorized_client", "invalid_tenant", "invalid_grant":
-		return providers.StatusAuthFailed
+		return registry.StatusAuthFailed
 	case "access_denied":
-		return providers.StatusForbidden
+		return registry.StatusForbidden
 	case "temporarily_unavailable":
-		return providers.StatusProviderError
+		return registry.StatusProviderError
 	}
-	if st := providers.StatusFor(httpStatus); st != providers.StatusHealthy {
+	if st := registry.StatusFor(httpStatus); st != registry.StatusHealthy {
 		return st
 	}
 	// A failed sign-in is never healthy, whatever status line came with it
 	// (a 200 whose body was not a token).
-	return providers.StatusProviderError
+	return registry.StatusProviderError
 }

@@ -3,7 +3,6 @@ package ecr
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -17,11 +16,13 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/clip"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { providers.Register(providers.AWSECR, check) }
+func init() { registry.Register(string(providers.AWSECR), check) }
 
 // Retry policy of the SDK clients: one retry, short backoff. A connection
 // test should answer quickly; every attempt counts in Result.RoundTrips.
@@ -34,24 +35,24 @@ const (
 )
 
 // check is the AWS_ECR Checker; TestConnection fills in latency and round trips.
-func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+func check(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
 	cred, ok := asECR(c)
 	if !ok {
-		return invalid("AWS_ECR needs an AwsEcr credential (IAM access key)")
+		return registry.Invalid("AWS_ECR needs an AwsEcr credential (IAM access key)")
 	}
 	target, err := targetHost(t)
 	if errors.Is(err, errPublic) {
 		return checkPublic(ctx, s, cred)
 	}
 	if err != nil {
-		return invalid("the URL is not an ECR registry host")
+		return registry.Invalid("the URL is not an ECR registry host")
 	}
 	region := cred.Region
 	if target != nil {
 		region = target.Region // trivy #1026: the registry's region wins
 	}
 	if !regionRE.MatchString(region) {
-		return invalid("no valid AWS region in the credential or the URL")
+		return registry.Invalid("no valid AWS region in the credential or the URL")
 	}
 	fips := target != nil && target.FIPS
 	password, proxy, fail := getToken(ctx, s, cred, region, fips)
@@ -64,10 +65,6 @@ func check(ctx context.Context, s *providers.Session, t providers.Target, c cred
 			", and /v2/ does not prove pull rights on the target's repositories"
 	}
 	return r
-}
-
-func invalid(msg string) providers.Result {
-	return providers.Result{Status: providers.StatusInvalidConfig, Message: msg}
 }
 
 func asECR(c credentials.Credential) (credentials.AwsEcr, bool) {
@@ -83,7 +80,7 @@ func asECR(c credentials.Credential) (credentials.AwsEcr, bool) {
 }
 
 // targetHost parses the target URL's host; nil when there is no URL.
-func targetHost(t providers.Target) (*registryHost, error) {
+func targetHost(t registry.Target) (*registryHost, error) {
 	if t.URL == "" {
 		return nil, nil
 	}
@@ -115,7 +112,7 @@ func pick(target *registryHost, proxy registryHost) registryHost {
 // awsConfig is an aws.Config that sends through the session's safe client
 // (SSRF guard, timeouts, round-trip count) and reads no environment,
 // shared config or instance metadata.
-func awsConfig(s *providers.Session, cred credentials.AwsEcr, region string) aws.Config {
+func awsConfig(s *registry.Session, cred credentials.AwsEcr, region string) aws.Config {
 	cfg := aws.Config{
 		Region:     region,
 		HTTPClient: s.Client,
@@ -154,8 +151,8 @@ var notBlocked = retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
 
 // endpointFor returns the rewrite of origin in Options.Endpoints, or nil
 // for the SDK's own resolution.
-func endpointFor(s *providers.Session, origin string) *string {
-	if v, ok := s.Options.Endpoints[origin]; ok {
+func endpointFor(s *registry.Session, origin string) *string {
+	if v, ok := s.Endpoint(origin); ok {
 		return aws.String(v)
 	}
 	return nil
@@ -163,7 +160,7 @@ func endpointFor(s *providers.Session, origin string) *string {
 
 // getToken calls GetAuthorizationToken and validates its answer; a
 // non-nil Result reports a failure.
-func getToken(ctx context.Context, s *providers.Session, cred credentials.AwsEcr, region string, fips bool) (string, registryHost, *providers.Result) {
+func getToken(ctx context.Context, s *registry.Session, cred credentials.AwsEcr, region string, fips bool) (string, registryHost, *registry.Result) {
 	client := awsecr.NewFromConfig(awsConfig(s, cred, region), func(o *awsecr.Options) {
 		o.BaseEndpoint = endpointFor(s, apiOrigin(region, fips))
 		if fips {
@@ -191,8 +188,8 @@ func getToken(ctx context.Context, s *providers.Session, cred credentials.AwsEcr
 	return password, proxy, nil
 }
 
-func protocolErr(endpoint, msg string) *providers.Result {
-	return &providers.Result{Status: providers.StatusProviderError, Endpoint: endpoint, Message: msg}
+func protocolErr(endpoint, msg string) *registry.Result {
+	return &registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: msg}
 }
 
 var errPublic = errors.New("ECR Public")
@@ -214,83 +211,55 @@ func parseProxy(raw, region string) (registryHost, error) {
 	return h, nil
 }
 
-// ping sends GET /v2/ with Basic AWS:<password> to the registry, after the
-// address policy has passed the host actually dialled.
-func ping(ctx context.Context, s *providers.Session, reg registryHost, password string) providers.Result {
-	logical := "https://" + reg.String() + "/v2/"
-	u, err := url.Parse(logical)
-	if err != nil {
-		return invalid("registry URL")
+// ping sends GET /v2/ with Basic AWS:<password> to the registry.
+func ping(ctx context.Context, s *registry.Session, reg registryHost, password string) registry.Result {
+	endpoint := "https://" + reg.String() + "/v2/"
+	if _, r := s.Send(ctx, registry.Call{URL: endpoint, Header: registry.Basic("AWS", password), Secrets: []string{password}}); r != nil {
+		return expired(*r)
 	}
-	dial := s.RewriteURL(u)
-	if err := s.Policy.CheckURL(ctx, dial); err != nil {
-		st, reason := providers.TransportStatus(err)
-		return providers.Result{Status: st, Endpoint: logical, Message: "registry " + reason}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, dial.String(), nil)
-	if err != nil {
-		return invalid("registry URL")
-	}
-	req.SetBasicAuth("AWS", password)
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		st, reason := providers.TransportStatus(err)
-		return providers.Result{Status: st, Endpoint: logical, Message: "registry: " + reason}
-	}
-	defer resp.Body.Close()
-	body, _ := safehttp.ReadBody(resp.Body, 64<<10)
-	return registryResult(resp.StatusCode, body, logical, reg.String(), password)
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+		Message: "GetAuthorizationToken succeeded and registry " + reg.String() + " accepted the token"}
 }
 
-func registryResult(code int, body []byte, endpoint, host string, secrets ...string) providers.Result {
-	r := providers.Result{Status: providers.StatusFor(code), Endpoint: endpoint, Authenticated: true}
-	pc, msg := providers.ParseErrorBody(body)
-	pc, msg = providers.Redact(pc, secrets...), providers.Redact(msg, secrets...)
-	r.ProviderCode = pc
-	switch {
-	case r.Status == providers.StatusHealthy:
-		r.Message = "GetAuthorizationToken succeeded and registry " + host + " accepted the token"
-	case pc == "DENIED" && strings.Contains(msg, "authorization token has expired"):
-		r.Status = providers.StatusAuthFailed
-		r.Message = "registry refused the token as expired: " + msg
-	default:
-		r.Message = "registry answered HTTP " + http.StatusText(code)
-		if msg != "" {
-			r.Message += ": " + msg
-		}
+// expired reports a registry's refusal of an expired token (trivy #5310:
+// DENIED with "authorization token has expired", sent as 403) as
+// StatusAuthFailed: the credential must mint a new one.
+func expired(r registry.Result) registry.Result {
+	if r.ProviderCode == "DENIED" && strings.Contains(r.Message, "authorization token has expired") {
+		r.Status = registry.StatusAuthFailed
 	}
 	return r
 }
 
 // awsFailure maps an SDK error (an AWS API error, or a transport failure
 // under the SDK) to a Result.
-func awsFailure(err error, endpoint string, cred credentials.AwsEcr) providers.Result {
+func awsFailure(err error, endpoint string, cred credentials.AwsEcr) registry.Result {
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		code := providers.Clip(api.ErrorCode(), 64) // from the response: bounded and printable, like every code
-		return providers.Result{Status: apiStatus(code), Endpoint: endpoint, ProviderCode: code,
+		code := clip.Clip(api.ErrorCode(), 64) // from the response: bounded and printable, like every code
+		return registry.Result{Status: apiStatus(code), Endpoint: endpoint, ProviderCode: code,
 			Message: "AWS refused the request: " + code + ": " +
-				providers.Redact(api.ErrorMessage(), cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())}
+				registry.Redact(api.ErrorMessage(), cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())}
 	}
-	st, reason := providers.TransportStatus(err)
-	return providers.Result{Status: st, Endpoint: endpoint, Message: "AWS API: " + reason}
+	st, reason := registry.TransportStatus(err)
+	return registry.Result{Status: st, Endpoint: endpoint, Message: "AWS API: " + reason}
 }
 
 // apiStatus maps AWS error codes (ECR JSON and STS Query spellings).
-func apiStatus(code string) providers.Status {
+func apiStatus(code string) registry.Status {
 	switch code {
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
 		"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "IncompleteSignature",
 		"MissingAuthenticationTokenException", "InvalidAccessKeyId":
-		return providers.StatusAuthFailed
+		return registry.StatusAuthFailed
 	case "AccessDeniedException", "AccessDenied":
-		return providers.StatusForbidden
+		return registry.StatusForbidden
 	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded":
-		return providers.StatusRateLimited
+		return registry.StatusRateLimited
 	case "RepositoryNotFoundException", "RegistryNotFoundException":
-		return providers.StatusNotFound
+		return registry.StatusNotFound
 	case "RegionDisabledException":
-		return providers.StatusInvalidConfig
+		return registry.StatusInvalidConfig
 	}
-	return providers.StatusProviderError
+	return registry.StatusProviderError
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,11 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
-
+	"github.com/aws/smithy-go"
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/ecremu"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/providertest"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
 )
@@ -43,14 +45,14 @@ func roleCred(t testing.TB) credentials.AwsEcr {
 	return credentials.AwsEcr{}
 }
 
-func start(t testing.TB) (*ecremu.Emulator, providers.Options) {
+func start(t testing.TB) (*ecremu.Emulator, providertest.Options) {
 	t.Helper()
 	emu := ecremu.Start(t)
 	emu.AddKey(akid, canary, "")
 	rc := roleCred(t)
 	emu.AddKey(rc.AccessKeyID, rc.SecretAccessKey.Reveal(), rc.SessionToken.Reveal())
 	emu.AddRole(rc.RoleArn, rc.ExternalID.Reveal())
-	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
+	return emu, providertest.Options{Options: providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}}
 }
 
 func ecrTarget(url string) providers.Target {
@@ -120,21 +122,21 @@ func TestAddressPolicy(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		edit  func(e *ecremu.Emulator, o *providers.Options)
+		edit  func(e *ecremu.Emulator, o *providertest.Options)
 		trips int // the role credential: STS, then ECR, then the registry
 		hits  ecremu.Hits
 	}{
-		{"registry rewritten to a private address", func(e *ecremu.Emulator, o *providers.Options) {
+		{"registry rewritten to a private address", func(e *ecremu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://"+regHost] = "https://10.0.0.1"
 		}, 2, ecremu.Hits{API: 1}},
-		{"proxy endpoint resolving to cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
+		{"proxy endpoint resolving to cloud metadata", func(e *ecremu.Emulator, o *providertest.Options) {
 			delete(o.Endpoints, "https://"+regHost)
 			o.Resolver = safehttp.StaticResolver{regHost: netip.MustParseAddr("169.254.169.254")}
 		}, 2, ecremu.Hits{API: 1}},
-		{"ECR API at cloud metadata", func(e *ecremu.Emulator, o *providers.Options) {
+		{"ECR API at cloud metadata", func(e *ecremu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://api.ecr."+ecremu.DefaultRegion+".amazonaws.com"] = "https://169.254.169.254"
 		}, 2, ecremu.Hits{}},
-		{"STS at a private address", func(e *ecremu.Emulator, o *providers.Options) {
+		{"STS at a private address", func(e *ecremu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://sts."+ecremu.DefaultRegion+".amazonaws.com"] = "https://10.0.0.1"
 		}, 1, ecremu.Hits{}},
 	}
@@ -220,10 +222,7 @@ func TestTimeoutAndUnreachable(t *testing.T) {
 func TestBlobRedirectDropsAuthorization(t *testing.T) {
 	t.Parallel()
 	emu, opts := start(t)
-	s, err := providers.NewSession(ecrTarget(""), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := providertest.Session(t, opts)
 	cfg := awsConfig(s, staticCred(), ecremu.DefaultRegion)
 	cfg.Credentials = awscreds.NewStaticCredentialsProvider(akid, canary, "")
 	out, err := awsecr.NewFromConfig(cfg, func(o *awsecr.Options) { o.BaseEndpoint = aws.String(emu.API.URL) }).
@@ -333,4 +332,91 @@ func TestCrossAccount(t *testing.T) {
 	if !r.Healthy() || r.Endpoint != "https://"+other+"/v2/" || !strings.Contains(r.Message, "cross-account") {
 		t.Fatalf("%+v", r)
 	}
+}
+
+// TestPingRedactsCode: the registry's answer to the GetAuthorizationToken
+// password (ECR and ECR Public send it through Session.Send) may echo it
+// as the error code; ProviderCode must not carry it, as Message does not.
+func TestPingRedactsCode(t *testing.T) {
+	for _, password := range []string{"CANARY-ecr-password-short", "CANARY-ecr-password-" + strings.Repeat("x", 2000)} {
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": password, "message": "no"}}})
+		}))
+		s, err := registry.NewSession(t.Context(), registry.Config{AllowLoopback: true, Insecure: true,
+			Endpoints: map[string]string{"https://" + regHost: srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, _ := parseHost(regHost)
+		r := ping(t.Context(), s, host, password)
+		srv.Close()
+		if r.Status != registry.StatusAuthFailed || strings.Contains(r.ProviderCode, "CANARY-ecr") || strings.Contains(r.Message, "CANARY-ecr") {
+			t.Errorf("result %s carries the ECR password: code %q message %q", r.Status, r.ProviderCode, r.Message)
+		}
+	}
+}
+
+// TestAWSFailureClipsCode: the AWS error code comes from the response (a
+// header or the JSON __type), so an endpoint answering with a long code
+// holding control characters must not put it whole into the Result.
+func TestAWSFailureClipsCode(t *testing.T) {
+	code := "AccessDenied\r\nX-Forged: 1" + strings.Repeat("A", 500)
+	r := awsFailure(&smithy.GenericAPIError{Code: code, Message: "no"}, "https://api.ecr", credentials.AwsEcr{})
+	for field, v := range map[string]string{"ProviderCode": r.ProviderCode, "Message": r.Message} {
+		if strings.ContainsAny(v, "\r\n") || strings.Contains(v, strings.Repeat("A", 100)) {
+			t.Errorf("%s carries the raw code: %q", field, v)
+		}
+	}
+}
+
+// TestDualStackTargetHostIsChecked: the package documentation says
+// GET /v2/ goes to "the target URL's host", and dual-stack
+// (<acct>.dkr-ecr.<region>.on.aws) hosts are "understood": the check
+// must go to that host, not rewrite it to the IPv4-only
+// <acct>.dkr.ecr.<region>.amazonaws.com, where an IPv6-only network finds
+// a working registry unreachable and the Result names a host the user
+// never configured.
+func TestDualStackTargetHostIsChecked(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	dual := ecremu.DefaultAccount + ".dkr-ecr." + ecremu.DefaultRegion + ".on.aws"
+	delete(opts.Endpoints, "https://"+regHost) // only the dual-stack host is reachable
+	opts.Endpoints["https://"+dual] = emu.Registry.URL
+	r := providertest.TestConnection(t, ecrTarget("https://"+dual), staticCred(), opts)
+	if !r.Healthy() || !strings.Contains(r.Endpoint, dual) {
+		t.Fatalf("dual-stack target: %s endpoint %q: %s", r.Status, r.Endpoint, r.Message)
+	}
+}
+
+func TestParseProxy(t *testing.T) {
+	t.Parallel()
+	for raw, ok := range map[string]bool{
+		"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com":      true,
+		"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/":     true,
+		"https://123456789012.dkr.ecr.eu-west-2.amazonaws.com":      false,
+		"http://123456789012.dkr.ecr.eu-west-1.amazonaws.com":       false,
+		"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com:444":  false,
+		"https://u:p@123456789012.dkr.ecr.eu-west-1.amazonaws.com":  false,
+		"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/x":    false,
+		"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/?q=1": false,
+		"https://169.254.169.254":                                   false,
+		"":                                                          false,
+	} {
+		if _, err := parseProxy(raw, "eu-west-1"); (err == nil) != ok {
+			t.Errorf("parseProxy(%q) = %v", raw, err)
+		}
+	}
+}
+
+func FuzzParseProxy(f *testing.F) {
+	for _, s := range []string{"https://123456789012.dkr.ecr.eu-west-1.amazonaws.com", "https://169.254.169.254/", "http://x", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		h, err := parseProxy(raw, "eu-west-1")
+		if err == nil && h.Region != "eu-west-1" {
+			t.Fatalf("%q accepted in region %s", raw, h.Region)
+		}
+	})
 }

@@ -2,17 +2,12 @@ package ecr
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/safehttp"
-	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 // ECR Public serves its API from one region and its registry from one host.
@@ -27,7 +22,7 @@ const (
 // sts:GetServiceBearerToken), the token as Basic AWS:<password> to the
 // registry's realm https://public.ecr.aws/token/ (service public.ecr.aws,
 // scope aws), and GET /v2/ with the registry token: three round trips.
-func checkPublic(ctx context.Context, s *providers.Session, cred credentials.AwsEcr) providers.Result {
+func checkPublic(ctx context.Context, s *registry.Session, cred credentials.AwsEcr) registry.Result {
 	client := ecrpublic.NewFromConfig(awsConfig(s, cred, publicRegion), func(o *ecrpublic.Options) {
 		o.BaseEndpoint = endpointFor(s, publicAPI)
 	})
@@ -43,73 +38,18 @@ func checkPublic(ctx context.Context, s *providers.Session, cred credentials.Aws
 		return *protocolErr(publicAPI, "GetAuthorizationToken: "+err.Error())
 	}
 	realm := "https://" + publicHost + "/token/?scope=aws&service=" + publicHost
-	body, r := publicGet(ctx, s, realm, basicAuth("AWS", password), password)
+	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic("AWS", password), Secrets: []string{password}})
 	if r != nil {
-		return *r
+		return expired(*r)
 	}
-	token, ok := bearerToken(body)
+	token, ok := registry.TokenField(body, "token", "access_token")
 	if !ok {
-		return providers.Result{Status: providers.StatusProviderError, Endpoint: realm, Authenticated: true, Message: "token realm answered without a token"}
+		return registry.Result{Status: registry.StatusProviderError, Endpoint: registry.Shown(realm), Message: "token realm answered without a token"}
 	}
 	ping := "https://" + publicHost + "/v2/"
-	if _, r := publicGet(ctx, s, ping, "Bearer "+token, password, token); r != nil {
-		return *r
+	if _, r := s.Send(ctx, registry.Call{URL: ping, Header: registry.Bearer(token), Secrets: []string{password, token}}); r != nil {
+		return expired(*r)
 	}
-	return providers.Result{Status: providers.StatusHealthy, Endpoint: ping, Authenticated: true,
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: ping, Authenticated: true,
 		Message: "ECR Public GetAuthorizationToken succeeded and " + publicHost + " accepted the token"}
-}
-
-// publicGet sends an authorized GET to the logical URL raw (rewritten by
-// Options.Endpoints, checked against the address policy), returning a 2xx
-// body or the failure as a Result.
-func publicGet(ctx context.Context, s *providers.Session, raw, auth string, secrets ...string) ([]byte, *providers.Result) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, protocolErr(raw, "bad URL")
-	}
-	dial := s.RewriteURL(u)
-	if err := s.Policy.CheckURL(ctx, dial); err != nil {
-		st, reason := providers.TransportStatus(err)
-		return nil, &providers.Result{Status: st, Endpoint: raw, Message: "registry " + reason}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, dial.String(), nil)
-	if err != nil {
-		return nil, protocolErr(raw, "bad URL")
-	}
-	req.Header.Set("Authorization", auth)
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		st, reason := providers.TransportStatus(err)
-		return nil, &providers.Result{Status: st, Endpoint: raw, Message: "registry: " + reason}
-	}
-	defer resp.Body.Close()
-	body, err := safehttp.ReadBody(resp.Body, 64<<10)
-	switch {
-	case resp.StatusCode/100 == 2 && err == nil:
-		return body, nil
-	case resp.StatusCode/100 == 2:
-		return nil, protocolErr(raw, "registry response body unreadable or too large")
-	}
-	r := registryResult(resp.StatusCode, body, raw, publicHost, secrets...)
-	return nil, &r
-}
-
-func bearerToken(body []byte) (string, bool) {
-	var t struct {
-		Token       string `json:"token"`
-		AccessToken string `json:"access_token"`
-	}
-	if json.Unmarshal(body, &t) != nil {
-		return "", false
-	}
-	if t.Token == "" {
-		t.Token = t.AccessToken
-	}
-	return t.Token, t.Token != "" && !strings.ContainsAny(t.Token, "\r\n")
-}
-
-func basicAuth(user, pass string) string {
-	r := &http.Request{Header: http.Header{}}
-	r.SetBasicAuth(user, pass)
-	return r.Header.Get("Authorization")
 }

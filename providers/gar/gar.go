@@ -6,16 +6,17 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/clip"
+	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { providers.Register(providers.GoogleGAR, check) }
+func init() { registry.Register(string(providers.GoogleGAR), check) }
 
 // Scope is the OAuth scope requested for the access token.
 const Scope = "https://www.googleapis.com/auth/cloud-platform"
@@ -24,29 +25,25 @@ const Scope = "https://www.googleapis.com/auth/cloud-platform"
 const registryUser = "oauth2accesstoken"
 
 // check is the GOOGLE_GAR Checker; TestConnection fills in latency and round trips.
-func check(ctx context.Context, s *providers.Session, t providers.Target, c credentials.Credential) providers.Result {
+func check(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
 	key, ok := asGAR(c)
 	if !ok {
-		return invalid("GOOGLE_GAR needs a GoogleGar credential (service-account key)")
+		return registry.Invalid("GOOGLE_GAR needs a GoogleGar credential (service-account key)")
 	}
 	reg, err := registryURL(t)
 	if err != nil {
-		return invalid("the URL is not an Artifact Registry host")
+		return registry.Invalid("the URL is not an Artifact Registry host")
 	}
 	token, endpoint, r := grant(ctx, s, key)
 	if r != nil {
 		return *r
 	}
 	if reg == nil {
-		return providers.Result{Status: providers.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+		return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
 			Message: "only the service-account key was tested (JWT grant succeeded); " +
 				"the target has no registry URL, so registry access is unchecked"}
 	}
 	return ping(ctx, s, reg, token)
-}
-
-func invalid(msg string) providers.Result {
-	return providers.Result{Status: providers.StatusInvalidConfig, Message: msg}
 }
 
 func asGAR(c credentials.Credential) ([]byte, bool) {
@@ -64,7 +61,7 @@ func asGAR(c credentials.Credential) ([]byte, bool) {
 // registryURL is the target's origin, nil without a URL. The host was
 // checked against the GAR host shapes by Target.Validate; here only the
 // origin is kept.
-func registryURL(t providers.Target) (*url.URL, error) {
+func registryURL(t registry.Target) (*url.URL, error) {
 	if t.URL == "" {
 		return nil, nil
 	}
@@ -79,36 +76,36 @@ func registryURL(t providers.Target) (*url.URL, error) {
 // session's client, after the key's token_uri has passed the address
 // policy. It returns the access token and the token endpoint; a non-nil
 // Result reports a failure.
-func grant(ctx context.Context, s *providers.Session, key []byte) (string, string, *providers.Result) {
+func grant(ctx context.Context, s *registry.Session, key []byte) (string, string, *registry.Result) {
 	info, tokenURL, err := parseKey(key)
 	if err != nil {
-		return "", "", &providers.Result{Status: providers.StatusInvalidConfig, Message: "service-account key: " + err.Error()}
+		return "", "", &registry.Result{Status: registry.StatusInvalidConfig, Message: "service-account key: " + err.Error()}
 	}
 	endpoint := tokenURL.String()
 	if err := s.Policy.CheckURL(ctx, tokenURL); err != nil {
-		st, reason := providers.TransportStatus(err)
-		return "", endpoint, &providers.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
+		st, reason := registry.TransportStatus(err)
+		return "", endpoint, &registry.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
 	}
-	client, capture := providers.CaptureErrors(s.Client)
+	client, capture := registry.CaptureErrors(s.Client)
 	// JWTConfigFromJSON reads the key as a service-account key and nothing
 	// else: CredentialsFromJSON tries an OAuth client file ("installed",
 	// "web") first, whose interactive flow would have no handler here.
 	conf, err := google.JWTConfigFromJSON(key, Scope)
 	if err != nil {
-		return "", endpoint, &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
+		return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
 	}
 	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, client)).Token()
 	if err != nil {
 		sent, transportErr := capture.Last()
 		if sent == 0 {
-			return "", endpoint, &providers.Result{Status: providers.StatusInvalidConfig, Endpoint: endpoint,
+			return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
 		}
 		r := grantFailure(err, transportErr, endpoint, info.ClientEmail, key)
 		return "", endpoint, &r
 	}
 	if tok.AccessToken == "" {
-		return "", endpoint, &providers.Result{Status: providers.StatusProviderError, Endpoint: endpoint, Message: "token endpoint returned no access_token"}
+		return "", endpoint, &registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "token endpoint returned no access_token"}
 	}
 	return tok.AccessToken, endpoint, nil
 }
@@ -116,7 +113,7 @@ func grant(ctx context.Context, s *providers.Session, key []byte) (string, strin
 // grantFailure maps a failed grant: an OAuth error response, or the
 // transport error the capture saw (x/oauth2's jwt flow flattens it to
 // text).
-func grantFailure(err, transport error, endpoint, email string, key []byte) providers.Result {
+func grantFailure(err, transport error, endpoint, email string, key []byte) registry.Result {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code, desc := oauthError(re.Body)
@@ -126,15 +123,15 @@ func grantFailure(err, transport error, endpoint, email string, key []byte) prov
 			msg += ": " + code
 		}
 		if desc != "" {
-			msg += ": " + providers.Redact(desc, string(key))
+			msg += ": " + registry.Redact(desc, string(key))
 		}
-		return providers.Result{Status: st, Endpoint: endpoint, ProviderCode: code, Message: msg}
+		return registry.Result{Status: st, Endpoint: endpoint, ProviderCode: code, Message: msg}
 	}
 	if transport != nil {
-		st, reason := providers.TransportStatus(transport)
-		return providers.Result{Status: st, Endpoint: endpoint, Message: "token endpoint: " + reason}
+		st, reason := registry.TransportStatus(transport)
+		return registry.Result{Status: st, Endpoint: endpoint, Message: "token endpoint: " + reason}
 	}
-	return providers.Result{Status: providers.StatusProviderError, Endpoint: endpoint, Message: "token endpoint answered outside the OAuth protocol"}
+	return registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "token endpoint answered outside the OAuth protocol"}
 }
 
 func oauthError(body []byte) (code, desc string) {
@@ -145,65 +142,42 @@ func oauthError(body []byte) (code, desc string) {
 	if json.Unmarshal(body, &e) != nil {
 		return "", ""
 	}
-	return providers.Clip(e.Error, 64), e.Description
+	return clip.Clip(e.Error, 64), e.Description
 }
 
 // oauthStatus maps a token endpoint failure (RFC 6749 §5.2 codes).
-func oauthStatus(httpStatus int, code string) providers.Status {
+func oauthStatus(httpStatus int, code string) registry.Status {
 	switch code {
 	case "invalid_grant", "invalid_client", "unauthorized_client":
-		return providers.StatusAuthFailed
+		return registry.StatusAuthFailed
 	case "access_denied":
-		return providers.StatusForbidden
+		return registry.StatusForbidden
 	case "invalid_scope", "unsupported_grant_type", "invalid_request":
-		return providers.StatusProviderError
+		return registry.StatusProviderError
 	}
-	return providers.StatusFor(httpStatus)
+	return registry.StatusFor(httpStatus)
 }
 
 // ping exchanges the access token at the registry's realm (Basic
 // oauth2accesstoken:<token>) for a registry token and sends GET /v2/ with
 // it.
-func ping(ctx context.Context, s *providers.Session, reg *url.URL, access string) providers.Result {
+func ping(ctx context.Context, s *registry.Session, reg *url.URL, access string) registry.Result {
 	realm := reg.String() + "/v2/token"
-	body, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: realm,
-		Auth: "Basic " + basic(registryUser, access), Secrets: []string{access}})
+	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(registryUser, access), Secrets: []string{access},
+		What: "token realm refused the access token"})
 	if r != nil {
 		return *r
 	}
-	regToken, err := registryToken(body)
-	if err != nil {
-		return providers.Result{Status: providers.StatusProviderError, Endpoint: realm, Authenticated: true,
+	regToken, ok := registry.TokenField(body, "token", "access_token")
+	if !ok {
+		return registry.Result{Status: registry.StatusProviderError, Endpoint: realm, Authenticated: true,
 			Message: "token realm answered without a token"}
 	}
 	ping := reg.String() + "/v2/"
-	if _, r := s.Send(ctx, providers.Call{Method: http.MethodGet, URL: ping, Auth: "Bearer " + regToken,
+	if _, r := s.Send(ctx, registry.Call{URL: ping, Header: registry.Bearer(regToken),
 		Secrets: []string{access, regToken}}); r != nil {
 		return *r
 	}
-	return providers.Result{Status: providers.StatusHealthy, Endpoint: ping, Authenticated: true,
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: ping, Authenticated: true,
 		Message: "JWT grant succeeded and " + reg.Host + " accepted the token"}
-}
-
-func registryToken(body []byte) (string, error) {
-	var t struct {
-		Token       string `json:"token"`
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &t); err != nil {
-		return "", err
-	}
-	if t.Token == "" {
-		t.Token = t.AccessToken
-	}
-	if t.Token == "" || strings.ContainsAny(t.Token, "\r\n") {
-		return "", errors.New("no token")
-	}
-	return t.Token, nil
-}
-
-func basic(user, pass string) string {
-	r := &http.Request{Header: http.Header{}}
-	r.SetBasicAuth(user, pass)
-	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 }

@@ -26,12 +26,12 @@ func keyCred(tokenURI string) credentials.GoogleGar {
 	return credentials.GoogleGar{ServiceAccountKey: credentials.NewSecret(fixtures.ServiceAccountKey(email, tokenURI, "kid-canary"))}
 }
 
-func start(t testing.TB) (*gcpemu.Emulator, providers.Options) {
+func start(t testing.TB) (*gcpemu.Emulator, providertest.Options) {
 	t.Helper()
 	emu := gcpemu.Start(t)
 	k, _ := fixtures.RSAKey()
 	emu.AddServiceAccount(email, &k.PublicKey)
-	return emu, providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}
+	return emu, providertest.Options{Options: providers.Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()}}
 }
 
 func garTarget(url string) providers.Target {
@@ -222,10 +222,7 @@ func TestGrantReadsOnlyServiceAccount(t *testing.T) {
 	key := strings.TrimSuffix(fixtures.ServiceAccountKey(email, emu.TokenURL(), "kid"), "}") +
 		`,"installed":{"client_id":"c","client_secret":"s","redirect_uris":["http://localhost"],` +
 		`"auth_uri":"https://accounts.example/auth","token_uri":"https://accounts.example/token"}}`
-	s, err := providers.NewSession(garTarget("https://"+emu.Host()), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := providertest.Session(t, opts)
 	tok, _, r := grant(t.Context(), s, []byte(key))
 	if r != nil || tok == "" {
 		t.Fatalf("grant failed: %+v", r)

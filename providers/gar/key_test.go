@@ -40,15 +40,3 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
-
-func FuzzRegistryToken(f *testing.F) {
-	f.Add(`{"token":"t"}`)
-	f.Add(`{"access_token":"t"}`)
-	f.Add(`{"token":"a\nb"}`)
-	f.Fuzz(func(t *testing.T, body string) {
-		tok, err := registryToken([]byte(body))
-		if err == nil && tok == "" {
-			t.Fatal("empty token accepted")
-		}
-	})
-}

@@ -23,8 +23,8 @@ import (
 // pass another URL: a caller-chosen URL would send stored credentials
 // wherever it points (HarborGuard #23463).
 //
-// For the same reason opts may not carry Endpoints or a Resolver, which
-// would redirect the sealed URL's requests elsewhere: such a call is
+// For the same reason opts may not carry Endpoints, which would redirect
+// the sealed URL's requests elsewhere: such a call is
 // providers.StatusInvalidConfig and sends nothing. opts.RootCAs should come from
 // configuration, not from whoever asks for the test; it replaces the
 // system roots, so a pool for an internal CA should start from
@@ -34,9 +34,9 @@ import (
 // found, tampered or undecryptable: the Message says which, never the
 // secret); otherwise the Result is providers.TestConnection's.
 func Test(ctx context.Context, v *vault.Vault, k vault.Key, opts providers.Options) providers.Result {
-	if len(opts.Endpoints) > 0 || opts.Resolver != nil {
+	if len(opts.Endpoints) > 0 {
 		return providers.Result{Status: providers.StatusInvalidConfig,
-			Message: "a stored record is tested only at its sealed URL: Options.Endpoints and Resolver are refused"}
+			Message: "a stored record is tested only at its sealed URL: Options.Endpoints is refused"}
 	}
 	e, _, err := v.Open(ctx, k)
 	if err != nil {

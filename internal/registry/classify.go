@@ -1,4 +1,4 @@
-package providers
+package registry
 
 import (
 	"context"
@@ -12,14 +12,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/credvault/credvault/internal/clip"
 	"github.com/credvault/credvault/internal/safehttp"
 )
 
-// maxErrorBody caps how much of an error response is read and parsed.
-const maxErrorBody = 64 << 10
+// maxBody caps how much of any response is read, and of an error body
+// parsed.
+const maxBody = 64 << 10
 
-// maxDetail caps a provider message copied into a Result.
-const maxDetail = 200
+// maxCode caps a provider error code copied into a Result.
+const maxCode = 64
 
 // ErrorResult classifies a failed request to endpoint: a refusal by the
 // address policy or any network error is StatusUnreachable (a refused
@@ -79,7 +81,7 @@ func innermost(err error) string {
 	for errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	return Clip(err.Error(), 300)
+	return clip.Clip(err.Error(), 300)
 }
 
 // StatusFor maps an HTTP status code to a Status: 401 auth_failed, 403
@@ -101,18 +103,20 @@ func StatusFor(code int) Status {
 	return StatusProviderError
 }
 
-// ResponseResult classifies a non-2xx response from endpoint, reading at
-// most 64 KiB of body for the provider's code and message
+// ResponseResult classifies a non-2xx response from endpoint: the status
+// from its HTTP code, and the provider's code and message from its body
 // (distribution's {"errors":[{"code","message"}]}, Docker Hub's
 // {"detail"} and its token server's {"details"}, Harness's
-// {"code","message"}).
-func ResponseResult(code int, body []byte, endpoint, what string) Result {
+// {"code","message"}), with secrets redacted from both: a hostile server
+// may echo the token it received, even as its error code. what says who
+// answered ("token server refused the credentials").
+func ResponseResult(code int, body []byte, endpoint, what string, secrets ...string) Result {
 	pc, pm := ParseErrorBody(body)
 	msg := what + ": HTTP " + strconv.Itoa(code)
 	if pm != "" {
-		msg += ": " + pm
+		msg += ": " + Redact(pm, secrets...)
 	}
-	return Result{Status: StatusFor(code), Endpoint: endpoint, ProviderCode: pc, Message: msg}
+	return Result{Status: StatusFor(code), Endpoint: endpoint, ProviderCode: Redact(pc, secrets...), Message: msg}
 }
 
 // errorBody covers the error shapes registries send.
@@ -132,8 +136,8 @@ type errorBody struct {
 // error response body, or returns empty strings. Both are cleaned of
 // control characters and capped.
 func ParseErrorBody(body []byte) (code, message string) {
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
+	if len(body) > maxBody {
+		body = body[:maxBody]
 	}
 	var b errorBody
 	if json.Unmarshal(body, &b) != nil {
@@ -153,7 +157,7 @@ func ParseErrorBody(body []byte) (code, message string) {
 			message = b.Error
 		}
 	}
-	return Clip(code, 64), Clip(message, maxDetail)
+	return clip.Clip(code, maxCode), clip.Clip(message, MaxProviderText)
 }
 
 // scalar renders a JSON string or number; anything else is "".

@@ -1,14 +1,14 @@
-package providers_test
+package registry_test
 
 import (
 	"reflect"
 	"testing"
 
-	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 func TestParseChallenges(t *testing.T) {
-	type ch = providers.Challenge
+	type ch = registry.Challenge
 	p := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -36,7 +36,7 @@ func TestParseChallenges(t *testing.T) {
 		{`, ,`, nil},
 	}
 	for _, tc := range tests {
-		got := providers.ParseChallenges(tc.in)
+		got := registry.ParseChallenges(tc.in)
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ParseChallenges(%q)\n got  %#v\n want %#v", tc.in, got, tc.want)
 		}
@@ -44,11 +44,11 @@ func TestParseChallenges(t *testing.T) {
 }
 
 func TestFindChallenge(t *testing.T) {
-	cs := providers.ParseChallenges(`Basic realm="x", Bearer realm="y"`)
-	if c, ok := providers.FindChallenge(cs, "BEARER"); !ok || c.Params["realm"] != "y" {
+	cs := registry.ParseChallenges(`Basic realm="x", Bearer realm="y"`)
+	if c, ok := registry.FindChallenge(cs, "BEARER"); !ok || c.Params["realm"] != "y" {
 		t.Fatalf("got %#v %v", c, ok)
 	}
-	if _, ok := providers.FindChallenge(cs, "negotiate"); ok {
+	if _, ok := registry.FindChallenge(cs, "negotiate"); ok {
 		t.Fatal("found a scheme that is absent")
 	}
 }
@@ -64,7 +64,7 @@ func FuzzParseChallenge(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		cs := providers.ParseChallenges(h)
+		cs := registry.ParseChallenges(h)
 		if len(cs) > 16 {
 			t.Fatalf("%d challenges", len(cs))
 		}

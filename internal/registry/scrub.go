@@ -1,7 +1,8 @@
-package providers
+package registry
 
 import (
 	"encoding/base64"
+	"reflect"
 	"strings"
 
 	"github.com/credvault/credvault/credentials"
@@ -56,7 +57,7 @@ func loginParts(c credentials.Credential) (string, []credentials.Secret) {
 // deref turns a pointer to one of the credential structs into its value;
 // nil pointers come back as nil.
 func deref(c credentials.Credential) credentials.Credential {
-	if isNil(c) {
+	if IsNil(c) {
 		return nil
 	}
 	switch v := c.(type) {
@@ -80,7 +81,7 @@ func deref(c credentials.Credential) credentials.Credential {
 
 // scrub replaces every secret value of c found in s with
 // credentials.Redacted, including the start of a secret left at the end of
-// a message Clip cut short. Text holding a secret shorter than
+// a message clip.Clip cut short. Text holding a secret shorter than
 // minScrubLen is withheld whole.
 func scrub(s string, c credentials.Credential) string {
 	if s == "" || c == nil {
@@ -96,49 +97,12 @@ func scrub(s string, c credentials.Credential) string {
 	return scrubClippedTail(s, secrets)
 }
 
-// minSecretPrefix is the shortest secret prefix scrubClippedTail redacts;
-// shorter tails match ordinary text too often to mean anything.
-const minSecretPrefix = 4
-
-// scrubClippedTail redacts a prefix of any secret that ends a clipped
-// message (one ending in Clip's "…"): provider text is clipped before the
-// final scrub, which needs the whole secret to match.
-func scrubClippedTail(s string, secrets []string) string {
-	body, clipped := strings.CutSuffix(s, "…")
-	if !clipped {
-		return s
+// IsNil reports whether c is nil or a typed nil pointer (calling a value
+// method through a nil pointer would panic).
+func IsNil(c credentials.Credential) bool {
+	if c == nil {
+		return true
 	}
-	for _, v := range secrets {
-		for k := min(len(v)-1, len(body)); k >= minSecretPrefix; k-- {
-			if strings.HasSuffix(body, v[:k]) {
-				return body[:len(body)-k] + credentials.Redacted + "…"
-			}
-		}
-	}
-	return s
-}
-
-// A BasicAuth is a registry login: a user name and its password or token.
-// Its Password is a Secret, so a BasicAuth prints redacted.
-type BasicAuth struct {
-	Username string
-	Password credentials.Secret
-}
-
-// LoginFor returns the registry login a credential presents as Basic
-// authentication (UsernamePassword, UsernamePat, HarborRobot,
-// JfrogIdentityToken), or nil for nil and for the cloud kinds, whose
-// adapters mint their own.
-func LoginFor(c credentials.Credential) *BasicAuth {
-	switch v := deref(c).(type) {
-	case credentials.UsernamePassword:
-		return &BasicAuth{Username: v.Username, Password: v.Password}
-	case credentials.UsernamePat:
-		return &BasicAuth{Username: v.Username, Password: v.Pat}
-	case credentials.HarborRobot:
-		return &BasicAuth{Username: v.RobotName, Password: v.Secret}
-	case credentials.JfrogIdentityToken:
-		return &BasicAuth{Username: v.Username, Password: v.IdentityToken}
-	}
-	return nil
+	v := reflect.ValueOf(c)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

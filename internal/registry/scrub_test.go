@@ -1,11 +1,11 @@
-package providers
+package registry
 
 import (
-	"crypto/x509"
 	"strings"
 	"testing"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/clip"
 )
 
 // TestScrubClippedSecret: provider text is clipped before the final scrub,
@@ -13,7 +13,7 @@ import (
 func TestScrubClippedSecret(t *testing.T) {
 	const pw = "S3cretPassw0rd-Long-Enough"
 	c := credentials.UsernamePassword{Username: "deploy", Password: credentials.NewSecret(pw)}
-	echoed := Clip(strings.Repeat("x", MaxProviderText-10)+" pw="+pw, MaxProviderText)
+	echoed := clip.Clip(strings.Repeat("x", MaxProviderText-10)+" pw="+pw, MaxProviderText)
 	got := scrub(echoed, c)
 	if strings.Contains(got, pw[:6]) || !strings.HasSuffix(got, credentials.Redacted+"…") {
 		t.Fatalf("clipped secret survived: %q", got)
@@ -26,14 +26,6 @@ func TestScrubClippedSecret(t *testing.T) {
 	}
 }
 
-func TestRedactClippedDerivedToken(t *testing.T) {
-	const token = "ya29.c.derived-access-token-value"
-	msg := Clip(strings.Repeat("y", MaxProviderText-8)+token, MaxProviderText)
-	if got := Redact(msg, token); strings.Contains(got, token[:8]) {
-		t.Fatalf("clipped derived token survived: %q", got)
-	}
-}
-
 // TestScrubShortSecret: a secret too short to redact in place (validation
 // sets no minimum length) withholds the whole text rather than leaving it.
 func TestScrubShortSecret(t *testing.T) {
@@ -43,22 +35,5 @@ func TestScrubShortSecret(t *testing.T) {
 	}
 	if got := scrub("HTTP 401: unauthorized", c); got != "HTTP 401: unauthorized" {
 		t.Fatalf("text without the secret changed: %q", got)
-	}
-}
-
-// TestRootPool: Options.RootCAs replaces the system roots, as
-// tls.Config.RootCAs does, and a target's CA bundle adds to whichever
-// pool is in force.
-func TestRootPool(t *testing.T) {
-	if p, err := rootPool(nil, nil); p != nil || err != nil {
-		t.Fatalf("no roots given: %v, %v", p, err)
-	}
-	base := x509.NewCertPool()
-	p, err := rootPool(nil, base)
-	if err != nil || !p.Equal(base) || p == base {
-		t.Fatalf("RootCAs alone: want a copy of it, got %v", err)
-	}
-	if _, err := rootPool([]byte("not PEM"), base); err == nil {
-		t.Fatal("a bundle without a certificate was accepted")
 	}
 }

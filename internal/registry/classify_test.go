@@ -1,10 +1,10 @@
-package providers_test
+package registry_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/internal/registry"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -23,24 +23,24 @@ func TestParseErrorBody(t *testing.T) {
 		{"empty", ``, "", ""},
 	}
 	for _, tc := range tests {
-		code, msg := providers.ParseErrorBody([]byte(tc.body))
+		code, msg := registry.ParseErrorBody([]byte(tc.body))
 		if code != tc.code || msg != tc.msg {
 			t.Errorf("%s: got (%q, %q), want (%q, %q)", tc.name, code, msg, tc.code, tc.msg)
 		}
 	}
 	long := `{"message":"` + strings.Repeat("x", 5000) + `"}`
-	if _, msg := providers.ParseErrorBody([]byte(long)); len(msg) > 300 {
+	if _, msg := registry.ParseErrorBody([]byte(long)); len(msg) > 300 {
 		t.Fatalf("message not capped: %d bytes", len(msg))
 	}
 }
 
 func TestStatusFor(t *testing.T) {
-	for code, want := range map[int]providers.Status{
-		200: providers.StatusHealthy, 401: providers.StatusAuthFailed, 403: providers.StatusForbidden,
-		404: providers.StatusNotFound, 429: providers.StatusRateLimited, 500: providers.StatusProviderError,
-		503: providers.StatusProviderError, 412: providers.StatusProviderError,
+	for code, want := range map[int]registry.Status{
+		200: registry.StatusHealthy, 401: registry.StatusAuthFailed, 403: registry.StatusForbidden,
+		404: registry.StatusNotFound, 429: registry.StatusRateLimited, 500: registry.StatusProviderError,
+		503: registry.StatusProviderError, 412: registry.StatusProviderError,
 	} {
-		if got := providers.StatusFor(code); got != want {
+		if got := registry.StatusFor(code); got != want {
 			t.Errorf("StatusFor(%d) = %s, want %s", code, got, want)
 		}
 	}
@@ -52,7 +52,7 @@ func FuzzParseErrorBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		code, msg := providers.ParseErrorBody(b)
+		code, msg := registry.ParseErrorBody(b)
 		if len(code) > 70 || len(msg) > 210 || strings.ContainsAny(code+msg, "\r\n\x00") {
 			t.Fatalf("unsafe output %q %q", code, msg)
 		}

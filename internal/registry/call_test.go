@@ -1,4 +1,4 @@
-package providers_test
+package registry_test
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/internal/registry"
 )
 
-// TestSendRedactsProviderCode: Session.Send (ACR, GAR) promises the
+// TestSendRedactsProviderCode: Session.Send promises the
 // Call's secrets never reach a Result, but a registry echoing the token it
 // received in the error's "code" got it into both Message and
 // ProviderCode, which nothing redacted.
@@ -25,17 +25,17 @@ func TestSendRedactsProviderCode(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{
 				{"code": strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "message": "refused"}}})
 		}))
-		s, err := providers.NewSession(providers.Target{Insecure: true}, providers.Options{AllowLoopback: true})
+		s, err := registry.NewSession(context.Background(), registry.Config{Insecure: true, AllowLoopback: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, r := s.Send(context.Background(), providers.Call{Method: http.MethodGet, URL: srv.URL + "/v2/",
-			Auth: "Bearer " + tok, Secrets: []string{tok}})
+		_, r := s.Send(context.Background(), registry.Call{URL: srv.URL + "/v2/",
+			Header: registry.Bearer(tok), Secrets: []string{tok}})
 		srv.Close()
 		if r == nil {
 			t.Fatal("Send succeeded")
 		}
-		if r.Status != providers.StatusAuthFailed {
+		if r.Status != registry.StatusAuthFailed {
 			t.Errorf("status %s", r.Status)
 		}
 		for field, v := range map[string]string{"Message": r.Message, "ProviderCode": r.ProviderCode} {
