@@ -55,15 +55,17 @@ func (v *Vault) sealEncoded(ctx context.Context, kk kek.KEK, k Key, s *scratch, 
 	return Record{Key: k, KeyID: env.KeyID, Envelope: out}, nil
 }
 
-// sealWith draws the DEK (into s) and the nonce, wraps the DEK, and
+// sealWith draws the DEK (into s) and the nonce bytes env.Alg takes
+// (none for ChaCha20-Poly1305), wraps the DEK, and
 // encrypts plaintext into a complete envelope. env.KeyID is set from the
 // KEK's answer.
 func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env *envelope.Envelope, dekAAD, payloadAAD, plaintext []byte) ([]byte, error) {
 	var random [envelope.DEKSize + envelope.NonceSize]byte
-	rand.Read(random[:])
+	n := envelope.NonceLen(env.Alg)
+	rand.Read(random[:envelope.DEKSize+n])
 	copy(s.dek[:], random[:])
-	copy(s.nonce[:], random[envelope.DEKSize:])
-	clear(s.nonce[envelope.NonceLen(env.Alg):])
+	s.nonce = [envelope.NonceSize]byte{}
+	copy(s.nonce[:n], random[envelope.DEKSize:])
 	env.Nonce = s.nonce
 	clear(random[:])
 	commit, err := envelope.Commit(s.dek[:])

@@ -52,7 +52,7 @@ func mustFail(t *testing.T, e env, rec vault.Record, want ...error) {
 // payload cipher: no byte may go unauthenticated (AES-GCM uses 12 of the
 // 24 nonce bytes; the other 12 must be refused unless zero).
 func TestEveryByteFlipFails(t *testing.T) {
-	for name, c := range map[string]vault.Cipher{"xchacha20poly1305": vault.XChaCha20Poly1305, "aes256gcm": vault.AES256GCM} {
+	for name, c := range map[string]vault.Cipher{"chacha20poly1305": vault.ChaCha20Poly1305, "xchacha20poly1305": vault.XChaCha20Poly1305, "aes256gcm": vault.AES256GCM} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			v, err := vault.New(e.store, e.keys, vault.WithCipher(c))

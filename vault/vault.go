@@ -3,23 +3,27 @@
 //
 // Every write draws a fresh 256-bit data-encryption key (DEK). The DEK
 // encrypts the canonical encoding of the credential with
-// XChaCha20-Poly1305 and is wrapped by the owning org's key-encryption key
-// (KEK). Associated data binds the payload and the wrapped DEK to the
-// format version, org, registry and kind, so a record or wrapped DEK moved
-// to another place fails to open. A key commitment derived from the DEK is
-// checked, in constant time, before decryption, so a record opens under one
-// DEK only. The record carries the exact KEK key ID that wrapped its DEK.
+// ChaCha20-Poly1305 under the all-zero nonce, and is wrapped by the owning
+// org's key-encryption key (KEK). Associated data binds the payload and
+// the wrapped DEK to the format version, org, registry and kind, so a
+// record or wrapped DEK moved to another place fails to open. A key
+// commitment derived from the DEK is checked, in constant time, before
+// decryption, so a record opens under one DEK only. The record carries the
+// exact KEK key ID that wrapped its DEK.
 //
 // # Choosing the payload cipher
 //
-// Each DEK is used for exactly one message, so the per-key setup cost is
-// paid on every seal and open. XChaCha20-Poly1305 needs no key schedule and
-// takes a 24-byte random nonce with no birthday bound worth tracking;
-// AES-256-GCM must expand the key and build GHASH tables for every record.
-// BenchmarkSealOpen measures both (its credvault and credvault-aesgcm
-// sub-benchmarks); XChaCha20-Poly1305 is the default
-// and AES-256-GCM is selectable with [WithCipher] (for FIPS-minded
-// deployments). Records carry their algorithm, so either opens.
+// Each DEK is used for exactly one message: it is drawn fresh for every
+// write, a KEK rewrap keeps the DEK together with its one ciphertext, and
+// RotateDEKs draws a new one. A (key, nonce) pair therefore never repeats
+// even with a fixed nonce, so the default, [ChaCha20Poly1305], stores no
+// nonce and draws none (SECURITY.md gives the full argument).
+// [XChaCha20Poly1305] (a random 24-byte nonce, the previous default) and
+// [AES256GCM] (for FIPS-minded deployments; its key is derived from the
+// DEK, and key expansion and GHASH tables are paid on every record) stay
+// selectable with [WithCipher]. BenchmarkSealOpen measures the default
+// and AES-256-GCM. Records carry their algorithm, so every one opens
+// whatever the vault's choice for new records.
 //
 // # Errors
 //
@@ -85,8 +89,13 @@ type Cipher byte
 
 // Payload ciphers.
 const (
+	// ChaCha20Poly1305 under the record's single-use DEK and the zero
+	// nonce: the default.
+	ChaCha20Poly1305 Cipher = Cipher(envelope.AlgChaCha20Poly1305)
+	// XChaCha20Poly1305 with a random 24-byte nonce.
 	XChaCha20Poly1305 Cipher = Cipher(envelope.AlgXChaCha20Poly1305)
-	AES256GCM         Cipher = Cipher(envelope.AlgAES256GCM)
+	// AES256GCM with a random 12-byte nonce, keyed by a KDF of the DEK.
+	AES256GCM Cipher = Cipher(envelope.AlgAES256GCM)
 )
 
 // An Option configures a Vault.
@@ -95,7 +104,7 @@ type Option func(*Vault) error
 // WithCipher selects the payload cipher for new records.
 func WithCipher(c Cipher) Option {
 	return func(v *Vault) error {
-		if c != XChaCha20Poly1305 && c != AES256GCM {
+		if c != ChaCha20Poly1305 && c != XChaCha20Poly1305 && c != AES256GCM {
 			return fmt.Errorf("%w: unknown cipher %d", ErrInvalidEntry, c)
 		}
 		v.alg = byte(c)
@@ -118,7 +127,7 @@ func New(store Store, keys KEKResolver, opts ...Option) (*Vault, error) {
 	if store == nil || keys == nil {
 		return nil, errors.New("vault: New needs a store and a KEK resolver")
 	}
-	v := &Vault{store: store, keys: keys, alg: envelope.AlgXChaCha20Poly1305}
+	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
