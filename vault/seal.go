@@ -17,8 +17,8 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	if err := k.Validate(); err != nil {
 		return Record{}, err
 	}
-	if e.Credential == nil {
-		return Record{}, fmt.Errorf("%w: no credential", ErrInvalidEntry)
+	if err := validateEntry(e); err != nil {
+		return Record{}, err
 	}
 	s := getScratch()
 	defer s.release()
@@ -36,6 +36,23 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 		return Record{}, fmt.Errorf("vault: seal %s: resolve KEK: %w", k, err)
 	}
 	return v.sealEncoded(ctx, kk, k, s, string(view.Kind), meta, plaintext)
+}
+
+// validateEntry refuses an entry the providers table refuses (an
+// unknown provider, a URL or flag the provider does not take, a
+// credential kind it does not accept, an invalid credential) with an
+// error wrapping ErrInvalidEntry and the providers package's typed field
+// error. Only new writes are validated: re-sealing and rewrapping keep
+// records that opened, whatever rules were in force when they were
+// sealed.
+func validateEntry(e Entry) error {
+	if e.Credential == nil {
+		return entryFieldError("credentials", "required")
+	}
+	if err := e.Target().Validate(e.Credential); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+	}
+	return nil
 }
 
 // sealEncoded seals pt, the canonical encoding of a credential of the

@@ -42,6 +42,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/providers"
 )
 
 // Errors, matched with errors.Is.
@@ -59,29 +60,51 @@ type KEKResolver interface {
 	KEK(ctx context.Context, org string) (kek.KEK, error)
 }
 
-// An Entry is what the vault seals for one registry: where it is, and the
-// credential that unlocks it. Provider, URL and Insecure are bound to the
-// ciphertext, so a row rewritten to point the credential elsewhere fails to
-// open.
+// An Entry is what the vault seals for one registry: where it is, what a
+// connection test needs to reach it, and the credential that unlocks it.
+// Every field but the credential is bound to the ciphertext (it is in the
+// payload's associated data), so a row rewritten to point the credential
+// elsewhere, or to trust another CA, fails to open.
 type Entry struct {
-	Provider   string
-	URL        string
-	Insecure   bool
+	// Provider is the registry's provider; Put and Seal refuse one that
+	// is not in the providers table.
+	Provider providers.Provider
+	// URL is the registry's URL; empty means the provider's default.
+	URL string
+	// Insecure allows plain http and unverified certificates, for
+	// self-hosted registries only.
+	Insecure bool
+	// RobotPrefix is a Harbor instance's robot name prefix; empty means
+	// credentials.DefaultRobotPrefix.
+	RobotPrefix string
+	// CABundle is PEM certificates to trust for this registry besides the
+	// system roots (a self-hosted registry behind a private CA), at most
+	// MaxCABundleSize bytes.
+	CABundle []byte
+	// Credential is sealed; it is the only secret field.
 	Credential credentials.Credential
+}
+
+// Target returns where e's credential is used, for providers'
+// validation and connection tests.
+func (e Entry) Target() providers.Target {
+	return providers.Target{Provider: e.Provider, URL: e.URL, Insecure: e.Insecure, RobotPrefix: e.RobotPrefix, CABundle: e.CABundle}
 }
 
 // A Description is the redacted view of a record, safe for a GET response:
 // no secret, no ciphertext.
 type Description struct {
 	Key
-	Version   int64
-	Provider  string
-	URL       string
-	Insecure  bool
-	Kind      credentials.Kind
-	View      credentials.View
-	KeyID     string
-	UpdatedAt time.Time
+	Version     int64              `json:"version"`
+	Provider    providers.Provider `json:"provider"`
+	URL         string             `json:"url,omitempty"`
+	Insecure    bool               `json:"insecure,omitempty"`
+	RobotPrefix string             `json:"robotPrefix,omitempty"`
+	CABundle    []byte             `json:"caBundle,omitempty"` // PEM, base64 in JSON as every []byte
+	Kind        credentials.Kind   `json:"kind"`
+	View        credentials.View   `json:"view"`
+	KeyID       string             `json:"keyId"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
 // Cipher selects the payload AEAD for new records.

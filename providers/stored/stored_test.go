@@ -69,7 +69,7 @@ func TestStoredRecord(t *testing.T) {
 	v, st := newVault(t)
 	r := startRegistry(t)
 	k := vault.Key{Org: "acme", Registry: "custom"}
-	if _, err := v.Put(ctx, k, vault.Entry{Provider: string(providers.Custom), URL: r.URL, Credential: login}); err != nil {
+	if _, err := v.Put(ctx, k, vault.Entry{Provider: providers.Custom, URL: r.URL, Credential: login}); err != nil {
 		t.Fatal(err)
 	}
 	o := providers.Options{AllowLoopback: true, RootCAs: r.CertPool()}
