@@ -7,10 +7,6 @@ import (
 	"testing"
 )
 
-// TestChaChaKeyIsTheDEKAndTheNonceZero: the default algorithm is plain
-
-// ChaCha20-Poly1305 (RFC 8439) under the DEK and the all-zero nonce.
-
 func sample() Envelope {
 	e := Envelope{
 		Version: Version1, Alg: AlgXChaCha20Poly1305, Kind: "UsernamePat",
@@ -22,9 +18,7 @@ func sample() Envelope {
 }
 
 // samples returns sample() under every algorithm, with the nonce bytes
-
 // each one stores.
-
 func samples() map[byte]Envelope {
 	out := map[byte]Envelope{}
 	for _, alg := range []byte{AlgChaCha20Poly1305, AlgXChaCha20Poly1305, AlgAES256GCM} {
@@ -85,13 +79,9 @@ func TestParseStoredChecksKeyID(t *testing.T) {
 }
 
 // TestChaChaStoresNoNonce: the fixed-nonce algorithm has no nonce field,
-
 // so a nonce set in the struct is refused rather than silently dropped,
-
 // and a record of the other algorithms' layout under its algorithm byte
-
 // is refused.
-
 func TestChaChaStoresNoNonce(t *testing.T) {
 	e := samples()[AlgChaCha20Poly1305]
 	b, err := e.Marshal()
@@ -114,9 +104,7 @@ func TestChaChaStoresNoNonce(t *testing.T) {
 }
 
 // TestUnknownAlgRefusedBeforeTheNonce: the algorithm sets the nonce
-
 // field's size, so an unknown one is refused as such, not misparsed.
-
 func TestUnknownAlgRefusedBeforeTheNonce(t *testing.T) {
 	e := sample()
 	b, _ := e.Marshal()
@@ -129,9 +117,7 @@ func TestUnknownAlgRefusedBeforeTheNonce(t *testing.T) {
 }
 
 // TestAESNonceTailMustBeZero: AES-256-GCM uses 12 of the 24 nonce bytes,
-
 // so the other 12 would go unauthenticated unless the format pins them.
-
 func TestAESNonceTailMustBeZero(t *testing.T) {
 	e := sample()
 	e.Alg = AlgAES256GCM
@@ -214,11 +200,8 @@ func FuzzParse(f *testing.F) {
 }
 
 // TestWireFormatIsPinned spells out, field by field as the package doc
-
 // documents them, the bytes of a version 1 record and of both AADs.
-
 // Records sealed today must open after any rewrite of the encoders.
-
 func TestWireFormatIsPinned(t *testing.T) {
 	u16 := func(s string) string { return string([]byte{byte(len(s) >> 8), byte(len(s))}) + s }
 	u32 := func(s string) string { return "\x00\x00" + u16(s) }

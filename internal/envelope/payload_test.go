@@ -51,6 +51,8 @@ func TestXChaChaKeyIsTheDEK(t *testing.T) {
 	}
 }
 
+// TestChaChaKeyIsTheDEKAndTheNonceZero: the default algorithm is plain
+// ChaCha20-Poly1305 (RFC 8439) under the DEK and the all-zero nonce.
 func TestChaChaKeyIsTheDEKAndTheNonceZero(t *testing.T) {
 	dek := bytes.Repeat([]byte{5}, DEKSize)
 	a, _ := chacha20poly1305.New(dek)
