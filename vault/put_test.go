@@ -158,3 +158,29 @@ func TestEntryFieldsRoundTripAndBind(t *testing.T) {
 		}), vault.ErrCorrupt)
 	}
 }
+
+// TestRecordsSealedBeforeValidationKeepOpening: validation applies to new
+// writes only. A record an earlier release sealed with an entry today's
+// providers table refuses opens and describes as it was sealed.
+func TestRecordsSealedBeforeValidationKeepOpening(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	old := vault.Entry{Provider: "FTP_HUB", URL: "ftp://r.example.com", Credential: fixtures.All(canary)[0]}
+	if _, err := e.v.Seal(ctx, ghcr, old); !errors.Is(err, vault.ErrInvalidEntry) {
+		t.Fatalf("today's rules accept the entry: the test proves nothing (%v)", err)
+	}
+	rec, err := vault.SealEncoded(ctx, e.v, ghcr, old, credentials.Describe(old.Credential), encodeUsernamePassword("deploy-bot", "pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Put(ctx, rec, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := e.v.Open(ctx, ghcr)
+	if err != nil || got.Provider != old.Provider || got.URL != old.URL {
+		t.Fatalf("opened %+v, %v", got, err)
+	}
+	if d, err := e.v.Describe(ctx, ghcr); err != nil || d.Provider != old.Provider {
+		t.Fatalf("described %+v, %v", d, err)
+	}
+}
