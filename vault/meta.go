@@ -10,7 +10,9 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-// MaxCABundleSize caps an entry's CA bundle, in bytes of PEM.
+// MaxCABundleSize caps an entry's CA bundle, in bytes of PEM: room for a
+// chain of several certificates, within the metadata a record's header
+// holds (envelope.MaxMetaSize, with the URL and the view).
 const MaxCABundleSize = 32 << 10
 
 // meta is the non-secret part of a record, kept in the envelope header so

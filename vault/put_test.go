@@ -107,6 +107,27 @@ func harborEntry() vault.Entry {
 		Credential: credentials.HarborRobot{RobotName: "svc@library+ci", Secret: credentials.NewSecret("hbr-" + canary)}}
 }
 
+// TestLargestCABundleSeals: a bundle at the cap fits a record; one byte
+// more is refused, naming the field.
+func TestLargestCABundleSeals(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := harborEntry()
+	in.URL = "https://" + strings.Repeat("h", 63) + "." + strings.Repeat("a", 63) + ".example.com/" + strings.Repeat("p", 1800)
+	in.CABundle = make([]byte, vault.MaxCABundleSize)
+	if _, err := e.v.Put(ctx, ghcr, in); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := e.v.Open(ctx, ghcr)
+	if err != nil || len(got.CABundle) != vault.MaxCABundleSize {
+		t.Fatalf("opened a %d-byte bundle, %v", len(got.CABundle), err)
+	}
+	in.CABundle = make([]byte, vault.MaxCABundleSize+1)
+	if _, err := e.v.Put(ctx, ghcr, in); !errors.Is(err, vault.ErrInvalidEntry) || !strings.Contains(err.Error(), ": caBundle: ") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // TestDescriptionJSONNames: a Description marshals with the camelCase
 // names of its View.
 func TestDescriptionJSONNames(t *testing.T) {

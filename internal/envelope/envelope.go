@@ -71,7 +71,7 @@ const (
 	CommitmentSize    = 32
 	NonceSize         = 24
 	MaxKindSize       = 64
-	MaxMetaSize       = 16 << 10
+	MaxMetaSize       = 48 << 10 // room for a CA bundle (16 KiB before them)
 	MaxCiphertextSize = 1 << 20
 )
 
