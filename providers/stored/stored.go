@@ -25,10 +25,12 @@ import (
 //
 // For the same reason opts may not carry Endpoints or a Resolver, which
 // would redirect the sealed URL's requests elsewhere: such a call is
-// providers.StatusInvalidConfig and sends nothing. opts.RootCAs should come from
+// providers.StatusInvalidConfig and sends nothing. A registry behind a
+// private CA needs no opts.RootCAs: seal its CA bundle in the entry
+// (vault.Entry.CABundle), which is trusted besides the system roots for
+// that record only. opts.RootCAs, when set, should come from
 // configuration, not from whoever asks for the test; it replaces the
-// system roots, so a pool for an internal CA should start from
-// x509.SystemCertPool.
+// system roots.
 //
 // A record that cannot be opened is providers.StatusInvalidConfig (not
 // found, tampered or undecryptable: the Message says which, never the
