@@ -21,9 +21,9 @@
 // [XChaCha20Poly1305] (a random 24-byte nonce, the previous default) and
 // [AES256GCM] (for FIPS-minded deployments; its key is derived from the
 // DEK, and key expansion and GHASH tables are paid on every record) stay
-// selectable with [WithCipher]. BenchmarkSealOpen measures the default
-// and AES-256-GCM. Records carry their algorithm, so every one opens
-// whatever the vault's choice for new records.
+// selectable with [WithCipher]. BenchmarkSealOpen measures all three.
+// Records carry their algorithm, so every one opens whatever the vault's
+// choice for new records.
 //
 // # Errors
 //
