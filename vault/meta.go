@@ -1,18 +1,19 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/providers"
 )
 
-// Metadata caps.
-const (
-	MaxProviderSize = 64
-	MaxURLSize      = 2048
-)
+// MaxCABundleSize caps an entry's CA bundle, in bytes of PEM: room for a
+// chain of several certificates, within the metadata a record's header
+// holds (envelope.MaxMetaSize, with the URL and the view).
+const MaxCABundleSize = 32 << 10
 
 // meta is the non-secret part of a record, kept in the envelope header so
 // Describe and List need no KEK; the payload AAD authenticates it on Open.
@@ -21,128 +22,195 @@ type meta struct {
 	View credentials.View
 }
 
-const metaVersion = 1
+// Metadata layouts, named by the version byte that starts the encoding.
+// Each is a version byte, a flags byte (bit 0: insecure), then strings,
+// each a u16 length and its bytes.
+const (
+	// metaV1: provider, URL, then the view's strings. Releases before CA
+	// bundles and robot prefixes wrote it; it decodes with both empty.
+	metaV1 = 1
+	// metaV2: provider, URL, robot prefix, the view's strings, then the
+	// CA bundle, last so that the strings before it share an allocation
+	// that does not copy it.
+	metaV2 = 2
+)
 
-// metaFields is the number of strings in the metadata encoding.
-const metaFields = 13
+// viewStrings is the number of strings in the view's part of the
+// metadata; maxMetaStrings the number in the longest layout.
+const (
+	viewStrings    = 11
+	maxMetaStrings = 3 + viewStrings + 1
+)
 
-// wireStrings returns the strings of an entry's metadata in their fixed
-// wire order.
-func wireStrings(provider, url string, v *credentials.View) [metaFields]string {
-	return [metaFields]string{provider, url, string(v.Kind), v.Username, v.TokenType,
-		v.AccessKeyID, v.Region, v.RoleArn, v.TenantID, v.ClientID, v.RobotName,
-		v.ClientEmail, v.ProjectID}
+// entryStrings returns the number of strings before the view's in a
+// layout, or 0 for an unknown version.
+func entryStrings(version byte) int {
+	switch version {
+	case metaV1:
+		return 2
+	case metaV2:
+		return 3
+	}
+	return 0
 }
 
-// setStrings sets m's strings from s, in the order of wireStrings.
-func (m *meta) setStrings(s *[metaFields]string) {
-	v := &m.View
-	m.Provider, m.URL, v.Kind, v.Username, v.TokenType = s[0], s[1], credentials.Kind(s[2]), s[3], s[4]
-	v.AccessKeyID, v.Region, v.RoleArn, v.TenantID, v.ClientID = s[5], s[6], s[7], s[8], s[9]
-	v.RobotName, v.ClientEmail, v.ProjectID = s[10], s[11], s[12]
+// metaStrings returns the number of strings in a known layout.
+func metaStrings(version byte) int {
+	if version == metaV2 {
+		return maxMetaStrings
+	}
+	return entryStrings(version) + viewStrings
 }
 
-// appendMeta appends the encoded provider, URL, insecure flag and e's
-// redacted view (which holds no secret) to dst: a version byte, a flags byte, then
-// each of wireStrings as a u16 length and its bytes.
-func appendMeta(dst []byte, e Entry, view *credentials.View) ([]byte, error) {
+var errMeta = errors.New("malformed metadata")
+
+// appendMeta appends e's metadata (provider, URL, insecure flag, robot
+// prefix, CA bundle) and its credential's redacted view, which holds no
+// secret, to dst in layout metaV2.
+func appendMeta(dst []byte, e Entry, v *credentials.View) ([]byte, error) {
 	switch {
-	case len(e.Provider) > MaxProviderSize:
-		return nil, fmt.Errorf("%w: provider longer than %d bytes", ErrInvalidEntry, MaxProviderSize)
-	case len(e.URL) > MaxURLSize:
-		return nil, fmt.Errorf("%w: url longer than %d bytes", ErrInvalidEntry, MaxURLSize)
+	case len(e.CABundle) > MaxCABundleSize:
+		return nil, entryFieldError("caBundle", "longer than "+strconv.Itoa(MaxCABundleSize)+" bytes")
+	case len(e.RobotPrefix) > 0xffff:
+		return nil, entryFieldError("robotPrefix", "longer than 65535 bytes")
 	}
 	var flags byte
 	if e.Insecure {
 		flags = 1
 	}
-	b := append(dst, metaVersion, flags)
-	for _, f := range wireStrings(e.Provider, e.URL, view) {
-		if len(f) > 0xffff {
-			return nil, fmt.Errorf("%w: view field too long", ErrInvalidEntry)
-		}
-		b = binary.BigEndian.AppendUint16(b, uint16(len(f)))
-		b = append(b, f...)
+	b := append(dst, metaV2, flags)
+	b = appendMetaString(b, e.Provider)
+	b = appendMetaString(b, e.URL)
+	b = appendMetaString(b, e.RobotPrefix)
+	for _, f := range [viewStrings]string{string(v.Kind), v.Username, v.TokenType, v.AccessKeyID, v.Region,
+		v.RoleArn, v.TenantID, v.ClientID, v.RobotName, v.ClientEmail, v.ProjectID} {
+		b = appendMetaString(b, f)
+	}
+	b = appendMetaString(b, e.CABundle)
+	if b == nil { // provider, URL and view are validated far below this
+		return nil, entryFieldError("", "a field is longer than 65535 bytes")
 	}
 	return b, nil
 }
 
-var errMeta = errors.New("malformed metadata")
-
-// metaFrame checks the framing of encoded metadata and returns the
-// insecure flag and, for each string, the offset in b[2:] just past it.
-func metaFrame(b []byte) (ends [metaFields]int, insecure bool, err error) {
-	b, insecure, err = metaHeader(b)
-	if err != nil {
-		return ends, false, err
+// appendMetaString appends s with its u16 length, or returns nil, which
+// every later call keeps, when s is too long for one.
+func appendMetaString[T ~string | ~[]byte](b []byte, s T) []byte {
+	if b == nil || len(s) > 0xffff {
+		return nil
 	}
-	off, ok := 0, false
-	for i := range ends {
-		if off, ok = metaStringEnd(b, off); !ok {
-			return ends, false, errMeta
-		}
-		ends[i] = off
-	}
-	if off != len(b) {
-		return ends, false, errMeta
-	}
-	return ends, insecure, nil
+	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
+	return append(b, s...)
 }
 
-// openMeta decodes what Open returns besides the credential: provider, URL
-// and the insecure flag, in one allocation. It reads only the first two
-// strings, with bounds checks: Open calls it after the payload AAD has
-// authenticated all of b, and Describe, which has no such check, frames
-// every field (see [describeMeta]).
-func openMeta(b []byte) (Entry, error) {
-	b, insecure, err := metaHeader(b)
-	if err != nil {
-		return Entry{}, err
-	}
-	pEnd, ok := metaStringEnd(b, 0)
-	if !ok {
-		return Entry{}, errMeta
-	}
-	uEnd, ok := metaStringEnd(b, pEnd)
-	if !ok {
-		return Entry{}, errMeta
-	}
-	s := string(b[:uEnd]) // provider and URL with their lengths
-	return Entry{Provider: s[2:pEnd], URL: s[pEnd+2 : uEnd], Insecure: insecure}, nil
+// entryFieldError is the error for an entry field the vault refuses.
+func entryFieldError(field, reason string) error {
+	return &credentials.FieldError{Field: field, Reason: reason, Err: ErrInvalidEntry}
 }
 
 // metaHeader checks the version and flags bytes and returns the strings
-// after them and the insecure flag.
-func metaHeader(b []byte) (strs []byte, insecure bool, err error) {
-	if len(b) < 2 || b[0] != metaVersion || b[1]&^1 != 0 {
-		return nil, false, errMeta
+// after them, the version and the insecure flag.
+func metaHeader(b []byte) (strs []byte, version byte, insecure bool, err error) {
+	if len(b) < 2 || entryStrings(b[0]) == 0 || b[1]&^1 != 0 {
+		return nil, 0, false, errMeta
 	}
-	return b[2:], b[1]&1 == 1, nil
+	return b[2:], b[0], b[1]&1 == 1, nil
 }
 
-// metaStringEnd returns the offset just past the length-prefixed string
-// at b[off:], or false when b is too short to hold it.
-func metaStringEnd(b []byte, off int) (int, bool) {
-	if len(b)-off < 2 {
-		return 0, false
+// metaEnds sets ends[i] to the offset in strs just past its i-th string,
+// for as many strings as ends holds, checking each against strs' length.
+func metaEnds(strs []byte, ends []int) error {
+	off := 0
+	for i := range ends {
+		if len(strs)-off < 2 {
+			return errMeta
+		}
+		off += 2 + int(binary.BigEndian.Uint16(strs[off:]))
+		if off > len(strs) {
+			return errMeta
+		}
+		ends[i] = off
 	}
-	end := off + 2 + int(binary.BigEndian.Uint16(b[off:]))
-	return end, end <= len(b)
+	return nil
+}
+
+// metaFrame checks the header and the framing of every string of b and
+// returns the strings' bytes, their ends (the offset in strs just past
+// each), the version and the insecure flag.
+func metaFrame(b []byte) (strs []byte, ends [maxMetaStrings]int, version byte, insecure bool, err error) {
+	strs, version, insecure, err = metaHeader(b)
+	if err != nil {
+		return nil, ends, 0, false, err
+	}
+	n := metaStrings(version)
+	if err := metaEnds(strs, ends[:n]); err != nil || ends[n-1] != len(strs) {
+		return nil, ends, 0, false, errMeta
+	}
+	return strs, ends, version, insecure, nil
+}
+
+// metaString returns the bytes of string i of a framed encoding.
+func metaString(strs []byte, ends *[maxMetaStrings]int, i int) []byte {
+	start := 0
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return strs[start+2 : ends[i]]
+}
+
+// openMeta decodes what Open returns besides the credential: provider,
+// URL, insecure flag, robot prefix and CA bundle, in one allocation (two
+// with a CA bundle). Open calls it after the payload AAD has
+// authenticated all of b; it still frames every string, with bounds
+// checks, like [describeMeta], and decodes alike.
+func openMeta(b []byte) (Entry, error) {
+	strs, ends, version, insecure, err := metaFrame(b)
+	if err != nil {
+		return Entry{}, err
+	}
+	n := entryStrings(version)
+	s := string(strs[:ends[n-1]]) // provider, URL and robot prefix
+	e := Entry{Provider: providers.Provider(s[2:ends[0]]), URL: s[ends[0]+2 : ends[1]], Insecure: insecure}
+	if version == metaV2 {
+		e.RobotPrefix = s[ends[1]+2 : ends[2]]
+		e.CABundle = cloneNonEmpty(metaString(strs, &ends, maxMetaStrings-1))
+	}
+	return e, nil
+}
+
+// cloneNonEmpty returns a copy of b, or nil when b is empty.
+func cloneNonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return bytes.Clone(b)
 }
 
 // describeMeta decodes all of the metadata, for Describe and List. The
-// strings share one allocation: none of them is secret.
+// strings share one allocation (the CA bundle has its own): none of them
+// is secret.
 func describeMeta(b []byte) (meta, error) {
-	ends, insecure, err := metaFrame(b)
+	strs, ends, version, insecure, err := metaFrame(b)
 	if err != nil {
 		return meta{}, err
 	}
-	all := string(b[2:])
-	var s [metaFields]string
-	for i, start := 0, 0; i < metaFields; i++ {
-		s[i], start = all[start+2:ends[i]], ends[i]
+	n := entryStrings(version) + viewStrings
+	all := string(strs[:ends[n-1]])
+	str := func(i int) string {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		return all[start+2 : ends[i]]
 	}
-	m := meta{Entry: Entry{Insecure: insecure}}
-	m.setStrings(&s)
+	m := meta{Entry: Entry{Provider: providers.Provider(str(0)), URL: str(1), Insecure: insecure}}
+	if version == metaV2 {
+		m.RobotPrefix = str(2)
+		m.CABundle = cloneNonEmpty(metaString(strs, &ends, maxMetaStrings-1))
+	}
+	i := entryStrings(version)
+	m.View = credentials.View{Kind: credentials.Kind(str(i)), Username: str(i + 1), TokenType: str(i + 2),
+		AccessKeyID: str(i + 3), Region: str(i + 4), RoleArn: str(i + 5), TenantID: str(i + 6),
+		ClientID: str(i + 7), RobotName: str(i + 8), ClientEmail: str(i + 9), ProjectID: str(i + 10)}
 	return m, nil
 }

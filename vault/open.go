@@ -125,16 +125,7 @@ func (v *Vault) describe(rec Record) (Description, error) {
 	}
 	return Description{
 		Key: rec.Key, Version: rec.Version, UpdatedAt: rec.UpdatedAt, KeyID: rec.KeyID,
-		Provider: m.Provider, URL: m.URL, Insecure: m.Insecure,
+		Provider: m.Provider, URL: m.URL, Insecure: m.Insecure, RobotPrefix: m.RobotPrefix, CABundle: m.CABundle,
 		Kind: credentials.Kind(env.Kind), View: m.View,
 	}, nil
-}
-
-// describeEntry builds the description of a record just sealed from e.
-func describeEntry(rec Record, e Entry) Description {
-	return Description{
-		Key: rec.Key, Version: rec.Version, KeyID: rec.KeyID,
-		Provider: e.Provider, URL: e.URL, Insecure: e.Insecure,
-		Kind: e.Credential.Kind(), View: credentials.Describe(e.Credential),
-	}
 }

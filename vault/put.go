@@ -25,11 +25,16 @@ func IfVersion(v int64) PutOption {
 const maxPutRetries = 8
 
 // Put seals e under a fresh DEK and stores it at k, creating or replacing
-// the record. The credential is validated first. Without options Put
-// replaces whatever is stored (last writer wins, still by compare-and-swap
-// so a concurrent rotation is never overwritten with stale bytes); with
-// IfVersion it is conditional. On any error the previous record is left
-// as it was.
+// the record. The entry is validated first (see [Vault.Seal]). Without
+// options Put replaces whatever is stored (last writer wins, still by
+// compare-and-swap so a concurrent rotation is never overwritten with
+// stale bytes); with IfVersion it is conditional. On any error the
+// previous record is left as it was.
+//
+// The Description is the stored record's: the store stamps UpdatedAt,
+// and Put reads the record back for it. Only when another writer has
+// replaced or deleted the record in between does Put describe what it
+// wrote with a zero UpdatedAt.
 func (v *Vault) Put(ctx context.Context, k Key, e Entry, opts ...PutOption) (Description, error) {
 	var cfg putConfig
 	for _, o := range opts {
@@ -48,12 +53,22 @@ func (v *Vault) Put(ctx context.Context, k Key, e Entry, opts ...PutOption) (Des
 		}
 		rec.Version, err = v.store.Put(ctx, rec, expect)
 		if err == nil {
-			return describeEntry(rec, e), nil
+			return v.describe(v.readBack(ctx, rec))
 		}
 		if cfg.conditional || !errors.Is(err, ErrConflict) || attempt >= maxPutRetries {
 			return Description{}, fmt.Errorf("vault: put %s: %w", k, err)
 		}
 	}
+}
+
+// readBack returns the record Put just wrote, as stored (with the store's
+// UpdatedAt), or rec itself when another write has replaced it since.
+func (v *Vault) readBack(ctx context.Context, rec Record) Record {
+	cur, err := v.store.Get(ctx, rec.Key)
+	if err != nil || cur.Version != rec.Version {
+		return rec
+	}
+	return cur
 }
 
 func (v *Vault) currentVersion(ctx context.Context, k Key) (int64, error) {

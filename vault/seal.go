@@ -17,8 +17,8 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	if err := k.Validate(); err != nil {
 		return Record{}, err
 	}
-	if e.Credential == nil {
-		return Record{}, fmt.Errorf("%w: no credential", ErrInvalidEntry)
+	if err := validateEntry(e); err != nil {
+		return Record{}, err
 	}
 	s := getScratch()
 	defer s.release()
@@ -38,6 +38,23 @@ func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
 	return v.sealEncoded(ctx, kk, k, s, string(view.Kind), meta, plaintext)
 }
 
+// validateEntry refuses an entry the providers table refuses (an
+// unknown provider, a URL or flag the provider does not take, a
+// credential kind it does not accept, an invalid credential) with an
+// error wrapping ErrInvalidEntry and the providers package's typed field
+// error. Only new writes are validated: re-sealing and rewrapping keep
+// records that opened, whatever rules were in force when they were
+// sealed.
+func validateEntry(e Entry) error {
+	if e.Credential == nil {
+		return entryFieldError("credentials", "required")
+	}
+	if err := e.Target().Validate(e.Credential); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEntry, err)
+	}
+	return nil
+}
+
 // sealEncoded seals pt, the canonical encoding of a credential of the
 // given kind, with meta, its entry's encoded metadata (held in s.hdr,
 // after which it builds the AADs), under a fresh DEK for k. Neither is
@@ -55,15 +72,17 @@ func (v *Vault) sealEncoded(ctx context.Context, kk kek.KEK, k Key, s *scratch, 
 	return Record{Key: k, KeyID: env.KeyID, Envelope: out}, nil
 }
 
-// sealWith draws the DEK (into s) and the nonce, wraps the DEK, and
+// sealWith draws the DEK (into s) and the nonce bytes env.Alg takes
+// (none for ChaCha20-Poly1305), wraps the DEK, and
 // encrypts plaintext into a complete envelope. env.KeyID is set from the
 // KEK's answer.
 func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env *envelope.Envelope, dekAAD, payloadAAD, plaintext []byte) ([]byte, error) {
 	var random [envelope.DEKSize + envelope.NonceSize]byte
-	rand.Read(random[:])
+	n := envelope.NonceLen(env.Alg)
+	rand.Read(random[:envelope.DEKSize+n])
 	copy(s.dek[:], random[:])
-	copy(s.nonce[:], random[envelope.DEKSize:])
-	clear(s.nonce[envelope.NonceLen(env.Alg):])
+	s.nonce = [envelope.NonceSize]byte{}
+	copy(s.nonce[:n], random[envelope.DEKSize:])
 	env.Nonce = s.nonce
 	clear(random[:])
 	commit, err := envelope.Commit(s.dek[:])

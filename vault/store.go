@@ -20,8 +20,8 @@ var (
 
 // A Key addresses one record: an organization and a registry within it.
 type Key struct {
-	Org      string
-	Registry string
+	Org      string `json:"org"`
+	Registry string `json:"registry"`
 }
 
 // A Record is one sealed registry credential as a Store keeps it. Only

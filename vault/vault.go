@@ -3,23 +3,27 @@
 //
 // Every write draws a fresh 256-bit data-encryption key (DEK). The DEK
 // encrypts the canonical encoding of the credential with
-// XChaCha20-Poly1305 and is wrapped by the owning org's key-encryption key
-// (KEK). Associated data binds the payload and the wrapped DEK to the
-// format version, org, registry and kind, so a record or wrapped DEK moved
-// to another place fails to open. A key commitment derived from the DEK is
-// checked, in constant time, before decryption, so a record opens under one
-// DEK only. The record carries the exact KEK key ID that wrapped its DEK.
+// ChaCha20-Poly1305 under the all-zero nonce, and is wrapped by the owning
+// org's key-encryption key (KEK). Associated data binds the payload and
+// the wrapped DEK to the format version, org, registry and kind, so a
+// record or wrapped DEK moved to another place fails to open. A key
+// commitment derived from the DEK is checked, in constant time, before
+// decryption, so a record opens under one DEK only. The record carries the
+// exact KEK key ID that wrapped its DEK.
 //
 // # Choosing the payload cipher
 //
-// Each DEK is used for exactly one message, so the per-key setup cost is
-// paid on every seal and open. XChaCha20-Poly1305 needs no key schedule and
-// takes a 24-byte random nonce with no birthday bound worth tracking;
-// AES-256-GCM must expand the key and build GHASH tables for every record.
-// BenchmarkSealOpen measures both (its credvault and credvault-aesgcm
-// sub-benchmarks); XChaCha20-Poly1305 is the default
-// and AES-256-GCM is selectable with [WithCipher] (for FIPS-minded
-// deployments). Records carry their algorithm, so either opens.
+// Each DEK is used for exactly one message: it is drawn fresh for every
+// write, a KEK rewrap keeps the DEK together with its one ciphertext, and
+// RotateDEKs draws a new one. A (key, nonce) pair therefore never repeats
+// even with a fixed nonce, so the default, [ChaCha20Poly1305], stores no
+// nonce and draws none (SECURITY.md gives the full argument).
+// [XChaCha20Poly1305] (a random 24-byte nonce, the previous default) and
+// [AES256GCM] (for FIPS-minded deployments; its key is derived from the
+// DEK, and key expansion and GHASH tables are paid on every record) stay
+// selectable with [WithCipher]. BenchmarkSealOpen measures all three.
+// Records carry their algorithm, so every one opens whatever the vault's
+// choice for new records.
 //
 // # Errors
 //
@@ -38,6 +42,7 @@ import (
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
 	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/providers"
 )
 
 // Errors, matched with errors.Is.
@@ -55,29 +60,51 @@ type KEKResolver interface {
 	KEK(ctx context.Context, org string) (kek.KEK, error)
 }
 
-// An Entry is what the vault seals for one registry: where it is, and the
-// credential that unlocks it. Provider, URL and Insecure are bound to the
-// ciphertext, so a row rewritten to point the credential elsewhere fails to
-// open.
+// An Entry is what the vault seals for one registry: where it is, what a
+// connection test needs to reach it, and the credential that unlocks it.
+// Every field but the credential is bound to the ciphertext (it is in the
+// payload's associated data), so a row rewritten to point the credential
+// elsewhere, or to trust another CA, fails to open.
 type Entry struct {
-	Provider   string
-	URL        string
-	Insecure   bool
+	// Provider is the registry's provider; Put and Seal refuse one that
+	// is not in the providers table.
+	Provider providers.Provider
+	// URL is the registry's URL; empty means the provider's default.
+	URL string
+	// Insecure allows plain http and unverified certificates, for
+	// self-hosted registries only.
+	Insecure bool
+	// RobotPrefix is a Harbor instance's robot name prefix; empty means
+	// credentials.DefaultRobotPrefix.
+	RobotPrefix string
+	// CABundle is PEM certificates to trust for this registry besides the
+	// system roots (a self-hosted registry behind a private CA), at most
+	// MaxCABundleSize bytes.
+	CABundle []byte
+	// Credential is sealed; it is the only secret field.
 	Credential credentials.Credential
+}
+
+// Target returns where e's credential is used, for providers'
+// validation and connection tests.
+func (e Entry) Target() providers.Target {
+	return providers.Target{Provider: e.Provider, URL: e.URL, Insecure: e.Insecure, RobotPrefix: e.RobotPrefix, CABundle: e.CABundle}
 }
 
 // A Description is the redacted view of a record, safe for a GET response:
 // no secret, no ciphertext.
 type Description struct {
 	Key
-	Version   int64
-	Provider  string
-	URL       string
-	Insecure  bool
-	Kind      credentials.Kind
-	View      credentials.View
-	KeyID     string
-	UpdatedAt time.Time
+	Version     int64              `json:"version"`
+	Provider    providers.Provider `json:"provider"`
+	URL         string             `json:"url,omitempty"`
+	Insecure    bool               `json:"insecure,omitempty"`
+	RobotPrefix string             `json:"robotPrefix,omitempty"`
+	CABundle    []byte             `json:"caBundle,omitempty"` // PEM, base64 in JSON as every []byte
+	Kind        credentials.Kind   `json:"kind"`
+	View        credentials.View   `json:"view"`
+	KeyID       string             `json:"keyId"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
 }
 
 // Cipher selects the payload AEAD for new records.
@@ -85,8 +112,13 @@ type Cipher byte
 
 // Payload ciphers.
 const (
+	// ChaCha20Poly1305 under the record's single-use DEK and the zero
+	// nonce: the default.
+	ChaCha20Poly1305 Cipher = Cipher(envelope.AlgChaCha20Poly1305)
+	// XChaCha20Poly1305 with a random 24-byte nonce.
 	XChaCha20Poly1305 Cipher = Cipher(envelope.AlgXChaCha20Poly1305)
-	AES256GCM         Cipher = Cipher(envelope.AlgAES256GCM)
+	// AES256GCM with a random 12-byte nonce, keyed by a KDF of the DEK.
+	AES256GCM Cipher = Cipher(envelope.AlgAES256GCM)
 )
 
 // An Option configures a Vault.
@@ -95,7 +127,7 @@ type Option func(*Vault) error
 // WithCipher selects the payload cipher for new records.
 func WithCipher(c Cipher) Option {
 	return func(v *Vault) error {
-		if c != XChaCha20Poly1305 && c != AES256GCM {
+		if c != ChaCha20Poly1305 && c != XChaCha20Poly1305 && c != AES256GCM {
 			return fmt.Errorf("%w: unknown cipher %d", ErrInvalidEntry, c)
 		}
 		v.alg = byte(c)
@@ -118,7 +150,7 @@ func New(store Store, keys KEKResolver, opts ...Option) (*Vault, error) {
 	if store == nil || keys == nil {
 		return nil, errors.New("vault: New needs a store and a KEK resolver")
 	}
-	v := &Vault{store: store, keys: keys, alg: envelope.AlgXChaCha20Poly1305}
+	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err

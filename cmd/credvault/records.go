@@ -93,7 +93,7 @@ func (c *cli) readEntry(provider, url string, insecure bool, file string) (vault
 	if err := (providers.Target{Provider: p, URL: url, Insecure: insecure}).Validate(cred); err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
-	return vault.Entry{Provider: provider, URL: url, Insecure: insecure, Credential: cred}, nil
+	return vault.Entry{Provider: p, URL: url, Insecure: insecure, Credential: cred}, nil
 }
 
 // readCredential reads the credential JSON from file, or stdin when file

@@ -66,7 +66,7 @@ func TestCLIEndToEnd(t *testing.T) {
 
 	out := h.must(exitOK, "", "get", "-redacted", "acme", "ghcr-main")
 	var d map[string]any
-	if err := json.Unmarshal([]byte(out), &d); err != nil || d["Registry"] != "ghcr-main" || d["KeyID"] != first {
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d["registry"] != "ghcr-main" || d["keyId"] != first {
 		t.Fatalf("get: %v %v", d, err)
 	}
 	if out := h.must(exitOK, "", "keys", "list", "acme"); !strings.Contains(out, first) || !strings.Contains(out, "1\n") {

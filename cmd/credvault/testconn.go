@@ -54,8 +54,7 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		t := providers.Target{Provider: providers.Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
-		res = providers.TestConnection(ctx, t, e.Credential, opts)
+		res = providers.TestConnection(ctx, e.Target(), e.Credential, opts)
 	} else {
 		v, st, _, err := c.openVault(ctx)
 		if err != nil {

@@ -141,7 +141,7 @@ func seal(ctx context.Context, keys *local.Manager, v *vault.Vault, r registry) 
 	if err := keys.Create(ctx, k.Org); err != nil && !errors.Is(err, local.ErrExists) {
 		return k, err
 	}
-	_, err = v.Put(ctx, k, vault.Entry{Provider: string(r.provider), URL: r.url, Credential: cred})
+	_, err = v.Put(ctx, k, vault.Entry{Provider: r.provider, URL: r.url, Credential: cred})
 	return k, err
 }
 

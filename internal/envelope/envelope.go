@@ -5,17 +5,34 @@
 //
 //	offset  size  field
 //	0       1     version (0x01)
-//	1       1     payload AEAD (AlgXChaCha20Poly1305 or AlgAES256GCM)
+//	1       1     payload AEAD (AlgChaCha20Poly1305, AlgXChaCha20Poly1305
+//	              or AlgAES256GCM)
 //	2       2+n   kind        (u16 big-endian length, n <= MaxKindSize)
 //	        2+n   meta        (u16 length, n <= MaxMetaSize; non-secret metadata)
 //	        2+n   key ID      (u16 length, n <= kek.MaxKeyIDSize)
 //	        2+n   wrapped DEK (u16 length, n <= kek.MaxWrappedSize)
 //	        32    key commitment
-//	        24    nonce (AES-GCM uses the first 12 bytes; the rest are zero)
+//	        0/24  nonce: absent for AlgChaCha20Poly1305, whose nonce is fixed
+//	              at zero; 24 bytes for the others (AES-GCM uses the first
+//	              12; the rest are zero)
 //	        4+n   ciphertext  (u32 length, n <= MaxCiphertextSize)
 //
-// Every length is checked against its cap and against the remaining input
-// before slicing; trailing bytes are refused. Parsing never panics.
+// The algorithm byte is checked before anything after it is read, since
+// it sets the nonce field's size. Every length is checked against its cap
+// and against the remaining input before slicing; trailing bytes are
+// refused. Parsing never panics.
+//
+// # Payload algorithms
+//
+// AlgChaCha20Poly1305, the default, encrypts under the DEK itself with
+// the all-zero nonce: every DEK is drawn fresh for one write and
+// encrypts exactly one payload (a rewrap keeps the DEK and its one
+// ciphertext; a re-seal draws a new DEK), so a (key, nonce) pair never
+// repeats. That is the argument that lets the AWS Encryption SDK derive
+// deterministic IVs under per-message keys; SECURITY.md states it in
+// full. AlgXChaCha20Poly1305 (random 24-byte nonce) and AlgAES256GCM
+// (random 12-byte nonce, key derived from the DEK) are what earlier
+// releases sealed with; both still seal and open.
 //
 // # Associated data
 //
@@ -27,8 +44,9 @@
 // # Keys
 //
 // The DEK only ever enters a PRF or a hash: the commitment is a one-step
-// KDF of it (see [Commit]); XChaCha20-Poly1305 takes it as the key of its
-// HChaCha20 step, which derives the per-nonce subkey that encrypts, and
+// KDF of it (see [Commit]); ChaCha20-Poly1305 takes it as the key of the
+// ChaCha20 PRF; XChaCha20-Poly1305 takes it as the key of its HChaCha20
+// step, which derives the per-nonce subkey that encrypts; and
 // AES-256-GCM's key is a one-step KDF of it (see [Seal]).
 package envelope
 
@@ -48,11 +66,12 @@ const (
 
 	AlgXChaCha20Poly1305 byte = 1
 	AlgAES256GCM         byte = 2
+	AlgChaCha20Poly1305  byte = 3
 
 	CommitmentSize    = 32
 	NonceSize         = 24
 	MaxKindSize       = 64
-	MaxMetaSize       = 16 << 10
+	MaxMetaSize       = 48 << 10 // room for a CA bundle (16 KiB before them)
 	MaxCiphertextSize = 1 << 20
 )
 
@@ -80,7 +99,7 @@ type Envelope struct {
 // HeaderSize returns the encoded size of everything before the ciphertext.
 func (e *Envelope) HeaderSize() int {
 	return 2 + 2 + len(e.Kind) + 2 + len(e.Meta) + 2 + len(e.KeyID) + 2 + len(e.WrappedDEK) +
-		CommitmentSize + NonceSize + 4
+		CommitmentSize + nonceField(e.Alg) + 4
 }
 
 // AppendHeader appends the encoded header (up to and including the
@@ -95,7 +114,7 @@ func (e *Envelope) AppendHeader(b []byte, ctLen int) ([]byte, error) {
 	b = appendU16(b, []byte(e.KeyID))
 	b = appendU16(b, e.WrappedDEK)
 	b = append(b, e.Commitment[:]...)
-	b = append(b, e.Nonce[:]...)
+	b = append(b, e.Nonce[:nonceField(e.Alg)]...)
 	return binary.BigEndian.AppendUint32(b, uint32(ctLen)), nil
 }
 
@@ -103,7 +122,7 @@ func (e *Envelope) checkCaps(ctLen int) error {
 	switch {
 	case e.Version != Version1:
 		return fmt.Errorf("%w: version %d", ErrUnsupportedVersion, e.Version)
-	case e.Alg != AlgXChaCha20Poly1305 && e.Alg != AlgAES256GCM:
+	case !knownAlg(e.Alg):
 		return fmt.Errorf("%w: algorithm %d", ErrUnsupportedVersion, e.Alg)
 	case len(e.Kind) == 0 || len(e.Kind) > MaxKindSize:
 		return fmt.Errorf("%w: kind length %d", ErrMalformed, len(e.Kind))
@@ -172,15 +191,20 @@ func ParseStored(b []byte, keyID string) (Envelope, error) {
 func parse(b []byte, keyID string) (e Envelope, err error) {
 	r := reader{b: b}
 	e.Version, e.Alg = r.byte(), r.byte()
-	if r.err == nil && e.Version != Version1 {
+	switch {
+	case r.err != nil:
+		return Envelope{}, r.err
+	case e.Version != Version1:
 		return Envelope{}, fmt.Errorf("%w: version %d", ErrUnsupportedVersion, e.Version)
+	case !knownAlg(e.Alg):
+		return Envelope{}, fmt.Errorf("%w: algorithm %d", ErrUnsupportedVersion, e.Alg)
 	}
 	e.Kind = kindName(r.u16Field("kind", MaxKindSize))
 	e.Meta = r.u16Field("metadata", MaxMetaSize)
 	e.KeyID = keyIDField(&r, keyID)
 	e.WrappedDEK = r.u16Field("wrapped DEK", kek.MaxWrappedSize)
 	copy(e.Commitment[:], r.fixed(CommitmentSize))
-	copy(e.Nonce[:], r.fixed(NonceSize))
+	copy(e.Nonce[:], r.fixed(nonceField(e.Alg)))
 	ctLen := r.u32()
 	if r.err == nil && ctLen > MaxCiphertextSize {
 		r.fail("ciphertext length %d over cap", ctLen)

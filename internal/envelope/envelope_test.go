@@ -2,54 +2,10 @@ package envelope
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
+	"strconv"
 	"testing"
-
-	"golang.org/x/crypto/chacha20poly1305"
 )
-
-func TestKDFIsSP800_56COneStep(t *testing.T) {
-	for range 64 {
-		dek := make([]byte, DEKSize)
-		rand.Read(dek)
-		c, err := Commit(dek)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelCommitment...)); c != want {
-			t.Fatal("Commit differs from SHA-256(counter || DEK || label)")
-		}
-		// The AES-GCM payload key is the same KDF over the key label: a
-		// payload sealed under that key by hand must open.
-		key := sha256.Sum256(append(append([]byte{0, 0, 0, 1}, dek...), labelPayloadKey...))
-		block, _ := aes.NewCipher(key[:])
-		gcm, _ := cipher.NewGCM(block)
-		var nonce [NonceSize]byte
-		rand.Read(nonce[:])
-		ct := gcm.Seal(nil, nonce[:12], []byte("payload"), []byte("aad"))
-		if pt, err := Open(nil, AlgAES256GCM, dek, &nonce, ct, []byte("aad")); err != nil || string(pt) != "payload" {
-			t.Fatalf("AES-GCM payload key is not KDF(DEK, key label): %q, %v", pt, err)
-		}
-	}
-	if len(labelPayloadKey) > 55-4-DEKSize || len(labelCommitment) > 55-4-DEKSize {
-		t.Fatal("a label pushes the KDF input past one SHA-256 block")
-	}
-}
-
-func TestXChaChaKeyIsTheDEK(t *testing.T) {
-	dek := bytes.Repeat([]byte{5}, DEKSize)
-	var nonce [NonceSize]byte
-	nonce[0] = 6
-	a, _ := chacha20poly1305.NewX(dek)
-	ct := a.Seal(nil, nonce[:], []byte("payload"), []byte("aad"))
-	if pt, err := Open(nil, AlgXChaCha20Poly1305, dek, &nonce, ct, []byte("aad")); err != nil || string(pt) != "payload" {
-		t.Fatalf("XChaCha20-Poly1305 payload key is not the DEK: %q, %v", pt, err)
-	}
-}
 
 func sample() Envelope {
 	e := Envelope{
@@ -61,8 +17,29 @@ func sample() Envelope {
 	return e
 }
 
+// samples returns sample() under every algorithm, with the nonce bytes
+// each one stores.
+func samples() map[byte]Envelope {
+	out := map[byte]Envelope{}
+	for _, alg := range []byte{AlgChaCha20Poly1305, AlgXChaCha20Poly1305, AlgAES256GCM} {
+		e := sample()
+		e.Alg = alg
+		e.Nonce = [NonceSize]byte{}
+		for i := range NonceLen(alg) {
+			e.Nonce[i] = byte(i + 1)
+		}
+		out[alg] = e
+	}
+	return out
+}
+
 func TestMarshalParseRoundTrip(t *testing.T) {
-	e := sample()
+	for alg, e := range samples() {
+		t.Run(strconv.Itoa(int(alg)), func(t *testing.T) { roundTrip(t, e) })
+	}
+}
+
+func roundTrip(t *testing.T, e Envelope) {
 	b, err := e.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +58,8 @@ func TestMarshalParseRoundTrip(t *testing.T) {
 	if !bytes.Equal(b, b2) {
 		t.Fatal("re-marshal differs")
 	}
-	if got.KeyID != e.KeyID || got.Kind != e.Kind || got.Commitment != e.Commitment || got.Nonce != e.Nonce {
+	if got.KeyID != e.KeyID || got.Kind != e.Kind || got.Commitment != e.Commitment || got.Nonce != e.Nonce ||
+		got.Alg != e.Alg || !bytes.Equal(got.Ciphertext, e.Ciphertext) {
 		t.Fatalf("fields differ: %+v", got)
 	}
 }
@@ -97,6 +75,44 @@ func TestParseStoredChecksKeyID(t *testing.T) {
 	}
 	if _, err := ParseStored(b, ""); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("empty key ID column: err = %v", err)
+	}
+}
+
+// TestChaChaStoresNoNonce: the fixed-nonce algorithm has no nonce field,
+// so a nonce set in the struct is refused rather than silently dropped,
+// and a record of the other algorithms' layout under its algorithm byte
+// is refused.
+func TestChaChaStoresNoNonce(t *testing.T) {
+	e := samples()[AlgChaCha20Poly1305]
+	b, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := samples()[AlgXChaCha20Poly1305]
+	bx, _ := x.Marshal()
+	if len(bx)-len(b) != NonceSize {
+		t.Fatalf("ChaCha20-Poly1305 record is %d bytes shorter, want %d", len(bx)-len(b), NonceSize)
+	}
+	bx[1] = AlgChaCha20Poly1305
+	if _, err := Parse(bx); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a nonce field under the fixed-nonce algorithm: err = %v", err)
+	}
+	e.Nonce[0] = 1
+	if _, err := e.Marshal(); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Marshal with a nonce for the fixed-nonce algorithm: err = %v", err)
+	}
+}
+
+// TestUnknownAlgRefusedBeforeTheNonce: the algorithm sets the nonce
+// field's size, so an unknown one is refused as such, not misparsed.
+func TestUnknownAlgRefusedBeforeTheNonce(t *testing.T) {
+	e := sample()
+	b, _ := e.Marshal()
+	for _, alg := range []byte{0, 4, 0xff} {
+		b[1] = alg
+		if _, err := Parse(b); !errors.Is(err, ErrUnsupportedVersion) {
+			t.Fatalf("alg %d: err = %v", alg, err)
+		}
 	}
 }
 
@@ -123,15 +139,16 @@ func TestAESNonceTailMustBeZero(t *testing.T) {
 }
 
 func TestParseRejectsEveryTruncationAndTrailingByte(t *testing.T) {
-	e := sample()
-	b, _ := e.Marshal()
-	for n := range len(b) {
-		if _, err := Parse(b[:n]); !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupportedVersion) {
-			t.Fatalf("truncated to %d: err = %v", n, err)
+	for alg, e := range samples() {
+		b, _ := e.Marshal()
+		for n := range len(b) {
+			if _, err := Parse(b[:n]); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("alg %d truncated to %d: err = %v", alg, n, err)
+			}
 		}
-	}
-	if _, err := Parse(append(b, 0)); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("trailing byte: err = %v", err)
+		if _, err := Parse(append(b, 0)); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("alg %d trailing byte: err = %v", alg, err)
+		}
 	}
 }
 
@@ -156,81 +173,14 @@ func TestCapsRefused(t *testing.T) {
 	}
 }
 
-func TestCommitmentSeparatesDEKs(t *testing.T) {
-	dek := bytes.Repeat([]byte{1}, DEKSize)
-	c, err := Commit(dek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := CheckCommitment(dek, &c); err != nil {
-		t.Fatalf("own commitment refused: %v", err)
-	}
-	if bytes.Equal(c[:], dek) {
-		t.Fatal("commitment equals the DEK")
-	}
-	dek[0] ^= 1
-	if err := CheckCommitment(dek, &c); !errors.Is(err, ErrCommitment) {
-		t.Fatalf("a different DEK matched the commitment: %v", err)
-	}
-	if _, err := Commit(dek[:16]); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("short DEK: %v", err)
-	}
-	if err := CheckCommitment(dek[:16], &c); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("short DEK: %v", err)
-	}
-}
-
-func TestSealOpenBothCiphers(t *testing.T) {
-	for _, alg := range []byte{AlgXChaCha20Poly1305, AlgAES256GCM} {
-		dek := bytes.Repeat([]byte{3}, DEKSize)
-		var nonce [NonceSize]byte
-		nonce[0] = 4
-		ct, err := Seal(nil, alg, dek, &nonce, []byte("payload"), []byte("aad"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ct) != len("payload")+Overhead(alg) {
-			t.Fatalf("alg %d: overhead %d", alg, len(ct)-len("payload"))
-		}
-		pt, err := Open(nil, alg, dek, &nonce, ct, []byte("aad"))
-		if err != nil || string(pt) != "payload" {
-			t.Fatalf("alg %d: open = %q, %v", alg, pt, err)
-		}
-		if _, err := Open(nil, alg, dek, &nonce, ct, []byte("other")); !errors.Is(err, ErrDecrypt) {
-			t.Fatalf("alg %d: wrong AAD: %v", alg, err)
-		}
-		nonce[23] ^= 1 // XChaCha uses all 24 bytes; AES-GCM the first 12
-		if _, err := Open(nil, alg, dek, &nonce, ct, []byte("aad")); alg == AlgXChaCha20Poly1305 && !errors.Is(err, ErrDecrypt) {
-			t.Fatalf("alg %d: changed nonce: %v", alg, err)
-		}
-		if _, err := Seal(nil, alg, dek[:31], &nonce, nil, nil); !errors.Is(err, ErrMalformed) {
-			t.Fatalf("alg %d: short DEK: %v", alg, err)
-		}
-	}
-}
-
-func TestAADIsUnambiguous(t *testing.T) {
-	a := DEKAAD(nil, Version1, "ab", "c", "k")
-	b := DEKAAD(nil, Version1, "a", "bc", "k")
-	if bytes.Equal(a, b) {
-		t.Fatal("length prefixes missing: (ab,c) == (a,bc)")
-	}
-	e := sample()
-	p1 := PayloadAAD(nil, &e, "org", "reg")
-	e.WrappedDEK, e.KeyID = []byte{1}, "other"
-	if !bytes.Equal(p1, PayloadAAD(nil, &e, "org", "reg")) {
-		t.Fatal("payload AAD must not depend on the wrapped DEK or key ID (rewrap keeps the payload)")
-	}
-	e.Meta = []byte("changed")
-	if bytes.Equal(p1, PayloadAAD(nil, &e, "org", "reg")) {
-		t.Fatal("payload AAD ignores metadata")
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	e := sample()
 	b, _ := e.Marshal()
 	f.Add(b)
+	for _, e := range samples() {
+		b, _ := e.Marshal()
+		f.Add(b)
+	}
 	f.Add([]byte{})
 	f.Add([]byte{1, 1, 0xff, 0xff})
 	f.Add(b[:len(b)/2])
@@ -263,6 +213,15 @@ func TestWireFormatIsPinned(t *testing.T) {
 	if got, err := e.Marshal(); err != nil || string(got) != want {
 		t.Errorf("Marshal = %x, %v\nwant      %x", got, err, want)
 	}
+	e.Alg, e.Nonce = AlgChaCha20Poly1305, [NonceSize]byte{}
+	want = "\x01\x03" + u16("UsernamePat") + u16("meta") + u16("local://acme#v=1") +
+		u16(string(bytes.Repeat([]byte{7}, 53))) +
+		"\x01" + string(make([]byte, 31)) +
+		u32(string(bytes.Repeat([]byte{9}, 40)))
+	if got, err := e.Marshal(); err != nil || string(got) != want {
+		t.Errorf("Marshal (ChaCha20-Poly1305) = %x, %v\nwant      %x", got, err, want)
+	}
+	e = sample()
 	want = u32("credvault/dek/v1") + u32("\x01") + u32("acme") + u32("ghcr-main") + u32("UsernamePat")
 	if got := DEKAAD([]byte("prefix"), Version1, "acme", "ghcr-main", "UsernamePat"); string(got) != "prefix"+want {
 		t.Errorf("DEKAAD = %q\nwant     %q", got, "prefix"+want)

@@ -68,8 +68,9 @@ func oneStepKDF(z []byte, label string) [32]byte {
 	return out
 }
 
-// payloadAEAD returns alg's AEAD keyed from the DEK, never by the DEK as
-// a bare cipher key:
+// payloadAEAD returns alg's AEAD keyed from the DEK:
+//   - ChaCha20-Poly1305 takes the DEK as its key: ChaCha20 is a PRF, and
+//     the DEK encrypts exactly one payload, under the fixed zero nonce.
 //   - XChaCha20-Poly1305 takes the DEK as its key, because its first step
 //     is already a key derivation: HChaCha20 (a PRF) turns the DEK and the
 //     first 16 nonce bytes into the subkey ChaCha20-Poly1305 uses.
@@ -83,6 +84,8 @@ func payloadAEAD(alg byte, dek []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("%w: DEK size %d", ErrMalformed, len(dek))
 	}
 	switch alg {
+	case AlgChaCha20Poly1305:
+		return chacha20poly1305.New(dek)
 	case AlgXChaCha20Poly1305:
 		return chacha20poly1305.NewX(dek)
 	case AlgAES256GCM:
@@ -98,13 +101,26 @@ func payloadAEAD(alg byte, dek []byte) (cipher.AEAD, error) {
 }
 
 // Seal appends the plaintext, encrypted and authenticated under the
-// payload key of dek (see [Commit] for the commitment), to dst.
+// payload key of dek (see [Commit] for the commitment), to dst. The
+// AEAD takes the first NonceLen(alg) bytes of nonce; AlgChaCha20Poly1305
+// takes none: its nonce is fixed at zero, and nonce may be nil.
 func Seal(dst []byte, alg byte, dek []byte, nonce *[NonceSize]byte, plaintext, aad []byte) ([]byte, error) {
 	a, err := payloadAEAD(alg, dek)
 	if err != nil {
 		return nil, err
 	}
-	return a.Seal(dst, nonce[:a.NonceSize()], plaintext, aad), nil
+	return a.Seal(dst, aeadNonce(alg, nonce), plaintext, aad), nil
+}
+
+// zeroNonce is AlgChaCha20Poly1305's nonce.
+var zeroNonce [chacha20poly1305.NonceSize]byte
+
+// aeadNonce returns the nonce alg's AEAD takes from a record's nonce.
+func aeadNonce(alg byte, nonce *[NonceSize]byte) []byte {
+	if alg == AlgChaCha20Poly1305 {
+		return zeroNonce[:]
+	}
+	return nonce[:NonceLen(alg)]
 }
 
 // Open decrypts ciphertext sealed by [Seal] into dst, returning
@@ -114,19 +130,38 @@ func Open(dst []byte, alg byte, dek []byte, nonce *[NonceSize]byte, ciphertext, 
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.Open(dst, nonce[:a.NonceSize()], ciphertext, aad)
+	out, err := a.Open(dst, aeadNonce(alg, nonce), ciphertext, aad)
 	if err != nil {
 		return nil, ErrDecrypt
 	}
 	return out, nil
 }
 
+// knownAlg reports whether alg is a payload algorithm of this format.
+func knownAlg(alg byte) bool {
+	return alg == AlgChaCha20Poly1305 || alg == AlgXChaCha20Poly1305 || alg == AlgAES256GCM
+}
+
 // NonceLen returns how many of a record's [NonceSize] nonce bytes alg
-// uses; the rest must be zero, so that no byte of a record goes
-// unauthenticated.
+// uses and a sealer draws at random: none for AlgChaCha20Poly1305, whose
+// nonce is fixed at zero. The rest must be zero, so that no byte of a
+// record goes unauthenticated.
 func NonceLen(alg byte) int {
-	if alg == AlgAES256GCM {
+	switch alg {
+	case AlgChaCha20Poly1305:
+		return 0
+	case AlgAES256GCM:
 		return 12
+	}
+	return NonceSize
+}
+
+// nonceField returns the size of the nonce field on the wire: absent for
+// AlgChaCha20Poly1305, the full NonceSize for the algorithms that came
+// before it.
+func nonceField(alg byte) int {
+	if alg == AlgChaCha20Poly1305 {
+		return 0
 	}
 	return NonceSize
 }

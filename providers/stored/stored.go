@@ -16,19 +16,22 @@ import (
 )
 
 // Test tests the credential stored at k without handing it to the
-// caller. The target (provider, URL, insecure flag) comes only from the
-// stored entry, which vault.Open authenticates: they are bound to the
-// ciphertext, so a row rewritten to point the credential at another URL
-// fails to open and no request is sent. There is deliberately no way to
+// caller. The target (provider, URL, insecure flag, robot prefix and CA
+// bundle) comes only from the stored entry, which vault.Open
+// authenticates: they are bound to the ciphertext, so a row rewritten to
+// point the credential at another URL, or to trust another CA, fails to
+// open and no request is sent. There is deliberately no way to
 // pass another URL: a caller-chosen URL would send stored credentials
 // wherever it points (HarborGuard #23463).
 //
-// For the same reason opts may not carry Endpoints, which would redirect
-// the sealed URL's requests elsewhere: such a call is
-// providers.StatusInvalidConfig and sends nothing. opts.RootCAs should come from
+// For the same reason opts may not carry Endpoints, which
+// would redirect the sealed URL's requests elsewhere: such a call is
+// providers.StatusInvalidConfig and sends nothing. A registry behind a
+// private CA needs no opts.RootCAs: seal its CA bundle in the entry
+// (vault.Entry.CABundle), which is trusted besides the system roots for
+// that record only. opts.RootCAs, when set, should come from
 // configuration, not from whoever asks for the test; it replaces the
-// system roots, so a pool for an internal CA should start from
-// x509.SystemCertPool.
+// system roots.
 //
 // A record that cannot be opened is providers.StatusInvalidConfig (not
 // found, tampered or undecryptable: the Message says which, never the
@@ -42,8 +45,7 @@ func Test(ctx context.Context, v *vault.Vault, k vault.Key, opts providers.Optio
 	if err != nil {
 		return providers.Result{Status: providers.StatusInvalidConfig, Message: storedMessage(k, err)}
 	}
-	t := providers.Target{Provider: providers.Provider(e.Provider), URL: e.URL, Insecure: e.Insecure}
-	return providers.TestConnection(ctx, t, e.Credential, opts)
+	return providers.TestConnection(ctx, e.Target(), e.Credential, opts)
 }
 
 // storedMessage explains why the record did not open. The vault's errors

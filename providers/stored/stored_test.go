@@ -69,7 +69,7 @@ func TestStoredRecord(t *testing.T) {
 	v, st := newVault(t)
 	r := startRegistry(t)
 	k := vault.Key{Org: "acme", Registry: "custom"}
-	if _, err := v.Put(ctx, k, vault.Entry{Provider: string(providers.Custom), URL: r.URL, Credential: login}); err != nil {
+	if _, err := v.Put(ctx, k, vault.Entry{Provider: providers.Custom, URL: r.URL, Credential: login}); err != nil {
 		t.Fatal(err)
 	}
 	o := providers.Options{AllowLoopback: true, RootCAs: r.CertPool()}
@@ -120,4 +120,44 @@ func TestStoredRecord(t *testing.T) {
 			t.Fatalf("got %+v, evil hits %d", res, evil.Hits())
 		}
 	})
+}
+
+// TestStoredCABundle: a registry behind a private CA is tested with the
+// bundle sealed in its record, and only with it.
+func TestStoredCABundle(t *testing.T) {
+	ctx := context.Background()
+	v, _ := newVault(t)
+	r := startRegistry(t)
+	o := providers.Options{AllowLoopback: true} // system roots: they do not know the emulator's CA
+	for reg, bundle := range map[string][]byte{"with-ca": r.CertPEM(), "without-ca": nil} {
+		k := vault.Key{Org: "acme", Registry: reg}
+		e := vault.Entry{Provider: providers.Custom, URL: r.URL, CABundle: bundle, Credential: login}
+		if _, err := v.Put(ctx, k, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want(t, stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "with-ca"}, o), providers.StatusHealthy)
+	want(t, stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "without-ca"}, o), providers.StatusTLSError)
+}
+
+// TestStoredRobotPrefix: a Harbor instance with a custom robot prefix is
+// tested with the prefix sealed in its record.
+func TestStoredRobotPrefix(t *testing.T) {
+	ctx := context.Background()
+	v, _ := newVault(t)
+	robot := credentials.HarborRobot{RobotName: "svc@library+ci", Secret: credentials.NewSecret("hbr-" + canary)}
+	r, err := regemu.Start(regemu.Config{Flavor: regemu.Harbor, Username: robot.RobotName, Password: robot.Secret.Reveal(), TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	k := vault.Key{Org: "acme", Registry: "harbor"}
+	e := vault.Entry{Provider: providers.Harbor, URL: r.URL, RobotPrefix: "svc@", CABundle: r.CertPEM(), Credential: robot}
+	if _, err := v.Put(ctx, k, e); err != nil {
+		t.Fatal(err)
+	}
+	want(t, stored.Test(ctx, v, k, providers.Options{AllowLoopback: true}), providers.StatusHealthy)
+	if r.Hits() == 0 {
+		t.Fatal("the registry was not contacted")
+	}
 }
