@@ -194,9 +194,16 @@ var table = []Info{
 // Lookup returns the description of p. The Info is a copy: changing it does
 // not change the table.
 func Lookup(p Provider) (Info, bool) {
+	i, ok := lookup(p)
+	return i.clone(), ok
+}
+
+// lookup returns p's table entry itself, for readers that change nothing
+// (validation runs on every seal: a copy of Kinds each time is waste).
+func lookup(p Provider) (Info, bool) {
 	for _, i := range table {
 		if i.Provider == p {
-			return i.clone(), true
+			return i, true
 		}
 	}
 	return Info{}, false

@@ -77,7 +77,7 @@ func Validate(p Provider, rawURL string, c credentials.Credential) error {
 // the provider, the URL, then the credential (nil means anonymous). It
 // returns the first problem as a *credentials.FieldError.
 func (t Target) Validate(c credentials.Credential) error {
-	info, ok := Lookup(t.Provider)
+	info, ok := lookup(t.Provider)
 	if !ok {
 		return fieldErr("provider", ErrUnknownProvider, "not one of the supported providers")
 	}
@@ -175,8 +175,10 @@ func checkHost(u *url.URL) error {
 		}
 		return nil
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return nil
+	if strings.Trim(host, "0123456789.") == "" { // only such hosts can be IPv4: skip ParseAddr's error for names
+		if _, err := netip.ParseAddr(host); err == nil {
+			return nil
+		}
 	}
 	if !validDNSName(host) {
 		return fieldErr("url", ErrInvalidURL, "host is not a valid DNS name or IP address")
@@ -193,13 +195,13 @@ func validDNSName(h string) bool {
 	if h == "" || len(h) > 253 {
 		return false
 	}
-	labels := strings.Split(h, ".")
-	for _, l := range labels {
-		if !validLabel(l) {
+	var last string
+	for rest, more := h, true; more; {
+		last, rest, more = strings.Cut(rest, ".")
+		if !validLabel(last) {
 			return false
 		}
 	}
-	last := labels[len(labels)-1]
 	return strings.Trim(last, "0123456789") != "" && !strings.HasPrefix(strings.ToLower(last), "0x")
 }
 
