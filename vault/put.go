@@ -20,10 +20,6 @@ func IfVersion(v int64) PutOption {
 	return func(c *putConfig) { c.expect, c.conditional = v, true }
 }
 
-// maxPutRetries bounds how often an unconditional Put retries a lost
-// compare-and-swap against concurrent writers.
-const maxPutRetries = 8
-
 // Put seals e under a fresh DEK and stores it at k, creating or replacing
 // the record. The entry is validated first (see [Vault.Seal]). Without
 // options Put replaces whatever is stored (last writer wins, still by
@@ -44,21 +40,24 @@ func (v *Vault) Put(ctx context.Context, k Key, e Entry, opts ...PutOption) (Des
 	if err != nil {
 		return Description{}, err
 	}
-	for attempt := 0; ; attempt++ {
+	write := func() (err error) {
 		expect := cfg.expect
 		if !cfg.conditional {
 			if expect, err = v.currentVersion(ctx, k); err != nil {
-				return Description{}, err
+				return err
 			}
 		}
 		rec.Version, err = v.store.Put(ctx, rec, expect)
-		if err == nil {
-			return v.describe(v.readBack(ctx, rec))
-		}
-		if cfg.conditional || !errors.Is(err, ErrConflict) || attempt >= maxPutRetries {
-			return Description{}, fmt.Errorf("vault: put %s: %w", k, err)
-		}
+		return err
 	}
+	err = write()
+	if errors.Is(err, ErrConflict) && !cfg.conditional { // the vault's one retry policy
+		err = retryLostCAS(write)
+	}
+	if err != nil {
+		return Description{}, fmt.Errorf("vault: put %s: %w", k, err)
+	}
+	return v.describe(v.readBack(ctx, rec))
 }
 
 // readBack returns the record Put just wrote, as stored (with the store's

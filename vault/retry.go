@@ -8,7 +8,7 @@ import (
 // maxCASRetries is the vault's one retry policy for a lost
 // compare-and-swap: a writer whose write lost to a concurrent one re-reads
 // the record and writes again at most this many times, then reports
-// ErrConflict. Both rotation jobs follow it through retryLostCAS.
+// ErrConflict. Put and both rotation jobs follow it through retryLostCAS.
 const maxCASRetries = 8
 
 // errKeptChanging ends the retries of a record that kept changing.

@@ -2,7 +2,8 @@
 // credentials and kek import nothing of ours, vault imports credentials,
 // kek, providers (for the provider table an entry is validated against)
 // and internal packages, providers imports credentials and internal
-// packages, so it never imports vault; nothing imports examples or cmd.
+// packages, so it never imports vault; apikey imports credentials only;
+// nothing imports examples or cmd.
 package layering
 
 import (
@@ -24,6 +25,7 @@ var allowed = map[string][]string{
 	"kek":         nil,
 	"vault":       {"credentials", "kek", "providers"},
 	"providers":   {"credentials"},
+	"apikey":      {"credentials"},
 }
 
 func TestDependencyDirection(t *testing.T) {
