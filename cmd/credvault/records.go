@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 
@@ -46,18 +47,15 @@ const maxCredentialInput = credentials.MaxInputSize
 // and stores it, replacing any earlier record.
 func (c *cli) put(ctx context.Context, args []string) error {
 	fs := c.flagSet("put")
-	provider := fs.String("provider", "", "provider, as the API spells it (GHCR, AWS_ECR, ...) (required)")
-	url := fs.String("url", "", "registry URL (required for self-hosted providers)")
-	insecure := fs.Bool("insecure", false, "skip TLS certificate checks when testing the connection")
-	file := fs.String("credentials-file", "", "read the credential JSON from this file instead of stdin")
+	ef := addEntryFlags(fs, "")
 	pos, err := parse(fs, args, 2, "<org> <registry>")
 	if err != nil {
 		return err
 	}
-	if *provider == "" {
+	if ef.provider == "" {
 		return fmt.Errorf("%w: put needs -provider", errUsage)
 	}
-	e, err := c.readEntry(*provider, *url, *insecure, *file)
+	e, err := c.readEntry(ef)
 	if err != nil {
 		return err
 	}
@@ -75,25 +73,51 @@ func (c *cli) put(ctx context.Context, args []string) error {
 	return err
 }
 
-// readEntry reads, parses and validates the credential for provider.
-func (c *cli) readEntry(provider, url string, insecure bool, file string) (vault.Entry, error) {
-	p, err := providers.ParseProvider(provider)
+// entryFlags are the flags that describe an entry: put's, and
+// test-connection's with -provider.
+type entryFlags struct {
+	provider, url, robotPrefix, caFile, credFile string
+	insecure                                     bool
+}
+
+// addEntryFlags defines the entry flags on fs; note qualifies the usage
+// of every flag but -provider (test-connection says "(with -provider)").
+func addEntryFlags(fs *flag.FlagSet, note string) *entryFlags {
+	ef := &entryFlags{}
+	fs.StringVar(&ef.provider, "provider", "", "provider, as the API spells it (GHCR, AWS_ECR, ...)")
+	fs.StringVar(&ef.url, "url", "", "registry URL (required for self-hosted providers)"+note)
+	fs.BoolVar(&ef.insecure, "insecure", false, "skip TLS certificate checks when testing the connection"+note)
+	fs.StringVar(&ef.robotPrefix, "robot-prefix", "", "a self-hosted Harbor's robot name prefix (default robot$)"+note)
+	fs.StringVar(&ef.caFile, "ca-bundle", "", "PEM file of CA certificates to trust for this registry besides the system roots"+note)
+	fs.StringVar(&ef.credFile, "credentials-file", "", "read the credential JSON from this file instead of stdin"+note)
+	return ef
+}
+
+// readEntry reads the CA bundle and the credential the flags name, and
+// validates the entry against the provider table.
+func (c *cli) readEntry(ef *entryFlags) (vault.Entry, error) {
+	p, err := providers.ParseProvider(ef.provider)
 	if err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
-	data, err := c.readCredential(file)
+	e := vault.Entry{Provider: p, URL: ef.url, Insecure: ef.insecure, RobotPrefix: ef.robotPrefix}
+	if ef.caFile != "" {
+		if e.CABundle, err = readCapped(ef.caFile, vault.MaxCABundleSize); err != nil {
+			return vault.Entry{}, fmt.Errorf("reading the CA bundle: %w", err)
+		}
+	}
+	data, err := c.readCredential(ef.credFile)
 	defer clear(data)
 	if err != nil {
 		return vault.Entry{}, err
 	}
-	cred, err := credentials.Parse(data)
-	if err != nil {
+	if e.Credential, err = credentials.Parse(data); err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: credential: %w", errInvalid, err)
 	}
-	if err := (providers.Target{Provider: p, URL: url, Insecure: insecure}).Validate(cred); err != nil {
+	if err := e.Target().Validate(e.Credential); err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
-	return vault.Entry{Provider: p, URL: url, Insecure: insecure, Credential: cred}, nil
+	return e, nil
 }
 
 // readCredential reads the credential JSON from file, or stdin when file

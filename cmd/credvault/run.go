@@ -72,15 +72,20 @@ commands:
   get -redacted <org> <registry>
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
-  put <org> <registry> -provider P [-url U] [-insecure] [-credentials-file F]
+  put <org> <registry> -provider P [-url U] [-insecure] [-robot-prefix R]
+      [-ca-bundle PEM] [-credentials-file F]
       seal the credential JSON read from stdin (or from file F) for
       provider P (as the API spells it: GHCR, AWS_ECR, DOCKER_REGISTRY,
       ...), with the registry URL U and, with -insecure, no TLS
-      certificate checks when testing; create or replace the record
+      certificate checks when testing; a self-hosted Harbor's robot name
+      prefix R (default robot$) and the CA certificates in file PEM
+      (trusted besides the system roots) are sealed with it; create or
+      replace the record
   test-connection <org> <registry> [-allow-private CIDRs] [-allow-loopback] [-timeout D]
       test a stored record with what was sealed with it (provider, URL,
-      TLS settings)
-  test-connection -provider P [-url U] [-insecure] [-credentials-file F]
+      insecure flag, robot prefix, CA bundle)
+  test-connection -provider P [-url U] [-insecure] [-robot-prefix R]
+                  [-ca-bundle PEM] [-credentials-file F]
                   [-allow-private CIDRs] [-allow-loopback] [-timeout D]
       test the credential JSON read from stdin (or F) without storing it.
       Both forms print the result as JSON. -allow-private lets the registry

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -254,5 +255,32 @@ func TestCLIPostgresStore(t *testing.T) {
 	code, _, errOut := h.run("", "keys", "list", "acme")
 	if code != exitFailed || strings.Contains(errOut, "no driver") {
 		t.Errorf("keys list on an unreachable PostgreSQL: exit %d, %s", code, errOut)
+	}
+}
+
+// TestParseArgs: flags may follow positional arguments, and everything
+// after "--" is positional, flag-like or not.
+func TestParseArgs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args, pos []string
+		provider  string
+	}{
+		{[]string{"acme", "ghcr", "-provider", "GHCR"}, []string{"acme", "ghcr"}, "GHCR"},
+		{[]string{"provider", "ghcr"}, []string{"provider", "ghcr"}, ""},
+		{[]string{"-insecure", "acme", "provider"}, []string{"acme", "provider"}, ""},
+		{[]string{"--", "-provider", "x"}, []string{"-provider", "x"}, ""},
+		{[]string{"acme", "--", "ghcr", "-provider", "x"}, []string{"acme", "ghcr", "-provider", "x"}, ""},
+		{[]string{"-url", "-provider", "acme", "ghcr"}, []string{"acme", "ghcr"}, ""},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		provider := fs.String("provider", "", "")
+		fs.String("url", "", "")
+		fs.Bool("insecure", false, "")
+		pos, err := parseArgs(fs, tt.args)
+		if err != nil || !slices.Equal(pos, tt.pos) || *provider != tt.provider {
+			t.Errorf("parseArgs(%q) = %q, -provider %q, %v; want %q, %q", tt.args, pos, *provider, err, tt.pos, tt.provider)
+		}
 	}
 }

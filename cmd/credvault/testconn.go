@@ -24,10 +24,7 @@ var errUnhealthy = errors.New("connection test not healthy")
 // It prints the typed result as JSON.
 func (c *cli) testConnection(ctx context.Context, args []string) error {
 	fs := c.flagSet("test-connection")
-	provider := fs.String("provider", "", "test a credential from stdin for this provider instead of a stored record")
-	url := fs.String("url", "", "registry URL (with -provider)")
-	insecure := fs.Bool("insecure", false, "skip TLS certificate checks (with -provider)")
-	file := fs.String("credentials-file", "", "read the credential JSON from this file instead of stdin (with -provider)")
+	ef := addEntryFlags(fs, " (with -provider)")
 	allow := fs.String("allow-private", "", "comma-separated CIDR prefixes the registry may live in (a private network)")
 	loopback := fs.Bool("allow-loopback", false, "allow a registry on this host (refused by default)")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound for the whole check")
@@ -50,7 +47,7 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 	opts.AllowLoopback = *loopback
 	var res providers.Result
 	if fromStdin { // even -provider="": readEntry refuses it
-		e, err := c.readEntry(*provider, *url, *insecure, *file)
+		e, err := c.readEntry(ef)
 		if err != nil {
 			return err
 		}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
-	"slices"
 	"testing"
 
 	"github.com/credvault/credvault/internal/regemu"
@@ -76,31 +74,4 @@ func TestCLITestConnectionNamedProvider(t *testing.T) {
 	}
 	// An explicitly empty -provider is refused, not read as a stored record.
 	h.must(exitInvalid, good, "test-connection", "-provider=", "-allow-loopback")
-}
-
-// TestParseArgs: flags may follow positional arguments, and everything
-// after "--" is positional, flag-like or not.
-func TestParseArgs(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		args, pos []string
-		provider  string
-	}{
-		{[]string{"acme", "ghcr", "-provider", "GHCR"}, []string{"acme", "ghcr"}, "GHCR"},
-		{[]string{"provider", "ghcr"}, []string{"provider", "ghcr"}, ""},
-		{[]string{"-insecure", "acme", "provider"}, []string{"acme", "provider"}, ""},
-		{[]string{"--", "-provider", "x"}, []string{"-provider", "x"}, ""},
-		{[]string{"acme", "--", "ghcr", "-provider", "x"}, []string{"acme", "ghcr", "-provider", "x"}, ""},
-		{[]string{"-url", "-provider", "acme", "ghcr"}, []string{"acme", "ghcr"}, ""},
-	}
-	for _, tt := range tests {
-		fs := flag.NewFlagSet("t", flag.ContinueOnError)
-		provider := fs.String("provider", "", "")
-		fs.String("url", "", "")
-		fs.Bool("insecure", false, "")
-		pos, err := parseArgs(fs, tt.args)
-		if err != nil || !slices.Equal(pos, tt.pos) || *provider != tt.provider {
-			t.Errorf("parseArgs(%q) = %q, -provider %q, %v; want %q, %q", tt.args, pos, *provider, err, tt.pos, tt.provider)
-		}
-	}
 }
