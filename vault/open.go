@@ -43,7 +43,7 @@ func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
 // s.pt's array, for the caller to clear.
 func (v *Vault) openPlaintext(ctx context.Context, kk kek.KEK, k Key, env *envelope.Envelope, s *scratch) ([]byte, error) {
 	b := envelope.DEKAAD(s.hdr[:0], env.Version, k.Org, k.Registry, env.Kind)
-	dek, err := v.unwrap(ctx, kk, env, k, b)
+	dek, err := v.unwrap(ctx, kk, env, kekAAD(k, b, &s.labels))
 	if err != nil {
 		if errors.Is(err, kek.ErrUnwrap) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -64,10 +64,10 @@ func (v *Vault) openPlaintext(ctx context.Context, kk kek.KEK, k Key, env *envel
 }
 
 // unwrap returns the record's plaintext DEK, from the cache when enabled.
-func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, k Key, aad []byte) ([]byte, error) {
+func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, aad kek.AAD) ([]byte, error) {
 	var ck string
 	if v.cache != nil {
-		ck = cacheKey(env.KeyID, env.WrappedDEK, aad)
+		ck = cacheKey(env.KeyID, env.WrappedDEK, aad.Data) // the labels are copies of what Data binds
 		if dek, ok := v.cache.get(ck); ok {
 			v.n.hits.Add(1)
 			return dek, nil
@@ -75,7 +75,7 @@ func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, 
 		v.n.misses.Add(1)
 	}
 	v.n.unwraps.Add(1)
-	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
+	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, aad)
 	if err != nil {
 		return nil, err
 	}

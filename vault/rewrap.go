@@ -148,17 +148,17 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, k Key, en
 
 // kekRewrap rewraps env's DEK, of the record at k, server-side.
 func kekRewrap(ctx context.Context, rw kek.Rewrapper, k Key, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
-	return rw.Rewrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
+	return rw.Rewrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad, new([2]kek.Label)))
 }
 
 // kekUnwrap unwraps env's DEK, of the record at k.
 func kekUnwrap(ctx context.Context, kk kek.KEK, k Key, env *envelope.Envelope, aad []byte) ([]byte, error) {
-	return kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad))
+	return kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, kekAAD(k, aad, new([2]kek.Label)))
 }
 
 // kekWrap wraps dek, the DEK of the record at k, under kk's current key.
 func kekWrap(ctx context.Context, kk kek.KEK, k Key, dek, aad []byte) ([]byte, string, error) {
-	return kk.Wrap(ctx, dek, kekAAD(k, aad))
+	return kk.Wrap(ctx, dek, kekAAD(k, aad, new([2]kek.Label)))
 }
 
 // KeyUsage counts the org's records per KEK key ID ("" for every org),

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/credvault/credvault/internal/envelope"
+	"github.com/credvault/credvault/kek"
 )
 
 // A scratch is the working memory of one seal or open: the DEK being
@@ -15,10 +16,11 @@ import (
 // produced (in whichever array an append left it) is enough; release
 // clears the DEK.
 type scratch struct {
-	dek   [envelope.DEKSize]byte
-	nonce [envelope.NonceSize]byte // a copy: the AEAD's interface call would move an envelope's to the heap
-	pt    []byte
-	hdr   []byte
+	dek    [envelope.DEKSize]byte
+	nonce  [envelope.NonceSize]byte // a copy: the AEAD's interface call would move an envelope's to the heap
+	pt     []byte
+	hdr    []byte
+	labels [2]kek.Label // the KEK AAD's labels (see kekAAD)
 }
 
 // Initial buffer sizes: a typical record's plaintext (a GoogleGar key
@@ -35,8 +37,10 @@ var scratchPool = sync.Pool{New: func() any {
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
-// release clears the DEK and returns s to the pool.
+// release clears the DEK, drops the labels' strings and returns s to the
+// pool.
 func (s *scratch) release() {
 	clear(s.dek[:])
+	s.labels = [2]kek.Label{}
 	scratchPool.Put(s)
 }

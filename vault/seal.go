@@ -91,7 +91,7 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 	}
 	env.Commitment = commit
 	v.n.wraps.Add(1)
-	wrapped, keyID, err := kk.Wrap(ctx, s.dek[:], kekAAD(k, dekAAD))
+	wrapped, keyID, err := kk.Wrap(ctx, s.dek[:], kekAAD(k, dekAAD, &s.labels))
 	if err != nil {
 		return nil, fmt.Errorf("wrap DEK: %w", err)
 	}
@@ -108,7 +108,12 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 // under: data, and the record's org and registry as readable labels for
 // KEKs that record them in an audit trail (kek/awskms puts them in the
 // KMS EncryptionContext, which CloudTrail logs). Every wrap, unwrap and
-// rewrap passes the same labels, so a KEK may also bind them.
-func kekAAD(k Key, data []byte) kek.AAD {
-	return kek.AAD{Data: data, Labels: []kek.Label{{Name: "org", Value: k.Org}, {Name: "registry", Value: k.Registry}}}
+// rewrap passes the same labels, so a KEK may also bind them. The labels
+// are written into *labels, which the AAD then points to: the seal and
+// open paths pass their pooled scratch's array, so building the AAD
+// allocates nothing.
+func kekAAD(k Key, data []byte, labels *[2]kek.Label) kek.AAD {
+	labels[0] = kek.Label{Name: "org", Value: k.Org}
+	labels[1] = kek.Label{Name: "registry", Value: k.Registry}
+	return kek.AAD{Data: data, Labels: labels[:]}
 }
