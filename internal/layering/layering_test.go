@@ -3,7 +3,7 @@
 // kek, providers (for the provider table an entry is validated against)
 // and internal packages, providers imports credentials and internal
 // packages, so it never imports vault; apikey imports credentials only;
-// nothing imports examples or cmd.
+// nothing imports examples or cmd; only vault imports the plaintext codec.
 package layering
 
 import (
@@ -48,6 +48,31 @@ func TestDependencyDirection(t *testing.T) {
 }
 
 func TestNothingImportsExamplesOrCmd(t *testing.T) {
+	eachPackage(t, func(rel string, p *build.Package) {
+		for _, imp := range append(p.Imports, p.TestImports...) {
+			if strings.HasPrefix(imp, module+"examples") || strings.HasPrefix(imp, module+"cmd") {
+				t.Errorf("%s imports %s", rel, imp)
+			}
+		}
+	})
+}
+
+// TestOnlyTheVaultImportsTheCodec keeps the plaintext codec audited:
+// outside tests, only the vault may import internal/credcodec, which
+// reads every secret of a credential.
+func TestOnlyTheVaultImportsTheCodec(t *testing.T) {
+	eachPackage(t, func(rel string, p *build.Package) {
+		if slices.Contains(p.Imports, module+"internal/credcodec") && rel != "vault" {
+			t.Errorf("%s imports internal/credcodec", rel)
+		}
+	})
+}
+
+// eachPackage calls fn with every buildable package directory of the
+// module (its path relative to the root, slash-separated), skipping
+// testdata and hidden directories.
+func eachPackage(t *testing.T, fn func(rel string, p *build.Package)) {
+	t.Helper()
 	root := filepath.Join("..", "..")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
@@ -60,11 +85,8 @@ func TestNothingImportsExamplesOrCmd(t *testing.T) {
 		if err != nil {
 			return nil // no buildable Go files here
 		}
-		for _, imp := range append(p.Imports, p.TestImports...) {
-			if strings.HasPrefix(imp, module+"examples") || strings.HasPrefix(imp, module+"cmd") {
-				t.Errorf("%s imports %s", path, imp)
-			}
-		}
+		rel, _ := filepath.Rel(root, path)
+		fn(filepath.ToSlash(rel), p)
 		return nil
 	})
 	if err != nil {
