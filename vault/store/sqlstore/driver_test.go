@@ -6,21 +6,20 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/credvault/credvault/vault/store/sqlstore/internal/driver"
 )
 
-// withDrivers makes m the registered drivers until the test ends. The test
-// binary registers pgsql's driver (the external tests import it).
-func withDrivers(t *testing.T, m map[Dialect]Driver) {
-	drivers.Lock()
-	saved := drivers.m
-	drivers.m = m
-	drivers.Unlock()
-	t.Cleanup(func() {
-		drivers.Lock()
-		drivers.m = saved
-		drivers.Unlock()
-	})
+// withDriver makes d (nil: none) the registered PostgreSQL driver until
+// the test ends. The test binary registers pgsql's driver (the external
+// tests import it).
+func withDriver(t *testing.T, d *Driver) {
+	saved := driver.Replace(d)
+	t.Cleanup(func() { driver.Replace(saved) })
 }
+
+// Driver is the registered driver type, named here for the tests.
+type Driver = driver.Driver
 
 // fakeDriver is a complete Driver that knows no error.
 var fakeDriver = Driver{
@@ -33,7 +32,7 @@ var fakeDriver = Driver{
 // with a typed error that names the package to import, before any
 // connection and without quoting the DSN.
 func TestNoDriver(t *testing.T) {
-	withDrivers(t, map[Dialect]Driver{})
+	withDriver(t, nil)
 	const password = "hunter2-s3cret"
 	_, err := Open(t.Context(), "postgres://u:"+password+"@127.0.0.1:1/db")
 	checkNoDriver(t, "Open", err)
@@ -61,32 +60,23 @@ func checkNoDriver(t *testing.T, op string, err error) {
 	}
 }
 
-// TestRegister: Register refuses what database/sql.Register refuses, a
-// second registration included.
-func TestRegister(t *testing.T) {
+// TestRegisterPostgres: registration refuses what database/sql.Register
+// refuses, a second registration included.
+func TestRegisterPostgres(t *testing.T) {
 	noName, noRetry, noRedact := fakeDriver, fakeDriver, fakeDriver
 	noName.Name, noRetry.Retryable, noRedact.Redact = "", nil, nil
-	for name, tc := range map[string]struct {
-		d   Dialect
-		drv Driver
-	}{
-		"sqlite":       {SQLite, fakeDriver},
-		"unknown":      {Dialect(9), fakeDriver},
-		"no name":      {Postgres, noName},
-		"no Retryable": {Postgres, noRetry},
-		"no Redact":    {Postgres, noRedact},
-	} {
+	for name, drv := range map[string]Driver{"no name": noName, "no Retryable": noRetry, "no Redact": noRedact} {
 		t.Run(name, func(t *testing.T) {
-			withDrivers(t, map[Dialect]Driver{})
-			mustPanic(t, func() { Register(tc.d, tc.drv) })
+			withDriver(t, nil)
+			mustPanic(t, func() { driver.RegisterPostgres(drv) })
 		})
 	}
 	t.Run("twice", func(t *testing.T) {
-		withDrivers(t, map[Dialect]Driver{})
-		Register(Postgres, fakeDriver)
-		mustPanic(t, func() { Register(Postgres, fakeDriver) })
+		withDriver(t, nil)
+		driver.RegisterPostgres(fakeDriver)
+		mustPanic(t, func() { driver.RegisterPostgres(fakeDriver) })
 		if got, err := driverName(Postgres); got != "fake" || err != nil {
-			t.Errorf("driverName after the refused second Register: %q, %v", got, err)
+			t.Errorf("driverName after the refused second registration: %q, %v", got, err)
 		}
 	})
 }
@@ -117,7 +107,7 @@ func TestDriverHooks(t *testing.T) {
 		return err
 	}
 	drv.Retryable = func(err error) bool { return errors.Is(err, errAgain) }
-	withDrivers(t, map[Dialect]Driver{Postgres: drv})
+	withDriver(t, &drv)
 
 	err := dbError("put", fmt.Errorf("exec: %w", errRow))
 	if errors.Is(err, errRow) || !errors.Is(err, errRedacted) || strings.Contains(err.Error(), "deadbeef") {
@@ -129,7 +119,7 @@ func TestDriverHooks(t *testing.T) {
 	if !retryable(fmt.Errorf("exec: %w", errAgain)) || retryable(errRow) {
 		t.Error("retryable does not follow the driver")
 	}
-	withDrivers(t, map[Dialect]Driver{})
+	withDriver(t, nil)
 	if err := dbError("get", errRow); !errors.Is(err, errRow) || retryable(errAgain) {
 		t.Errorf("no driver: dbError %v, retryable %v", err, retryable(errAgain))
 	}

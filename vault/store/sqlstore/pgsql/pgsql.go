@@ -20,14 +20,14 @@ package pgsql
 import (
 	"errors"
 
+	"github.com/credvault/credvault/vault/store/sqlstore/internal/driver"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-
-	"github.com/credvault/credvault/vault/store/sqlstore"
 )
 
 func init() {
-	sqlstore.Register(sqlstore.Postgres, sqlstore.Driver{Name: "pgx", Retryable: retryable, Redact: redact})
+	driver.RegisterPostgres(driver.Driver{Name: "pgx", Retryable: retryable, Redact: redact})
 }
 
 // retryable reports whether err is a PostgreSQL serialization failure or

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/credvault/credvault/vault/store/sqlstore/internal/driver"
+
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/credvault/credvault/vault/store/sqlstore"
@@ -59,5 +61,5 @@ func TestRegistered(t *testing.T) {
 	if err == nil || errors.Is(err, sqlstore.ErrNoDriver) {
 		t.Errorf("Open with pgsql imported: %v, want a connection error", err)
 	}
-	sqlstore.Register(sqlstore.Postgres, sqlstore.Driver{Name: "pgx", Retryable: retryable, Redact: redact})
+	driver.RegisterPostgres(driver.Driver{Name: "pgx", Retryable: retryable, Redact: redact})
 }
