@@ -276,29 +276,16 @@ func TestRotateDEKsResumesFromCheckpoint(t *testing.T) {
 	}
 }
 
-// flakyKEKs resolves each org's KEK, whose first Unwrap for one registry
+// flakyKEKs resolves each org's KEK, whose first Unwrap for registry
 // fails as a KMS outage would.
-type flakyKEKs struct {
-	vault.KEKResolver
-	registry string
-	failed   atomic.Bool
-}
-
-func (f *flakyKEKs) KEK(ctx context.Context, org string) (kek.KEK, error) {
-	k, err := f.KEKResolver.KEK(ctx, org)
-	return flakyKEK{k, f}, err
-}
-
-type flakyKEK struct {
-	kek.KEK
-	f *flakyKEKs
-}
-
-func (k flakyKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
-	if bytes.Contains(aad.Data, []byte(k.f.registry)) && k.f.failed.CompareAndSwap(false, true) {
-		return nil, kek.ErrUnavailable
-	}
-	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
+func flakyKEKs(keys vault.KEKResolver, registry string) unwrapHook {
+	var failed atomic.Bool
+	return unwrapHook{keys, func(_ context.Context, aad kek.AAD, unwrap func() ([]byte, error)) ([]byte, error) {
+		if bytes.Contains(aad.Data, []byte(registry)) && failed.CompareAndSwap(false, true) {
+			return nil, kek.ErrUnavailable
+		}
+		return unwrap()
+	}}
 }
 
 // stopAfter returns job options that cancel ctx's job after its nth
@@ -323,7 +310,7 @@ func TestResumedRotateDEKsRetriesFailedRecords(t *testing.T) {
 			e := newEnv(t)
 			ks := fill(t, e, 40)
 			before := commitments(t, e, ks)
-			v := mustVault(t, form(e.store), &flakyKEKs{KEKResolver: e.keys, registry: ks[12].Registry})
+			v := mustVault(t, form(e.store), flakyKEKs(e.keys, ks[12].Registry))
 			opts := vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 10, Workers: 2}, Checkpoints: &vault.MemCheckpoints{}}
 			ctx, job := stopAfter(t.Context(), opts.JobOptions, 3)
 			s, err := v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: job, Checkpoints: opts.Checkpoints})

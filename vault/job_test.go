@@ -377,29 +377,43 @@ func (s bumpingBatch) PutBatch(ctx context.Context, recs []vault.Record, expects
 	return s.bp.PutBatch(ctx, recs, expects)
 }
 
-// countingKEKs resolves KEKs that record the most Unwrap calls in flight.
-type countingKEKs struct {
+// unwrapHook resolves KEKs whose Unwrap runs through hook, which may fail,
+// stall or watch the call around the real unwrap it is given. The tests'
+// fault and probe KEKs are hooks.
+type unwrapHook struct {
 	vault.KEKResolver
-	in, peak atomic.Int64
+	hook hookFunc
 }
 
-func (c *countingKEKs) KEK(ctx context.Context, org string) (kek.KEK, error) {
-	k, err := c.KEKResolver.KEK(ctx, org)
-	return countingKEK{k, c}, err
+// A hookFunc stands around an Unwrap; unwrap performs the real one.
+type hookFunc func(ctx context.Context, aad kek.AAD, unwrap func() ([]byte, error)) ([]byte, error)
+
+func (h unwrapHook) KEK(ctx context.Context, org string) (kek.KEK, error) {
+	k, err := h.KEKResolver.KEK(ctx, org)
+	return hookedKEK{k, h.hook}, err
 }
 
-type countingKEK struct {
+type hookedKEK struct {
 	kek.KEK
-	c *countingKEKs
+	hook hookFunc
 }
 
-func (k countingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
-	n := k.c.in.Add(1)
-	defer k.c.in.Add(-1)
-	for p := k.c.peak.Load(); n > p && !k.c.peak.CompareAndSwap(p, n); p = k.c.peak.Load() {
-	}
-	time.Sleep(2 * time.Millisecond)
-	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
+func (k hookedKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	return k.hook(ctx, aad, func() ([]byte, error) { return k.KEK.Unwrap(ctx, keyID, wrapped, aad) })
+}
+
+// countingKEKs resolves KEKs that record in *peak the most Unwrap calls
+// in flight.
+func countingKEKs(keys vault.KEKResolver, peak *atomic.Int64) unwrapHook {
+	var in atomic.Int64
+	return unwrapHook{keys, func(_ context.Context, _ kek.AAD, unwrap func() ([]byte, error)) ([]byte, error) {
+		n := in.Add(1)
+		defer in.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(2 * time.Millisecond)
+		return unwrap()
+	}}
 }
 
 // TestWorkersBoundsConcurrentRotations: JobOptions.Workers
@@ -409,13 +423,13 @@ func (k countingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, a
 func TestWorkersBoundsConcurrentRotations(t *testing.T) {
 	e := newEnv(t)
 	fill(t, e, 40)
-	keys := &countingKEKs{KEKResolver: e.keys}
-	v := mustVault(t, bumpingBatch{e.store, e.store}, keys)
+	var peak atomic.Int64
+	v := mustVault(t, bumpingBatch{e.store, e.store}, countingKEKs(e.keys, &peak))
 	s, err := v.RotateDEKs(context.Background(), vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme", PageSize: 4, Workers: 1}})
 	if err != nil || s.Done != 40 {
 		t.Fatalf("summary %+v, err %v", s.Progress, err)
 	}
-	if p := keys.peak.Load(); p > 1 {
+	if p := peak.Load(); p > 1 {
 		t.Fatalf("Workers: 1, but %d record rotations called the KEK at once", p)
 	}
 }

@@ -67,27 +67,14 @@ func TestRotationStopsEveryStage(t *testing.T) {
 
 // stallingKEKs resolves each org's KEK, whose Unwraps for registries
 // holding match wait for the job's context to end.
-type stallingKEKs struct {
-	vault.KEKResolver
-	match string
-}
-
-func (s stallingKEKs) KEK(ctx context.Context, org string) (kek.KEK, error) {
-	k, err := s.KEKResolver.KEK(ctx, org)
-	return stallingKEK{k, s.match}, err
-}
-
-type stallingKEK struct {
-	kek.KEK
-	match string
-}
-
-func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
-	if bytes.Contains(aad.Data, []byte(k.match)) {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return k.KEK.Unwrap(ctx, keyID, wrapped, aad)
+func stallingKEKs(keys vault.KEKResolver, match string) unwrapHook {
+	return unwrapHook{keys, func(ctx context.Context, aad kek.AAD, unwrap func() ([]byte, error)) ([]byte, error) {
+		if bytes.Contains(aad.Data, []byte(match)) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return unwrap()
+	}}
 }
 
 // TestRotationCancelledBeforeLastPageIsWritten cancels a batched job
@@ -98,7 +85,7 @@ func (k stallingKEK) Unwrap(ctx context.Context, keyID string, wrapped []byte, a
 func TestRotationCancelledBeforeLastPageIsWritten(t *testing.T) {
 	e := newEnv(t)
 	ks := fill(t, e, 20)
-	v := mustVault(t, e.store, stallingKEKs{e.keys, "reg-001"}) // the second page
+	v := mustVault(t, e.store, stallingKEKs(e.keys, "reg-001")) // the second page
 	for range 30 {
 		cp := &vault.MemCheckpoints{}
 		ctx, job := stopAfter(t.Context(), vault.JobOptions{Org: "acme", PageSize: 10}, 1)

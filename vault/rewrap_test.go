@@ -141,7 +141,7 @@ func TestResumedRewrapKEKRetriesFailedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := mustVault(t, e.store, &flakyKEKs{KEKResolver: e.keys, registry: ks[12].Registry})
+	v := mustVault(t, e.store, flakyKEKs(e.keys, ks[12].Registry))
 	job := vault.JobOptions{Org: "acme", PageSize: 10, Workers: 2}
 	ctx, stopping := stopAfter(t.Context(), job, 3)
 	first, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: stopping})
