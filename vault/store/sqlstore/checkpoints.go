@@ -17,7 +17,7 @@ func (s *Store) LoadCheckpoint(ctx context.Context, jobID string) (vault.Key, bo
 		return vault.Key{}, false, err
 	}
 	var k vault.Key
-	err := s.stmts.loadCP.QueryRowContext(ctx, jobID).Scan(&k.Org, &k.Registry)
+	err := retry(ctx, func() error { return s.stmts.loadCP.QueryRowContext(ctx, jobID).Scan(&k.Org, &k.Registry) })
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return vault.Key{}, false, nil

@@ -15,9 +15,12 @@ func (s *Store) Get(ctx context.Context, k vault.Key) (vault.Record, error) {
 	if err := s.check(ctx); err != nil {
 		return vault.Record{}, err
 	}
-	rec := vault.Record{Key: k}
-	err := s.stmts.get.QueryRowContext(ctx, k.Org, k.Registry).
-		Scan(&rec.Version, &rec.KeyID, &rec.Envelope, utcTime{&rec.UpdatedAt})
+	var rec vault.Record
+	err := retry(ctx, func() error {
+		rec = vault.Record{Key: k}
+		return s.stmts.get.QueryRowContext(ctx, k.Org, k.Registry).
+			Scan(&rec.Version, &rec.KeyID, &rec.Envelope, utcTime{&rec.UpdatedAt})
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return vault.Record{}, vault.ErrNotFound
@@ -76,7 +79,7 @@ func (s *Store) exec(ctx context.Context, stmt *sql.Stmt, args ...any) (int64, e
 // fails with a serialization error.
 var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 
-// maxAttempts bounds how often execRetry runs a statement.
+// maxAttempts bounds how often retry runs a statement.
 const maxAttempts = 10
 
 // execRetry executes stmt on its own (a single-statement transaction on
@@ -85,11 +88,23 @@ const maxAttempts = 10
 // can when the default isolation is stricter than READ COMMITTED, wrote
 // nothing: it is run again, on a fresh snapshot, where a compare-and-swap
 // that lost changes no row.
-func execRetry(ctx context.Context, stmt *sql.Stmt, args []any) (int64, error) {
+func execRetry(ctx context.Context, stmt *sql.Stmt, args []any) (n int64, err error) {
+	err = retry(ctx, func() error {
+		n, err = execRows(ctx, stmt, args)
+		return err
+	})
+	return n, err
+}
+
+// retry runs op, and again while PostgreSQL aborts it with a
+// serialization failure or a deadlock, at most maxAttempts times. Under a
+// SERIALIZABLE default even a read-only statement can be aborted that
+// way; it changed nothing and runs again on a fresh snapshot.
+func retry(ctx context.Context, op func() error) error {
 	for attempt := 1; ; attempt++ {
-		n, err := execRows(ctx, stmt, args)
+		err := op()
 		if err == nil || attempt == maxAttempts || !retryable(err) || ctx.Err() != nil {
-			return n, err
+			return err
 		}
 	}
 }
@@ -139,7 +154,7 @@ func (s *Store) missingOrConflict(ctx context.Context, k vault.Key, expect int64
 		return vault.ErrNotFound
 	}
 	var v int64
-	err := s.stmts.exists.QueryRowContext(ctx, k.Org, k.Registry).Scan(&v)
+	err := retry(ctx, func() error { return s.stmts.exists.QueryRowContext(ctx, k.Org, k.Registry).Scan(&v) })
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return vault.ErrNotFound
@@ -180,11 +195,14 @@ func (s *Store) ListInto(ctx context.Context, q vault.Query, recs []vault.Record
 		args = append(args, q.KeyID)
 	}
 	args = append(args, size+1) // one more row tells whether a next page exists
-	rows, err := s.stmts.list[filters].QueryContext(ctx, args...)
-	if err != nil {
-		return vault.Page{}, buf, dbError("list", err)
-	}
-	recs, buf, err = scanRecords(rows, recs[:0], buf[:0])
+	err := retry(ctx, func() error {
+		rows, err := s.stmts.list[filters].QueryContext(ctx, args...)
+		if err != nil {
+			return dbError("list", err)
+		}
+		recs, buf, err = scanRecords(rows, recs[:0], buf[:0])
+		return err
+	})
 	if err != nil {
 		return vault.Page{}, buf, err
 	}
@@ -228,17 +246,22 @@ func (s *Store) KeyUsage(ctx context.Context, org string) (map[string]int64, err
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	var rows *sql.Rows
-	var err error
-	if org == "" {
-		rows, err = s.stmts.usageAll.QueryContext(ctx)
-	} else {
-		rows, err = s.stmts.usageOrg.QueryContext(ctx, org)
-	}
-	if err != nil {
-		return nil, dbError("key usage", err)
-	}
-	return scanUsage(rows)
+	var usage map[string]int64
+	err := retry(ctx, func() error {
+		var rows *sql.Rows
+		var err error
+		if org == "" {
+			rows, err = s.stmts.usageAll.QueryContext(ctx)
+		} else {
+			rows, err = s.stmts.usageOrg.QueryContext(ctx, org)
+		}
+		if err != nil {
+			return dbError("key usage", err)
+		}
+		usage, err = scanUsage(rows)
+		return err
+	})
+	return usage, err
 }
 
 // scanUsage reads and closes (key ID, count) rows.
