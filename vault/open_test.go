@@ -87,7 +87,9 @@ func goldenSet(cipher string) map[string]vault.Entry {
 }
 
 // goldenKeys opens the golden local keyset from a private copy (the
-// manager wants owner-only files, which a checkout does not keep).
+// manager wants owner-only files, which a checkout does not keep). Its
+// root key is an obvious test value: the hex of the ASCII
+// "credvault-golden-TEST-root-key!!".
 func goldenKeys(t *testing.T) *local.Manager {
 	t.Helper()
 	root, err := os.ReadFile(filepath.Join(goldenDir, "rootkey.hex"))
