@@ -26,7 +26,9 @@ type Call struct {
 	URL     string      // the logical URL
 	Header  http.Header // sent as given
 	Form    url.Values  // sent as application/x-www-form-urlencoded when non-nil
-	Secrets []string    // tokens only this call knows, redacted from any Result
+	// Secrets are values to scrub from any Result besides those the
+	// session registers itself (see Session.AddSecrets).
+	Secrets []string
 	// What names a non-2xx answer in the Message, e.g. "token server
 	// refused the credentials"; "" means "registry".
 	What string
@@ -74,14 +76,14 @@ func (s *Session) Do(ctx context.Context, c Call) (Reply, error) {
 
 // Send performs c and returns the body of a 2xx answer, or the failure as
 // a Result: the transport's status (see TransportStatus), or the answer's
-// HTTP status with the provider's code and message (see ResponseResult),
-// c's secrets redacted. It is the one way a checker turns a request into
+// HTTP status with the provider's code and message, scrubbed (see
+// Session.Redact). It is the one way a checker turns a request into
 // a Result.
 func (s *Session) Send(ctx context.Context, c Call) ([]byte, *Result) {
+	s.AddSecrets(c.Secrets...)
 	rep, err := s.Do(ctx, c)
 	if err != nil {
-		r := ErrorResult(err, Shown(c.URL))
-		r.Message = Redact(r.Message, c.Secrets...)
+		r := s.errorResult(err, s.shown(c.URL))
 		return nil, &r
 	}
 	if !rep.OK() {
@@ -89,7 +91,7 @@ func (s *Session) Send(ctx context.Context, c Call) ([]byte, *Result) {
 		if what == "" {
 			what = "registry"
 		}
-		r := ResponseResult(rep.Status, rep.Body, Shown(c.URL), what, c.Secrets...)
+		r := s.responseResult(rep.Status, rep.Body, s.shown(c.URL), what)
 		return nil, &r
 	}
 	return rep.Body, nil
@@ -121,12 +123,17 @@ func (c Call) request(ctx context.Context, dial *url.URL) (*http.Request, error)
 // Shown is a URL as a Result shows it: without its query or fragment (a
 // token request's parameters, a realm's junk) and clipped, since a
 // registry's challenge may have chosen it.
-func Shown(raw string) string {
+func Shown(raw string) string { return shownURL(raw, func(s string) string { return s }) }
+
+// shownURL is Shown with scrub applied to the raw URL and to the one
+// shown, before it is clipped.
+func shownURL(raw string, scrub func(string) string) string {
+	raw = scrub(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
 		return clip.Clip(raw, MaxProviderText)
 	}
 	c := *u
 	c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = "", false, "", ""
-	return clip.Clip(c.String(), MaxProviderText)
+	return clip.Clip(scrub(c.String()), MaxProviderText)
 }

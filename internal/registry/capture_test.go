@@ -28,7 +28,7 @@ func TestContextErr(t *testing.T) {
 			t.Errorf("%s: contextErr = %v, want %v", name, got, tc.want)
 		}
 	}
-	st, _ := TransportStatus(errors.Join(errors.New("net/http: request canceled"), contextErr(lateContext{context.Background()})))
+	st, _ := (&Session{}).TransportStatus(errors.Join(errors.New("net/http: request canceled"), contextErr(lateContext{context.Background()})))
 	if st != StatusTimeout {
 		t.Fatalf("a transport cancelled at the deadline is %s, want %s", st, StatusTimeout)
 	}

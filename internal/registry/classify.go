@@ -23,35 +23,37 @@ const maxBody = 64 << 10
 // maxCode caps a provider error code copied into a Result.
 const maxCode = 64
 
-// ErrorResult classifies a failed request to endpoint: a refusal by the
+// errorResult classifies a failed request to endpoint: a refusal by the
 // address policy or any network error is StatusUnreachable (a refused
 // connection is never healthy), certificate and handshake failures are
 // StatusTLSError, deadlines are StatusTimeout.
-func ErrorResult(err error, endpoint string) Result {
-	st, msg := TransportStatus(err)
+func (s *Session) errorResult(err error, endpoint string) Result {
+	st, msg := s.TransportStatus(err)
 	return Result{Status: st, Endpoint: endpoint, Message: msg}
 }
 
-// TransportStatus classifies an error from the safe client (no response):
-// the status and a message free of secrets.
-func TransportStatus(err error) (Status, string) {
+// TransportStatus classifies an error from the safe client (no response),
+// an SDK's included: the status and a message whose quoted error text
+// (which can hold what a server sent, as a Location header) is scrubbed
+// like provider text (see Session.Redact).
+func (s *Session) TransportStatus(err error) (Status, string) {
 	var blocked *safehttp.BlockedError
 	switch {
 	case errors.As(err, &blocked):
 		return StatusUnreachable, "blocked by address policy: " + blocked.Reason
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return StatusTimeout, "timed out: " + innermost(err)
+		return StatusTimeout, "timed out: " + s.innermost(err)
 	case errors.Is(err, context.Canceled):
 		return StatusTimeout, "canceled"
 	case isTLSError(err):
-		return StatusTLSError, "TLS: " + innermost(err)
+		return StatusTLSError, "TLS: " + s.innermost(err)
 	case errors.Is(err, safehttp.ErrInvalidURL):
-		return StatusInvalidConfig, innermost(err)
+		return StatusInvalidConfig, s.innermost(err)
 	case errors.Is(err, safehttp.ErrInsecureRedirect), errors.Is(err, safehttp.ErrTooManyRedirects),
 		errors.Is(err, safehttp.ErrBodyTooLarge):
-		return StatusProviderError, innermost(err)
+		return StatusProviderError, s.innermost(err)
 	}
-	return StatusUnreachable, "unreachable: " + innermost(err)
+	return StatusUnreachable, "unreachable: " + s.innermost(err)
 }
 
 func isTimeout(err error) bool {
@@ -74,14 +76,17 @@ func isTLSError(err error) bool {
 		errors.As(err, &constrain) || strings.Contains(err.Error(), "tls: ")
 }
 
+// maxErrText caps an error's text in a message.
+const maxErrText = 300
+
 // innermost is the text of err without the *url.Error wrapping, which
-// repeats the method and URL.
-func innermost(err error) string {
+// repeats the method and URL, scrubbed and clipped.
+func (s *Session) innermost(err error) string {
 	var ue *url.Error
 	for errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	return clip.Clip(err.Error(), 300)
+	return s.quote(err.Error(), maxErrText)
 }
 
 // StatusFor maps an HTTP status code to a Status: 401 auth_failed, 403
@@ -103,20 +108,21 @@ func StatusFor(code int) Status {
 	return StatusProviderError
 }
 
-// ResponseResult classifies a non-2xx response from endpoint: the status
+// responseResult classifies a non-2xx response from endpoint: the status
 // from its HTTP code, and the provider's code and message from its body
 // (distribution's {"errors":[{"code","message"}]}, Docker Hub's
 // {"detail"} and its token server's {"details"}, Harness's
-// {"code","message"}), with secrets redacted from both: a hostile server
-// may echo the token it received, even as its error code. what says who
-// answered ("token server refused the credentials").
-func ResponseResult(code int, body []byte, endpoint, what string, secrets ...string) Result {
-	pc, pm := ParseErrorBody(body)
+// {"code","message"}), both scrubbed before they are clipped (see
+// Session.Redact): a hostile server may echo the token it received, even
+// as its error code. what says who answered ("token server refused the
+// credentials").
+func (s *Session) responseResult(code int, body []byte, endpoint, what string) Result {
+	pc, pm := parseErrorBody(body)
 	msg := what + ": HTTP " + strconv.Itoa(code)
 	if pm != "" {
-		msg += ": " + Redact(pm, secrets...)
+		msg += ": " + s.Redact(pm)
 	}
-	return Result{Status: StatusFor(code), Endpoint: endpoint, ProviderCode: Redact(pc, secrets...), Message: msg}
+	return Result{Status: StatusFor(code), Endpoint: endpoint, ProviderCode: s.RedactCode(pc), Message: msg}
 }
 
 // errorBody covers the error shapes registries send.
@@ -136,6 +142,14 @@ type errorBody struct {
 // error response body, or returns empty strings. Both are cleaned of
 // control characters and capped.
 func ParseErrorBody(body []byte) (code, message string) {
+	code, message = parseErrorBody(body)
+	return clip.Clip(code, maxCode), clip.Clip(message, MaxProviderText)
+}
+
+// parseErrorBody is ParseErrorBody without the cleaning and caps, for a
+// caller that scrubs the text first. The JSON string decoding it does
+// loses nothing of a secret (valid UTF-8).
+func parseErrorBody(body []byte) (code, message string) {
 	if len(body) > maxBody {
 		body = body[:maxBody]
 	}
@@ -157,7 +171,7 @@ func ParseErrorBody(body []byte) (code, message string) {
 			message = b.Error
 		}
 	}
-	return clip.Clip(code, maxCode), clip.Clip(message, MaxProviderText)
+	return code, message
 }
 
 // scalar renders a JSON string or number; anything else is "".

@@ -1,49 +1,37 @@
 package registry
 
 import (
-	"strings"
+	"math"
 
-	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/clip"
 )
 
 // MaxProviderText caps provider-sent text copied into a Result message.
 const MaxProviderText = 200
 
-// minSecretPrefix is the shortest secret prefix scrubClippedTail redacts;
-// shorter tails match ordinary text too often to mean anything.
-const minSecretPrefix = 4
+// AddSecrets registers values a check derived from its credential, which
+// a server may echo but the session cannot see being sent (a private key
+// ID named inside a signed assertion). The session registers the
+// credential's secrets, and everything secret it sends, itself.
+func (s *Session) AddSecrets(values ...string) { s.secrets.add(values...) }
 
-// Redact removes each of secrets from provider-sent text (a hostile server
-// may echo what it received), then clips it to MaxProviderText. Run
-// scrubs the credential's own secrets; adapters use Redact for tokens
-// derived from them, which only the adapter knows. Text that was clipped
-// before reaching Redact loses the start of a secret at its end too.
-func Redact(msg string, secrets ...string) string {
-	var nonEmpty []string
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, credentials.Redacted)
-			nonEmpty = append(nonEmpty, s)
-		}
-	}
-	return clip.Clip(scrubClippedTail(msg, nonEmpty), MaxProviderText)
+// Redact returns provider-sent text (an error description, a subject)
+// fit for a Result message: scrubbed of every registered secret in every
+// encoding while still raw, then cleaned of non-printing runes, scrubbed
+// again (removing a rune can join a secret back together), and only then
+// clipped to MaxProviderText. Text quoting a short secret is withheld
+// whole.
+func (s *Session) Redact(text string) string { return s.quote(text, MaxProviderText) }
+
+// RedactCode is Redact for a provider's error code, clipped to 64 bytes.
+func (s *Session) RedactCode(code string) string { return s.quote(code, maxCode) }
+
+// quote scrubs, cleans, scrubs and clips provider text to n bytes.
+func (s *Session) quote(text string, n int) string {
+	clean := clip.Clip(s.secrets.quote(text), math.MaxInt)
+	return clip.Clip(s.secrets.quote(clean), n)
 }
 
-// scrubClippedTail redacts a prefix of any secret that ends a clipped
-// message (one ending in clip.Clip's "…"): provider text is clipped before
-// the final scrub, which needs the whole secret to match.
-func scrubClippedTail(s string, secrets []string) string {
-	body, clipped := strings.CutSuffix(s, "…")
-	if !clipped {
-		return s
-	}
-	for _, v := range secrets {
-		for k := min(len(v)-1, len(body)); k >= minSecretPrefix; k-- {
-			if strings.HasSuffix(body, v[:k]) {
-				return body[:len(body)-k] + credentials.Redacted + "…"
-			}
-		}
-	}
-	return s
-}
+// shown is Shown for a URL a server may have chosen (a realm, a
+// redirect): scrubbed before it is clipped, and again once re-escaped.
+func (s *Session) shown(raw string) string { return shownURL(raw, s.secrets.url) }

@@ -1,39 +1,119 @@
 package registry
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/clip"
 )
 
-// TestScrubClippedSecret: provider text is clipped before the final scrub,
-// so the start of an echoed secret can end a message.
-func TestScrubClippedSecret(t *testing.T) {
-	const pw = "S3cretPassw0rd-Long-Enough"
-	c := credentials.UsernamePassword{Username: "deploy", Password: credentials.NewSecret(pw)}
-	echoed := clip.Clip(strings.Repeat("x", MaxProviderText-10)+" pw="+pw, MaxProviderText)
-	got := scrub(echoed, c)
-	if strings.Contains(got, pw[:6]) || !strings.HasSuffix(got, credentials.Redacted+"…") {
-		t.Fatalf("clipped secret survived: %q", got)
-	}
-	if whole := scrub("pw="+pw+" end", c); whole != "pw="+credentials.Redacted+" end" {
-		t.Fatalf("whole secret: %q", whole)
-	}
-	if plain := scrub("nothing secret here…", c); plain != "nothing secret here…" {
-		t.Fatalf("harmless clipped text changed: %q", plain)
+// TestScrubEncodings: every encoding of a secret is replaced by the
+// marker, the text around it kept.
+func TestScrubEncodings(t *testing.T) {
+	const pw = "p\u00a0\"w\\d\u3000/+?é"
+	var sc scrubber
+	sc.add(pw)
+	for _, enc := range encodings(pw) {
+		got := sc.quote("before " + enc + " after")
+		if got != "before "+credentials.Redacted+" after" {
+			t.Errorf("encoding %q: got %q", enc, got)
+		}
 	}
 }
 
-// TestScrubShortSecret: a secret too short to redact in place (validation
-// sets no minimum length) withholds the whole text rather than leaving it.
+// TestScrubBasicHeader: the base64 of user:secret as sent is no base64 of
+// the secret at any alignment, so the exact header value is registered.
+func TestScrubBasicHeader(t *testing.T) {
+	var sc scrubber
+	b64 := base64.StdEncoding.EncodeToString([]byte("deploy:hunter2-secret"))
+	sc.add(authSecrets("Basic " + b64)...)
+	if got := sc.quote("echo: Basic " + b64); strings.Contains(got, b64[8:]) {
+		t.Fatalf("Basic header survived: %q", got)
+	}
+	if got := sc.quote("pw hunter2-secret"); got != "pw "+credentials.Redacted {
+		t.Fatalf("password from the header survived: %q", got)
+	}
+}
+
+// TestScrubOverlap: two secrets overlapping in the text leave no piece of
+// either.
+func TestScrubOverlap(t *testing.T) {
+	var sc scrubber
+	sc.add("aaaaXXXX", "XXXXbbbbbbbb", "abab")
+	if got := sc.quote("<aaaaXXXXbbbbbbbb> ababab"); got != "<"+credentials.Redacted+"> "+credentials.Redacted {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestScrubShortSecret: a secret under minScrubLen bytes counts only as a
+// whole token: provider text quoting it is withheld whole, a URL's path
+// or a code has the token replaced, and words that merely contain it, the
+// host and this package's own text are left alone.
 func TestScrubShortSecret(t *testing.T) {
-	c := credentials.UsernamePassword{Username: "deploy", Password: credentials.NewSecret("Zq9")}
-	if got := scrub("HTTP 401: wrong password Zq9", c); got != withheld {
+	var sc scrubber
+	sc.add("Zq9")
+	if got := sc.quote("wrong password Zq9"); got != withheld {
 		t.Fatalf("short secret survived: %q", got)
 	}
-	if got := scrub("HTTP 401: unauthorized", c); got != "HTTP 401: unauthorized" {
-		t.Fatalf("text without the secret changed: %q", got)
+	if got := sc.quote("HTTP 401: XZq9X unauthorized"); got != "HTTP 401: XZq9X unauthorized" {
+		t.Fatalf("text without the token changed: %q", got)
 	}
+	if got := sc.url("https://zq9.example/v2/Zq9/"); got != "https://zq9.example/v2/"+credentials.Redacted+"/" {
+		t.Fatalf("url: %q", got)
+	}
+	sc.add("1")
+	if got := sc.url("https://10.0.0.1:443/v2/"); got != "https://10.0.0.1:443/v2/" {
+		t.Fatalf("host blanked: %q", got)
+	}
+	if got := sc.ours("registry answered 1 challenge"); got != "registry answered 1 challenge" {
+		t.Fatalf("own text changed: %q", got)
+	}
+}
+
+// TestRedactCleansThenScrubs: a secret split by a non-printing rune that
+// cleaning removes is caught after cleaning, and one cut by the clip is
+// never half shown, since the clip comes last.
+func TestRedactCleansThenScrubs(t *testing.T) {
+	const token = "ya29.c.derived-access-token-value"
+	s := &Session{}
+	s.AddSecrets(token)
+	if got := s.Redact("token ya29.c.derived\u200b-access-token-value"); strings.Contains(got, "derived-access") {
+		t.Fatalf("joined secret survived: %q", got)
+	}
+	msg := strings.Repeat("y", MaxProviderText-8) + token
+	if got := s.Redact(msg); strings.Contains(got, token[:8]) {
+		t.Fatalf("clipped token survived: %q", got)
+	}
+}
+
+// FuzzScrub: whatever the text and secret, no registered secret of at
+// least minScrubLen bytes survives Redact in any encoding, a short one
+// never survives as a whole token, and the output is valid, capped text.
+func FuzzScrub(f *testing.F) {
+	f.Add("pw=hunter2 end", "hunter2")
+	f.Add("Basic ZGVwbG95Omh1bnRlcjI=", "hunter2")
+	f.Add(`failed to parse Location header "https://x/a\u00a0b"`, "a\u00a0b")
+	f.Add("x Q y", "Q")
+	f.Add("aaaaa", "aaaa")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if !utf8.ValidString(secret) || secret == "" {
+			return
+		}
+		s := &Session{}
+		s.AddSecrets(secret)
+		got := s.Redact(text)
+		if !utf8.ValidString(got) || len(got) > MaxProviderText+len("…") {
+			t.Fatalf("bad output %q", got)
+		}
+		for _, enc := range encodings(secret) {
+			if len(enc) >= minScrubLen && strings.Contains(got, enc) && !strings.Contains(credentials.Redacted+withheld, enc) {
+				t.Fatalf("%q survived in %q", enc, got)
+			}
+			if len(enc) < minScrubLen && got != withheld && len(tokenSpans(got, enc)) > 0 {
+				t.Fatalf("short %q survived in %q", enc, got)
+			}
+		}
+	})
 }

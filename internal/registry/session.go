@@ -43,13 +43,14 @@ func (c Config) timeout() time.Duration {
 }
 
 // A Session is what a Checker gets: the one safe HTTP client (held to the
-// caller's address policy, counting round trips) and the endpoint
-// rewrites.
+// caller's address policy, counting round trips, registering every secret
+// a request carries for scrubbing) and the endpoint rewrites.
 type Session struct {
 	Client    *http.Client
 	Policy    safehttp.Policy
 	endpoints map[string]string
 	trips     atomic.Int64
+	secrets   scrubber
 }
 
 // errNoPEM: a CA bundle without a certificate.
@@ -68,7 +69,7 @@ func NewSession(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	client := safehttp.NewClient(policy, safehttp.Options{Insecure: cfg.Insecure, RootCAs: roots, Timeout: cfg.timeout()})
 	s := &Session{Policy: policy, endpoints: cfg.Endpoints}
-	client.Transport = countingTransport{next: client.Transport, trips: &s.trips}
+	client.Transport = countingTransport{next: client.Transport, trips: &s.trips, secrets: &s.secrets}
 	s.Client = client
 	return s, nil
 }
@@ -86,14 +87,22 @@ func WithResolver(ctx context.Context, r safehttp.Resolver) context.Context {
 // RoundTrips reports the requests sent so far.
 func (s *Session) RoundTrips() int { return int(s.trips.Load()) }
 
-// countingTransport counts every request handed to the safe transport.
+// countingTransport counts every request handed to the safe transport
+// and registers the secrets it carries (see registerSent) before it
+// leaves, so a server's answer is scrubbed of them whichever adapter or
+// SDK built the request.
 type countingTransport struct {
-	next  http.RoundTripper
-	trips *atomic.Int64
+	next    http.RoundTripper
+	trips   *atomic.Int64
+	secrets *scrubber
 }
 
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.trips.Add(1)
+	r, err := registerSent(r, c.secrets)
+	if err != nil {
+		return nil, err
+	}
 	return c.next.RoundTrip(r)
 }
 

@@ -60,7 +60,7 @@ func (s *Session) CheckV2(ctx context.Context, v V2Check) Result {
 	endpoint := s.Rewrite(v.Endpoint)
 	rep, err := s.Do(ctx, Call{URL: endpoint})
 	if err != nil {
-		return ErrorResult(err, endpoint)
+		return s.errorResult(err, endpoint)
 	}
 	anonForbidden := rep.Status == http.StatusForbidden && v.AnonymousForbidden
 	switch {
@@ -76,7 +76,7 @@ func (s *Session) CheckV2(ctx context.Context, v V2Check) Result {
 	case anonForbidden && v.Realm != "":
 		return s.bearerFlow(ctx, v, endpoint, pinnedChallenge(v, rep))
 	case rep.Status != http.StatusUnauthorized:
-		return ResponseResult(rep.Status, rep.Body, endpoint, "registry")
+		return s.responseResult(rep.Status, rep.Body, endpoint, "registry")
 	}
 	cs := ParseChallenges(strings.Join(rep.Header.Values("Www-Authenticate"), ", "))
 	if c, ok := FindChallenge(cs, "bearer"); ok {
@@ -125,7 +125,7 @@ func (s *Session) authenticated(ctx context.Context, c Call) Result {
 	if _, r := s.Send(ctx, c); r != nil {
 		return *r
 	}
-	return Result{Status: StatusHealthy, Endpoint: Shown(c.URL), Authenticated: true,
+	return Result{Status: StatusHealthy, Endpoint: s.shown(c.URL), Authenticated: true,
 		Message: "authenticated to the registry"}
 }
 
@@ -146,7 +146,7 @@ func (s *Session) bearerFlow(ctx context.Context, v V2Check, endpoint string, c 
 	if token == "" {
 		return r
 	}
-	return s.authenticated(ctx, Call{URL: endpoint, Header: Bearer(token), Secrets: []string{token}})
+	return s.authenticated(ctx, Call{URL: endpoint, Header: Bearer(token)})
 }
 
 // realmURL checks a challenge's realm before any request is sent to it:
@@ -168,7 +168,7 @@ func (s *Session) realmURL(ctx context.Context, endpoint, raw, pinned string) (*
 		return fail(StatusProviderError, "refused: an https registry named a plain http token realm (downgrade)")
 	}
 	if err := s.Policy.CheckURL(ctx, u); err != nil {
-		r := ErrorResult(err, Shown(u.String()))
+		r := s.errorResult(err, s.shown(u.String()))
 		r.Message = "token realm " + r.Message
 		return nil, r
 	}
@@ -186,7 +186,7 @@ func (s *Session) FetchToken(ctx context.Context, rawURL string, login *BasicAut
 	}
 	token, ok := TokenField(body, "token", "access_token")
 	if !ok {
-		return "", Result{Status: StatusProviderError, Endpoint: Shown(rawURL), Message: "token server sent no token"}
+		return "", Result{Status: StatusProviderError, Endpoint: s.shown(rawURL), Message: "token server sent no token"}
 	}
 	return token, Result{}
 }
