@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/clip"
 	"github.com/credvault/credvault/internal/registry"
 )
 
@@ -76,5 +75,5 @@ func jfrogSubject(ctx context.Context, s *registry.Session, origin string, login
 	if json.Unmarshal(body, &me) != nil {
 		return ""
 	}
-	return clip.Clip(me.Subject, registry.MaxProviderText)
+	return s.Redact(me.Subject)
 }

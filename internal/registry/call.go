@@ -22,10 +22,10 @@ const userAgent = "credvault-test-connection/1"
 // optional form body, the secrets to redact from any Result, and what to
 // call a refusal in the message.
 type Call struct {
-	Method  string      // "" means GET
-	URL     string      // the logical URL
-	Header  http.Header // sent as given
-	Form    url.Values  // sent as application/x-www-form-urlencoded when non-nil
+	Method string      // "" means GET
+	URL    string      // the logical URL
+	Header http.Header // sent as given
+	Form   url.Values  // sent as application/x-www-form-urlencoded when non-nil
 	// Secrets are values to scrub from any Result besides those the
 	// session registers itself (see Session.AddSecrets).
 	Secrets []string

@@ -39,10 +39,12 @@ func registerSent(r *http.Request, sc *scrubber) (*http.Request, error) {
 	if r.Body == nil || r.Body == http.NoBody || !isForm(r.Header.Get("Content-Type")) {
 		return r, nil
 	}
-	body, r, err := peekBody(r)
+	body, c, err := peekBody(r)
 	if err != nil {
+		r.Body.Close() // a RoundTripper closes the body, even on error
 		return nil, err
 	}
+	r = c
 	if form, err := url.ParseQuery(string(body)); err == nil {
 		for _, f := range secretFormFields {
 			sc.add(form[f]...)
@@ -78,19 +80,10 @@ func isForm(contentType string) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-// peekBody returns up to maxFormScan bytes of r's body and a request to
-// send in r's place: r itself when GetBody gave a copy to read, else a
-// shallow copy whose body replays what was read.
+// peekBody returns up to maxFormScan bytes of r's body and a shallow copy
+// of r to send instead, whose body replays what was read. (GetBody is
+// not used for the read: an SDK's may hand back the same stream.)
 func peekBody(r *http.Request) ([]byte, *http.Request, error) {
-	if r.GetBody != nil {
-		rc, err := r.GetBody()
-		if err != nil {
-			return nil, nil, err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxFormScan))
-		return b, r, err
-	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxFormScan))
 	if err != nil {
 		return nil, nil, err

@@ -17,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/clip"
 	"github.com/credvault/credvault/internal/registry"
 )
 
@@ -82,7 +81,7 @@ func entraToken(ctx context.Context, s *registry.Session, host string, cred cred
 	if u, err := url.Parse(authority); err != nil || u.Scheme != "https" {
 		return "", &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "the Entra authority must be https"}
 	} else if err := s.Policy.CheckURL(ctx, u); err != nil {
-		st, reason := registry.TransportStatus(err)
+		st, reason := s.TransportStatus(err)
 		return "", &registry.Result{Status: st, Endpoint: endpoint, Message: "Entra authority " + reason}
 	}
 	client, capture := registry.CaptureErrors(s.Client)
@@ -100,7 +99,7 @@ func entraToken(ctx context.Context, s *registry.Session, host string, cred cred
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
 		sent, transportErr := capture.Last()
-		r := entraFailure(err, transportErr, sent, endpoint, cred.ClientSecret.Reveal())
+		r := entraFailure(s, err, transportErr, sent, endpoint)
 		return "", &r
 	}
 	return tok.Token, nil
@@ -108,13 +107,13 @@ func entraToken(ctx context.Context, s *registry.Session, host string, cred cred
 
 // entraFailure maps a failed sign-in: Entra's JSON error (from the
 // response azidentity keeps), or the transport error the capture saw.
-func entraFailure(err, transportErr error, sent int, endpoint, secret string) registry.Result {
+func entraFailure(s *registry.Session, err, transportErr error, sent int, endpoint string) registry.Result {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
-		return entraResponse(afe.RawResponse, endpoint, secret)
+		return entraResponse(s, afe.RawResponse, endpoint)
 	}
 	if transportErr != nil {
-		st, reason := registry.TransportStatus(transportErr)
+		st, reason := s.TransportStatus(transportErr)
 		return registry.Result{Status: st, Endpoint: endpoint, Message: "Entra ID: " + reason}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -127,7 +126,7 @@ func entraFailure(err, transportErr error, sent int, endpoint, secret string) re
 }
 
 // entraResponse reads {"error","error_description","error_codes"}.
-func entraResponse(resp *http.Response, endpoint, secret string) registry.Result {
+func entraResponse(s *registry.Session, resp *http.Response, endpoint string) registry.Result {
 	var e struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
@@ -137,14 +136,14 @@ func entraResponse(resp *http.Response, endpoint, secret string) registry.Result
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		_ = json.Unmarshal(body, &e)
 	}
-	r := registry.Result{Status: entraStatus(resp.StatusCode, e.Error), Endpoint: endpoint, ProviderCode: clip.Clip(e.Error, 64)}
+	r := registry.Result{Status: entraStatus(resp.StatusCode, e.Error), Endpoint: endpoint, ProviderCode: s.RedactCode(e.Error)}
 	if len(e.Codes) > 0 {
 		r.ProviderCode = "AADSTS" + strconv.Itoa(e.Codes[0])
 	}
 	desc, _, _ := strings.Cut(e.Description, "\r\n") // drop Entra's trace lines
 	r.Message = "Entra ID refused the sign-in: HTTP " + http.StatusText(resp.StatusCode)
 	if e.Error != "" {
-		r.Message += ": " + clip.Clip(e.Error, 64) + ": " + registry.Redact(desc, secret)
+		r.Message += ": " + s.RedactCode(e.Error) + ": " + s.Redact(desc)
 	}
 	return r
 }

@@ -26,7 +26,9 @@ func TestAuthorityFor(t *testing.T) {
 func TestEntraResponse(t *testing.T) {
 	t.Parallel()
 	body := `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret s3cr3t provided.\r\nTrace ID: x","error_codes":[7000215]}`
-	r := entraResponse(&http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(body))}, "https://login.example/t", "s3cr3t")
+	s := &registry.Session{}
+	s.AddSecrets("s3cr3t")
+	r := entraResponse(s, &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(body))}, "https://login.example/t")
 	if r.Status != registry.StatusAuthFailed || r.ProviderCode != "AADSTS7000215" ||
 		strings.Contains(r.Message, "s3cr3t") || strings.Contains(r.Message, "Trace ID") {
 		t.Fatalf("%+v", r)
@@ -41,7 +43,9 @@ func FuzzEntraResponse(f *testing.F) {
 		if status < 100 || status > 999 {
 			return
 		}
-		r := entraResponse(&http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(body))}, "e", "SECRETVALUE")
+		s := &registry.Session{}
+		s.AddSecrets("SECRETVALUE")
+		r := entraResponse(s, &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(body))}, "e")
 		if strings.Contains(r.Message, "SECRETVALUE") || r.Status == registry.StatusHealthy {
 			t.Fatalf("%+v", r)
 		}

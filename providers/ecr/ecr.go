@@ -16,7 +16,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/clip"
 	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/internal/safehttp"
 	"github.com/credvault/credvault/providers"
@@ -170,7 +169,7 @@ func getToken(ctx context.Context, s *registry.Session, cred credentials.AwsEcr,
 	endpoint := apiOrigin(region, fips)
 	out, err := client.GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		r := awsFailure(err, endpoint, cred)
+		r := awsFailure(s, err, endpoint)
 		return "", registryHost{}, &r
 	}
 	if len(out.AuthorizationData) == 0 {
@@ -233,15 +232,15 @@ func expired(r registry.Result) registry.Result {
 
 // awsFailure maps an SDK error (an AWS API error, or a transport failure
 // under the SDK) to a Result.
-func awsFailure(err error, endpoint string, cred credentials.AwsEcr) registry.Result {
+func awsFailure(s *registry.Session, err error, endpoint string) registry.Result {
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		code := clip.Clip(api.ErrorCode(), 64) // from the response: bounded and printable, like every code
+		code := s.RedactCode(api.ErrorCode()) // from the response: scrubbed, bounded and printable, like every code
 		return registry.Result{Status: apiStatus(code), Endpoint: endpoint, ProviderCode: code,
 			Message: "AWS refused the request: " + code + ": " +
-				registry.Redact(api.ErrorMessage(), cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())}
+				s.Redact(api.ErrorMessage())}
 	}
-	st, reason := registry.TransportStatus(err)
+	st, reason := s.TransportStatus(err)
 	return registry.Result{Status: st, Endpoint: endpoint, Message: "AWS API: " + reason}
 }
 

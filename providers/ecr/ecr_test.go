@@ -362,7 +362,7 @@ func TestPingRedactsCode(t *testing.T) {
 // holding control characters must not put it whole into the Result.
 func TestAWSFailureClipsCode(t *testing.T) {
 	code := "AccessDenied\r\nX-Forged: 1" + strings.Repeat("A", 500)
-	r := awsFailure(&smithy.GenericAPIError{Code: code, Message: "no"}, "https://api.ecr", credentials.AwsEcr{})
+	r := awsFailure(&registry.Session{}, &smithy.GenericAPIError{Code: code, Message: "no"}, "https://api.ecr")
 	for field, v := range map[string]string{"ProviderCode": r.ProviderCode, "Message": r.Message} {
 		if strings.ContainsAny(v, "\r\n") || strings.Contains(v, strings.Repeat("A", 100)) {
 			t.Errorf("%s carries the raw code: %q", field, v)

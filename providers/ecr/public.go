@@ -28,7 +28,7 @@ func checkPublic(ctx context.Context, s *registry.Session, cred credentials.AwsE
 	})
 	out, err := client.GetAuthorizationToken(ctx, &ecrpublic.GetAuthorizationTokenInput{})
 	if err != nil {
-		return awsFailure(err, publicAPI, cred)
+		return awsFailure(s, err, publicAPI)
 	}
 	if out.AuthorizationData == nil {
 		return *protocolErr(publicAPI, "GetAuthorizationToken returned no authorization data")

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/internal/clip"
 	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/providers"
 )
@@ -81,9 +80,10 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 	if err != nil {
 		return "", "", &registry.Result{Status: registry.StatusInvalidConfig, Message: "service-account key: " + err.Error()}
 	}
+	s.AddSecrets(info.PrivateKeyID, info.PrivateKey) // the assertion names the key ID
 	endpoint := tokenURL.String()
 	if err := s.Policy.CheckURL(ctx, tokenURL); err != nil {
-		st, reason := registry.TransportStatus(err)
+		st, reason := s.TransportStatus(err)
 		return "", endpoint, &registry.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
 	}
 	client, capture := registry.CaptureErrors(s.Client)
@@ -101,7 +101,7 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 			return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
 		}
-		r := grantFailure(err, transportErr, endpoint, info.ClientEmail, key)
+		r := grantFailure(s, err, transportErr, endpoint, info.ClientEmail)
 		return "", endpoint, &r
 	}
 	if tok.AccessToken == "" {
@@ -113,22 +113,23 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 // grantFailure maps a failed grant: an OAuth error response, or the
 // transport error the capture saw (x/oauth2's jwt flow flattens it to
 // text).
-func grantFailure(err, transport error, endpoint, email string, key []byte) registry.Result {
+func grantFailure(s *registry.Session, err, transport error, endpoint, email string) registry.Result {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code, desc := oauthError(re.Body)
+		code = s.RedactCode(code)
 		st := oauthStatus(re.Response.StatusCode, code)
 		msg := "token endpoint refused the grant for " + email + ": HTTP " + http.StatusText(re.Response.StatusCode)
 		if code != "" {
 			msg += ": " + code
 		}
 		if desc != "" {
-			msg += ": " + registry.Redact(desc, string(key))
+			msg += ": " + s.Redact(desc)
 		}
 		return registry.Result{Status: st, Endpoint: endpoint, ProviderCode: code, Message: msg}
 	}
 	if transport != nil {
-		st, reason := registry.TransportStatus(transport)
+		st, reason := s.TransportStatus(transport)
 		return registry.Result{Status: st, Endpoint: endpoint, Message: "token endpoint: " + reason}
 	}
 	return registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "token endpoint answered outside the OAuth protocol"}
@@ -142,7 +143,7 @@ func oauthError(body []byte) (code, desc string) {
 	if json.Unmarshal(body, &e) != nil {
 		return "", ""
 	}
-	return clip.Clip(e.Error, 64), e.Description
+	return e.Error, e.Description
 }
 
 // oauthStatus maps a token endpoint failure (RFC 6749 §5.2 codes).

@@ -12,11 +12,15 @@ const defaultTokenURI = "https://oauth2.googleapis.com/token"
 // maxKeyLen caps a key file (real ones are about 2.3 KiB).
 const maxKeyLen = 64 << 10
 
-// keyInfo is the non-secret part of a service-account key file.
+// keyInfo is what the check reads of a service-account key file: its
+// type, client_email and token_uri, and the key and its ID, which are
+// only registered for scrubbing.
 type keyInfo struct {
-	Type        string `json:"type"`
-	ClientEmail string `json:"client_email"`
-	TokenURI    string `json:"token_uri"`
+	Type         string `json:"type"`
+	ClientEmail  string `json:"client_email"`
+	TokenURI     string `json:"token_uri"`
+	PrivateKeyID string `json:"private_key_id"`
+	PrivateKey   string `json:"private_key"`
 }
 
 // errKey: the key file is not a service-account key with an https
