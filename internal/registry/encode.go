@@ -12,22 +12,23 @@ import (
 )
 
 // encodings returns secret v as a server, or Go on its behalf, may give it
-// back: raw; URL query-, path-segment- and path-escaped (upper- and
-// lower-case hex); JSON-string-escaped (Go's with and without HTML
-// escaping, and ASCII-only as other encoders write it); Go-quoted as %q
-// and %+q print it (without the quotes); base64, standard and URL-safe,
-// padded and unpadded; and each of these with the non-printing runes
-// removed, as clip.Clip leaves text. Duplicates and "" are dropped.
+// back: raw, JSON-string-escaped (Go's with and without HTML escaping,
+// and ASCII-only as other encoders write it) and Go-quoted as %q and %+q
+// print it (without the quotes); each of those also URL query-,
+// path-segment- and path-escaped (a realm or Location path holding a
+// quoted echo); base64 of v, standard and URL-safe, padded and unpadded;
+// and all of these with lower-case hex escapes and with the non-printing
+// runes removed, as clip.Clip leaves text. Duplicates and "" are dropped.
 func encodings(v string) []string {
 	if v == "" {
 		return nil
 	}
-	forms := []string{v,
-		url.QueryEscape(v), url.PathEscape(v), (&url.URL{Path: v}).EscapedPath(),
-		jsonEscape(v, true), jsonEscape(v, false), jsonASCII(v),
-		unquote(strconv.Quote(v)), unquote(strconv.QuoteToASCII(v)),
-		base64.StdEncoding.EncodeToString([]byte(v)), base64.RawStdEncoding.EncodeToString([]byte(v)),
-		base64.URLEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v)),
+	b := []byte(v)
+	forms := []string{base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
+	for _, t := range dedupe([]string{v, jsonEscape(v, true), jsonEscape(v, false), jsonASCII(v),
+		unquote(strconv.Quote(v)), unquote(strconv.QuoteToASCII(v))}) {
+		forms = append(forms, t, url.QueryEscape(t), url.PathEscape(t), (&url.URL{Path: t}).EscapedPath())
 	}
 	n := len(forms)
 	for _, f := range forms[:n] {

@@ -128,15 +128,30 @@ func awsConfig(s *registry.Session, cred credentials.AwsEcr, region string) aws.
 		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) {
 			o.BaseEndpoint = endpointFor(s, stsOrigin(region))
 		})
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, cred.RoleArn,
+		cfg.Credentials = aws.NewCredentialsCache(scrubbed{s, stscreds.NewAssumeRoleProvider(stsClient, cred.RoleArn,
 			func(o *stscreds.AssumeRoleOptions) {
 				o.RoleSessionName = sessionName
 				if !cred.ExternalID.IsZero() {
 					o.ExternalID = aws.String(cred.ExternalID.Reveal())
 				}
-			}))
+			})})
 	}
 	return cfg
+}
+
+// scrubbed registers the temporary credentials STS hands out with the
+// session's scrubber: the secret key is never sent, so the session cannot
+// see it, yet a server may echo it.
+type scrubbed struct {
+	s    *registry.Session
+	next aws.CredentialsProvider
+}
+
+// Retrieve implements aws.CredentialsProvider.
+func (p scrubbed) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.next.Retrieve(ctx)
+	p.s.AddSecrets(c.SecretAccessKey, c.SessionToken)
+	return c, err
 }
 
 // notBlocked stops the SDK from retrying a request the address policy
