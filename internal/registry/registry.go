@@ -10,6 +10,46 @@
 // one a target's provider needs through [Run]. The cloud adapters
 // (providers/ecr, providers/acr, providers/gar) register theirs from init,
 // so a program links a cloud SDK only when it imports that adapter.
+//
+// # Scrubbing
+//
+// A hostile server may echo what it received, and Go may re-encode it on
+// the way (net/http quotes a bad Location header with %q). So a session
+// scrubs every secret it knows from what a Result shows:
+//
+//   - What it knows: the credential's secret fields (registered by [Run]),
+//     everything secret each request carries (registered by the session's
+//     transport as the request leaves, whichever adapter or SDK built it:
+//     the Basic header as sent and its password, Bearer tokens, API-key
+//     and session-token headers, secret form fields such as a client
+//     secret, a signed JWT assertion or an exchanged token), and what an
+//     adapter adds with [Session.AddSecrets] for values never sent whole
+//     (GAR's private_key_id, STS's temporary secret key). A token
+//     received from an exchange is registered when it is first sent, in
+//     the next request of the flow, before any answer to it is read.
+//   - In which forms: raw; JSON-string-escaped, Go-quoted and ASCII-only
+//     variants of those; each URL query-, path-segment- and path-escaped;
+//     base64 standard and URL-safe, padded and unpadded; all with
+//     lower-case hex escapes and with non-printing runes removed. The
+//     forms of a value are computed once, when it is registered.
+//   - When: provider text (an error body's code and message, an error's
+//     text, a URL a server chose) is scrubbed raw, then cleaned of
+//     non-printing runes, scrubbed again, and only then clipped, so
+//     neither an NBSP inside a secret nor a clip through it hides one.
+//     [Run] scrubs the Result's fields once more.
+//   - How: each match is replaced by [credentials.Redacted]; overlapping
+//     matches are merged, so no piece of a secret survives between them.
+//     The rest of the text stays, so a message still says what failed,
+//     at which step, and the endpoint.
+//
+// A form shorter than 4 bytes (a one-character password, its JSON form)
+// would match ordinary words, so it counts only as a whole token: not
+// touching a letter or digit on a side where it ends in one. Provider
+// text quoting it so is withheld whole ("[provider text withheld: it
+// quotes a secret]"); in a provider code or a URL's path the token is
+// replaced; a URL's host, and the text a checker writes itself, are left
+// alone. So a one-character password no longer blanks the endpoint or
+// the message; it only costs the provider's own words when they quote it.
 package registry
 
 import (
@@ -21,8 +61,9 @@ import (
 
 // A Checker performs one provider's protocol against t with c (nil for an
 // anonymous check) and returns the outcome. [Run] fills in nothing but
-// scrubs c's secrets from the Result; the caller adds latency and round
-// trips.
+// scrubs the Result once more (see Scrubbing); the caller adds latency
+// and round trips. A checker quotes provider text only through
+// [Session.Redact], [Session.RedactCode] and [Session.TransportStatus].
 type Checker func(ctx context.Context, s *Session, t Target, c credentials.Credential) Result
 
 var checkers = struct {
