@@ -66,7 +66,7 @@ type Echo struct {
 // NewEcho returns an Echo whose fronts close when the test ends.
 func NewEcho(t testing.TB, at int, form EchoForm, encode func(string) string, known ...string) *Echo {
 	return &Echo{At: at, Form: form, Encode: encode, Known: known, t: t, fronts: map[string]string{},
-		upstream: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback emulators
+		upstream: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // loopback emulators only
 }
 
 // Front returns the origin of a front for the upstream origin, starting

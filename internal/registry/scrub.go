@@ -36,7 +36,7 @@ const withheld = "[provider text withheld: it quotes a secret]"
 type scrubber struct {
 	mu    sync.RWMutex
 	seen  map[string]bool // registered values and patterns
-	long  []string        // patterns of at least minScrubLen bytes, longest first
+	long  []string        // patterns of at least minScrubLen bytes
 	short []string
 }
 
@@ -47,7 +47,6 @@ func (sc *scrubber) add(values ...string) {
 	if sc.seen == nil {
 		sc.seen = map[string]bool{}
 	}
-	grew := false
 	for _, v := range values {
 		if v == "" || sc.seen["v:"+v] {
 			continue
@@ -59,22 +58,12 @@ func (sc *scrubber) add(values ...string) {
 			}
 			sc.seen["p:"+p] = true
 			if len(p) >= minScrubLen {
-				sc.long, grew = append(sc.long, p), true
+				sc.long = append(sc.long, p)
 			} else {
 				sc.short = append(sc.short, p)
 			}
 		}
 	}
-	if grew {
-		sort.SliceStable(sc.long, func(i, j int) bool { return len(sc.long[i]) > len(sc.long[j]) })
-	}
-}
-
-// has reports whether v was registered.
-func (sc *scrubber) has(v string) bool {
-	sc.mu.RLock()
-	defer sc.mu.RUnlock()
-	return sc.seen["v:"+v]
 }
 
 // quote scrubs provider text: long patterns replaced, and the whole text

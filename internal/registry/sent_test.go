@@ -39,3 +39,10 @@ func TestRegisterSent(t *testing.T) {
 		t.Fatalf("body sent: %q", b)
 	}
 }
+
+// has reports whether v was registered.
+func (sc *scrubber) has(v string) bool {
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
+	return sc.seen["v:"+v]
+}
