@@ -26,15 +26,32 @@ func encodings(v string) []string {
 	b := []byte(v)
 	forms := []string{base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
 		base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
-	for _, t := range dedupe([]string{v, jsonEscape(v, true), jsonEscape(v, false), jsonASCII(v),
-		unquote(strconv.Quote(v)), unquote(strconv.QuoteToASCII(v))}) {
-		forms = append(forms, t, url.QueryEscape(t), url.PathEscape(t), (&url.URL{Path: t}).EscapedPath())
-	}
-	n := len(forms)
-	for _, f := range forms[:n] {
-		forms = append(forms, lowerHex(f), clip.Clip(f, len(f)))
+	for _, t := range textForms(v) {
+		for _, f := range []string{t, url.QueryEscape(t), url.PathEscape(t), (&url.URL{Path: t}).EscapedPath()} {
+			forms = append(forms, f, lowerHex(f), clip.Clip(f, len(f)))
+		}
 	}
 	return dedupe(forms)
+}
+
+// textForms are v raw, JSON-escaped and Go-quoted. Printable ASCII
+// without a character either escapes is its own every form: the common
+// case, kept cheap.
+func textForms(v string) []string {
+	if printableASCII(v) && !strings.ContainsAny(v, "\"<>&") {
+		return []string{v}
+	}
+	return dedupe([]string{v, jsonEscape(v, true), jsonEscape(v, false), jsonASCII(v),
+		unquote(strconv.Quote(v)), unquote(strconv.QuoteToASCII(v))})
+}
+
+func printableASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonEscape is v as the inside of a JSON string written by encoding/json.

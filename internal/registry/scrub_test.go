@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/clip"
 )
 
 // TestScrubEncodings: every encoding of a secret is replaced by the
@@ -116,4 +118,43 @@ func FuzzScrub(f *testing.F) {
 			}
 		}
 	})
+}
+
+// legacyScrub is the scrub this package had before every encoding was
+// covered (clip first, then the raw secret and the Basic encoding of the
+// login replaced): the baseline BenchmarkScrub reports against.
+func legacyScrub(text string, c credentials.Credential) string {
+	text = clip.Clip(text, MaxProviderText)
+	for _, v := range secretValues(c) {
+		text = strings.ReplaceAll(text, v, credentials.Redacted)
+	}
+	return text
+}
+
+// BenchmarkScrub is the scrubbing one registry check does (a password
+// login, its Basic header and a Bearer token registered; an error body's
+// code, message and endpoint scrubbed; the final pass), against the
+// legacy scrub of the same texts in the same run. It reports the new
+// cost per check and its ratio to the legacy one.
+func BenchmarkScrub(b *testing.B) {
+	c := credentials.UsernamePassword{Username: "deploy", Password: credentials.NewSecret("S3cret-Passw0rd-9f8e7d")}
+	header := Basic("deploy", "S3cret-Passw0rd-9f8e7d").Get("Authorization")
+	msg := "unauthorized: authentication required for repository library/alpine; see https://docs.example/errors#UNAUTHORIZED"
+	const endpoint = "https://registry.example.com/v2/"
+	var legacy, current time.Duration
+	for b.Loop() {
+		start := time.Now()
+		_ = legacyScrub(msg, c) + legacyScrub("UNAUTHORIZED", c) + legacyScrub(endpoint, c)
+		legacy += time.Since(start)
+		start = time.Now()
+		s := &Session{}
+		sc := &s.secrets
+		sc.add(secretValues(c)...)
+		sc.add(authSecrets(header)...)
+		sc.add(authSecrets("Bearer emu-0123456789abcdef0123456789abcdef")...)
+		_ = sc.ours("registry: HTTP 401: "+s.Redact(msg)) + sc.inPlace(s.RedactCode("UNAUTHORIZED")) + sc.url(s.shown(endpoint))
+		current += time.Since(start)
+	}
+	b.ReportMetric(float64(current.Nanoseconds())/float64(b.N), "scrub-ns/check")
+	b.ReportMetric(float64(current)/float64(legacy), "x-legacy")
 }
