@@ -50,6 +50,7 @@ func (r Reply) OK() bool { return r.Status >= 200 && r.Status < 300 }
 // and returns the reply, whatever its status. A refusal by the policy
 // sends nothing.
 func (s *Session) Do(ctx context.Context, c Call) (Reply, error) {
+	s.AddSecrets(c.Secrets...)
 	u, err := url.Parse(c.URL)
 	if err != nil {
 		return Reply{}, fmt.Errorf("%w: cannot parse request URL", safehttp.ErrInvalidURL)
@@ -80,7 +81,6 @@ func (s *Session) Do(ctx context.Context, c Call) (Reply, error) {
 // Session.Redact). It is the one way a checker turns a request into
 // a Result.
 func (s *Session) Send(ctx context.Context, c Call) ([]byte, *Result) {
-	s.AddSecrets(c.Secrets...)
 	rep, err := s.Do(ctx, c)
 	if err != nil {
 		r := s.errorResult(err, s.shown(c.URL))
