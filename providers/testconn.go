@@ -40,7 +40,10 @@ type Result struct {
 	// LatencyMs is the wall time of the whole check in milliseconds,
 	// rounded up: a check that ran reports at least 1.
 	LatencyMs int64 `json:"latencyMs"`
-	// RoundTrips counts HTTP requests sent, token exchanges included.
+	// RoundTrips counts HTTP requests actually sent (written to a
+	// connection), token exchanges and SDK retries included. A request the
+	// address policy refused, or whose connection or TLS handshake failed,
+	// sent nothing and is not counted.
 	RoundTrips int `json:"roundTrips"`
 	// ProviderCode is the provider's own error code when it sent one
 	// (e.g. "UNAUTHORIZED", "DENIED", "ThrottlingException").

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -83,18 +84,21 @@ func WithResolver(ctx context.Context, r safehttp.Resolver) context.Context {
 	return context.WithValue(ctx, resolverKey{}, r)
 }
 
-// RoundTrips reports the requests sent so far.
+// RoundTrips reports the requests sent so far (see countingTransport).
 func (s *Session) RoundTrips() int { return int(s.trips.Load()) }
 
-// countingTransport counts every request handed to the safe transport.
+// countingTransport counts the requests actually sent: those whose
+// headers were written to a connection. A request the address policy
+// refused, or whose connection or TLS handshake failed, sent nothing and
+// does not count; a transport's retry on a fresh connection counts again.
 type countingTransport struct {
 	next  http.RoundTripper
 	trips *atomic.Int64
 }
 
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.trips.Add(1)
-	return c.next.RoundTrip(r)
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { c.trips.Add(1) }}
+	return c.next.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the
