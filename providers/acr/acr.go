@@ -78,7 +78,7 @@ func checkAdmin(ctx context.Context, s *registry.Session, host string, cred cred
 	pass := cred.Password.Reveal()
 	realm := "https://" + host + "/oauth2/token?service=" + url.QueryEscape(host)
 	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(cred.Username, pass), Secrets: []string{pass},
-		What: "token realm refused the admin user"})
+		Who: "token realm", What: "token realm refused the admin user"})
 	if r != nil {
 		return *r
 	}

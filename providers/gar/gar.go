@@ -164,7 +164,7 @@ func oauthStatus(httpStatus int, code string) registry.Status {
 func ping(ctx context.Context, s *registry.Session, reg *url.URL, access string) registry.Result {
 	realm := reg.String() + "/v2/token"
 	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(registryUser, access), Secrets: []string{access},
-		What: "token realm refused the access token"})
+		Who: "token realm", What: "token realm refused the access token"})
 	if r != nil {
 		return *r
 	}
