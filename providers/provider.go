@@ -146,7 +146,7 @@ var table = []Info{
 	// or the admin user, whose username is the registry name.
 	{Provider: AzureACR, Name: "Azure Container Registry",
 		Derived: "https://<username>.azurecr.io from the admin user's name; " +
-			"a service principal names no registry, so it needs a URL",
+			"a service principal names no registry, so without a URL only its identity (Entra ID sign-in) can be tested",
 		Kinds: []credentials.Kind{kACR, kUP}},
 	// GAR: only a service-account key (JWT grant, or _json_key Basic).
 	{Provider: GoogleGAR, Name: "Google Artifact Registry",

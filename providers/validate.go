@@ -18,7 +18,7 @@ import (
 var (
 	// ErrUnknownProvider: the provider is not in the table.
 	ErrUnknownProvider = errors.New("providers: unknown provider")
-	// ErrURLRequired: the provider (or the credential kind) needs a URL.
+	// ErrURLRequired: the provider needs a URL.
 	ErrURLRequired = errors.New("providers: url required")
 	// ErrInvalidURL: the URL is malformed, too long, carries a query or
 	// fragment, or names a host the provider does not serve.
@@ -268,7 +268,7 @@ func (t Target) validateCredential(info Info, c credentials.Credential) error {
 	if err := t.validateKind(c); err != nil {
 		return credentialErr(err)
 	}
-	return t.providerRules(c)
+	return nil
 }
 
 // validateKind runs the credential's own validation; a Harbor robot is
@@ -288,15 +288,6 @@ func (t Target) robotPrefix() string {
 		return credentials.DefaultRobotPrefix
 	}
 	return t.RobotPrefix
-}
-
-// providerRules are the checks that depend on both target and credential:
-// an ACR service principal names no registry, so it needs the URL.
-func (t Target) providerRules(c credentials.Credential) error {
-	if c.Kind() == credentials.KindAzureAcr && t.URL == "" {
-		return fieldErr("url", ErrURLRequired, "a service principal names no registry")
-	}
-	return nil
 }
 
 // credentialErr is the error for a credential that failed its own

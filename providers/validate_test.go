@@ -118,7 +118,7 @@ func TestValidateTable(t *testing.T) {
 		{"ecr derived", providers.Target{Provider: providers.AWSECR}, c[credentials.KindAwsEcr], "", nil},
 		{"gar derived", providers.Target{Provider: providers.GoogleGAR}, c[credentials.KindGoogleGar], "", nil},
 		{"acr admin derived", providers.Target{Provider: providers.AzureACR}, up, "", nil},
-		{"acr principal needs url", providers.Target{Provider: providers.AzureACR}, c[credentials.KindAzureAcr], "url", providers.ErrURLRequired},
+		{"acr principal without url", providers.Target{Provider: providers.AzureACR}, c[credentials.KindAzureAcr], "", nil},
 		{"http refused", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, up, "url", providers.ErrInsecureURL},
 		{"insecure on a hosted provider", providers.Target{Provider: providers.DockerHub, Insecure: true}, up, "insecure", providers.ErrInsecureNotAllowed},
 		{"CA bundle on a hosted provider", providers.Target{Provider: providers.GHCR, CABundle: []byte("pem")}, up, "caBundle", providers.ErrInsecureNotAllowed},

@@ -104,6 +104,28 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestServicePrincipalWithoutURL: AZURE_ACR's URL is optional. With a
+// service principal and no registry named, the identity is checked (Entra
+// sign-in) and the Result says no registry was reached; a wrong secret is
+// still auth_failed.
+func TestServicePrincipalWithoutURL(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	r := providertest.TestConnection(t, acrTarget(""), spCred(t), opts)
+	providertest.RequireOutcome(t, r, providers.StatusHealthy, "", 2)
+	providertest.RequireHits(t, emu.Hits(), aademu.Hits{Discovery: 1, AADToken: 1})
+	if !r.IdentityOnly || !r.Authenticated || !strings.Contains(r.Message, "no registry was reached") {
+		t.Fatalf("identity-only result %+v", r)
+	}
+	wrong := spCred(t)
+	wrong.ClientSecret = credentials.NewSecret("wrong-" + canary)
+	r = providertest.TestConnection(t, acrTarget(""), wrong, opts)
+	providertest.RequireOutcome(t, r, providers.StatusAuthFailed, "AADSTS7000215", 2)
+	if r.IdentityOnly {
+		t.Fatalf("a failed sign-in claims an identity-only check: %+v", r)
+	}
+}
+
 // TestAddressPolicy: an authority or registry at a refused address is
 // refused before any byte reaches it.
 func TestAddressPolicy(t *testing.T) {
@@ -171,7 +193,6 @@ func TestFailures(t *testing.T) {
 		url  string
 		cred credentials.Credential
 	}{
-		"service principal without URL":  {"", spCred(t)},
 		"not an ACR host":                {"https://registry.example.com", spCred(t)},
 		"admin name not a registry name": {"", adminCred("x")},
 		"wrong kind":                     {regURL, credentials.UsernamePat{Username: "u", Pat: credentials.NewSecret(canary)}},

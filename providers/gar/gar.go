@@ -39,7 +39,7 @@ func check(ctx context.Context, s *registry.Session, t registry.Target, c creden
 		return *r
 	}
 	if reg == nil {
-		return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+		return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true, IdentityOnly: true,
 			Message: "only the service-account key was tested (JWT grant succeeded); " +
 				"the target has no registry URL, so registry access is unchecked"}
 	}

@@ -97,6 +97,9 @@ func TestCheck(t *testing.T) {
 			if tc.noURL && !strings.Contains(r.Message, "only the service-account key") {
 				t.Errorf("message does not say only the key was tested: %s", r.Message)
 			}
+			if r.IdentityOnly != (tc.noURL && r.Healthy()) {
+				t.Errorf("IdentityOnly %v: only a healthy check without a registry URL reached no registry", r.IdentityOnly)
+			}
 		})
 	}
 }
