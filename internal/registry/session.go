@@ -51,6 +51,7 @@ type Session struct {
 	Policy    safehttp.Policy
 	endpoints map[string]string
 	trips     atomic.Int64
+	refused   atomic.Pointer[error] // the last redirect the client refused
 }
 
 // errNoPEM: a CA bundle without a certificate.
@@ -70,6 +71,7 @@ func NewSession(ctx context.Context, cfg Config) (*Session, error) {
 	client := safehttp.NewClient(policy, safehttp.Options{Insecure: cfg.Insecure, RootCAs: roots, Timeout: cfg.timeout()})
 	s := &Session{Policy: policy, endpoints: cfg.Endpoints}
 	client.Transport = countingTransport{next: client.Transport, trips: &s.trips}
+	client.CheckRedirect = s.recordRefusals(client.CheckRedirect)
 	s.Client = client
 	return s, nil
 }
@@ -82,6 +84,30 @@ type resolverKey struct{}
 // can redirect a check's names.
 func WithResolver(ctx context.Context, r safehttp.Resolver) context.Context {
 	return context.WithValue(ctx, resolverKey{}, r)
+}
+
+// recordRefusals wraps the client's redirect check so that a redirect it
+// refuses (the address policy, a downgrade) is remembered: protocol
+// libraries such as x/oauth2 flatten the client's error to text, and the
+// transport never sees a refused redirect.
+func (s *Session) recordRefusals(check func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		err := check(req, via)
+		if err != nil {
+			s.refused.Store(&err)
+		}
+		return err
+	}
+}
+
+// RedirectRefusal returns the last redirect the session's client refused,
+// or nil. Adapters whose protocol library hides the client's error report
+// it as a transport error (see TransportStatus).
+func (s *Session) RedirectRefusal() error {
+	if err := s.refused.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // RoundTrips reports the requests sent so far (see countingTransport).

@@ -120,6 +120,9 @@ func entraToken(ctx context.Context, s *registry.Session, host string, cred cred
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
 		sent, transportErr := capture.Last()
+		if transportErr == nil {
+			transportErr = s.RedirectRefusal() // azidentity hides a refused redirect too
+		}
 		r := entraFailure(err, transportErr, sent, endpoint, cred.ClientSecret.Reveal())
 		return "", &r
 	}

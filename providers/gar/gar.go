@@ -97,6 +97,9 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, client)).Token()
 	if err != nil {
 		sent, transportErr := capture.Last()
+		if transportErr == nil {
+			transportErr = s.RedirectRefusal() // x/oauth2 flattens a refused redirect to text
+		}
 		if sent == 0 {
 			return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
