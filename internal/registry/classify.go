@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func TransportStatus(err error) (Status, string) {
 	var blocked *safehttp.BlockedError
 	switch {
 	case errors.As(err, &blocked):
-		return StatusUnreachable, "blocked by address policy: " + blocked.Reason
+		return StatusUnreachable, "blocked by address policy: " + blocked.Reason + admitHint(blocked)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return StatusTimeout, "timed out: " + innermost(err)
 	case errors.Is(err, context.Canceled):
@@ -52,6 +53,23 @@ func TransportStatus(err error) (Status, string) {
 		return StatusProviderError, innermost(err)
 	}
 	return StatusUnreachable, "unreachable: " + innermost(err)
+}
+
+// admitHint names the refused address and the option that admits it, in
+// the library (providers.Options) and in the CLI.
+func admitHint(b *safehttp.BlockedError) string {
+	a := b.Addr.WithZone("").Unmap()
+	switch b.Admission() {
+	case safehttp.AdmitLoopback:
+		return " (" + a.String() + "); Options.AllowLoopback (CLI -allow-loopback) admits it"
+	case safehttp.AdmitPrivate:
+		return " (" + a.String() + "); an Options.AllowPrivate prefix covering it (CLI -allow-private " +
+			netip.PrefixFrom(a, a.BitLen()).String() + ") admits it"
+	case safehttp.AdmitExact:
+		return " (" + a.String() + "); only an Options.AllowPrivate prefix naming exactly this address (CLI -allow-private " +
+			netip.PrefixFrom(a, a.BitLen()).String() + ") admits it"
+	}
+	return "; no option admits it"
 }
 
 func isTimeout(err error) bool {
