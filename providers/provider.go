@@ -56,6 +56,7 @@ package providers
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/credvault/credvault/credentials"
 )
@@ -227,14 +228,24 @@ func (p Provider) Valid() bool {
 
 // ParseProvider returns the provider spelled exactly s (case-sensitive, as
 // the API's enum). An unknown value fails with a *credentials.FieldError
-// for field "provider" matching ErrUnknownProvider; the error does not
-// repeat s.
+// for field "provider" matching ErrUnknownProvider, listing the valid
+// names; the error does not repeat s.
 func ParseProvider(s string) (Provider, error) {
 	p := Provider(s)
 	if !p.Valid() {
-		return "", fieldErr("provider", ErrUnknownProvider, "not one of the supported providers")
+		return "", unknownProvider()
 	}
 	return p, nil
+}
+
+// unknownProvider is the error for a provider not in the table: it lists
+// the valid names (never the input).
+func unknownProvider() error {
+	names := make([]string, len(table))
+	for n, i := range table {
+		names[n] = string(i.Provider)
+	}
+	return fieldErr("provider", ErrUnknownProvider, "not one of the supported providers ("+strings.Join(names, ", ")+")")
 }
 
 func (i Info) clone() Info {

@@ -193,6 +193,29 @@ func TestValidateTable(t *testing.T) {
 	}
 }
 
+// TestValidateMessages: the reasons say what to fix: the valid provider
+// names for an unknown provider, ACR's name rule for a bad ACR name.
+func TestValidateMessages(t *testing.T) {
+	c := creds(t)
+	for _, tc := range []struct {
+		target providers.Target
+		want   string
+	}{
+		{providers.Target{Provider: "ECR"}, "(DOCKER_HUB, GHCR, AWS_ECR, AZURE_ACR, GOOGLE_GAR, GITLAB, HARBOR, JFROG, QUAY, NEXUS, DOCKER_REGISTRY, CUSTOM, HARNESS_AR, BUILDKITE_PACKAGES)"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://ab.azurecr.io"}, "must be 5-50 letters and digits"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://" + strings.Repeat("a", 51) + ".azurecr.us"}, "must be 5-50 letters and digits"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://registry.example.com"}, "host is not one of Azure Container Registry's hosts"},
+	} {
+		err := tc.target.Validate(c[credentials.KindAzureAcr])
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want it to say %q", tc.target, err, tc.want)
+		}
+	}
+	if _, err := providers.ParseProvider("ghcr"); err == nil || !strings.Contains(err.Error(), "GHCR, AWS_ECR") {
+		t.Errorf("ParseProvider: %v", err)
+	}
+}
+
 func TestFixedHosts(t *testing.T) {
 	tests := []struct {
 		p    providers.Provider
