@@ -33,8 +33,12 @@
 // ECR, ACR and GAR in the providers/ecr, providers/acr and providers/gar
 // packages, which a program links by importing them or providers/all) and
 // returns a typed [Result]: a [Status], the endpoint, the latency in
-// milliseconds, round trips, the provider's own error code and a message
-// that never carries a secret. Every request goes through one safe HTTP client
+// milliseconds, the round trips actually sent, the provider's own error
+// code and a message that never carries a secret. A Result says what was
+// not proven: a registry open to anonymous requests is [StatusUnverified]
+// (the credentials were not checked), Result.InsecureTLS marks a check
+// without certificate verification and Result.IdentityOnly one that
+// reached no registry. Options.Timeout is the whole check's budget. Every request goes through one safe HTTP client
 // (internal/safehttp): loopback, private, link-local, metadata and other
 // special addresses are refused at dial time unless [Options] allow them,
 // and the same policy covers token realms, token_uri, ECR endpoints and
