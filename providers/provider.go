@@ -43,8 +43,8 @@
 // special addresses are refused at dial time unless [Options] allow them,
 // and the same policy covers token realms, token_uri, ECR endpoints and
 // redirects, which also drop Authorization across hosts. Package
-// providers/stored tests a sealed record using only the provider, URL and
-// insecure flag authenticated with it.
+// providers/stored tests a sealed record using only what was authenticated
+// with it (provider, URL, insecure flag, robot prefix and CA bundle).
 //
 // # Errors
 //
