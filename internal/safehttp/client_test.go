@@ -408,6 +408,23 @@ func TestPhaseLimitsScaleWithBudget(t *testing.T) {
 	}
 }
 
+// TestSlowHeadersWithinBudget: a registry slow to send its headers is
+// served as long as the budget lasts: here headers come after half of it,
+// which any fixed or proportional header limit shorter than the budget
+// would cut. (The limit's rule itself is TestPhaseLimitsScaleWithBudget.)
+func TestSlowHeadersWithinBudget(t *testing.T) {
+	const budget = 4 * time.Second
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(budget / 2)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	c := direct(safehttp.Policy{AllowLoopback: true}, safehttp.Options{Timeout: budget})
+	if _, err := get(t, c, srv.URL, nil); err != nil {
+		t.Fatalf("headers within the budget were cut: %v", err)
+	}
+}
+
 func TestProxy(t *testing.T) {
 	var seen atomic.Value
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
