@@ -3,6 +3,8 @@ package acr
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -123,6 +125,31 @@ func TestServicePrincipalWithoutURL(t *testing.T) {
 	providertest.RequireOutcome(t, r, providers.StatusAuthFailed, "AADSTS7000215", 2)
 	if r.IdentityOnly {
 		t.Fatalf("a failed sign-in claims an identity-only check: %+v", r)
+	}
+}
+
+// TestEntraRedirectPolicy: an Entra token endpoint that redirects to a
+// refused address is an address-policy refusal, as GAR's is: azidentity
+// hides the client's error, the session remembers it.
+func TestEntraRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	_, opts := start(t)
+	var authority *httptest.Server
+	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := authority.URL + "/" + aademu.DefaultTenant
+		if strings.HasSuffix(r.URL.Path, "/openid-configuration") {
+			_ = json.NewEncoder(w).Encode(map[string]any{"token_endpoint": base + "/oauth2/v2.0/token",
+				"authorization_endpoint": base + "/oauth2/v2.0/authorize", "issuer": base + "/v2.0"})
+			return
+		}
+		http.Redirect(w, r, "https://10.0.0.1/token", http.StatusFound)
+	}))
+	t.Cleanup(authority.Close)
+	opts.RootCAs.AddCert(authority.Certificate())
+	opts.Endpoints["https://login.microsoftonline.com"] = authority.URL
+	r := providertest.TestConnection(t, acrTarget(""), spCred(t), opts)
+	if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") {
+		t.Fatalf("got %s trips %d: %s", r.Status, r.RoundTrips, r.Message)
 	}
 }
 
