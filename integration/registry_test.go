@@ -2,6 +2,8 @@ package integration_test
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -35,7 +37,11 @@ import (
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/registry"
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/providers/stored"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
 )
 
 const (
@@ -216,7 +222,21 @@ func TestDistribution(t *testing.T) {
 				insecure.Insecure = true
 				// With token auth the realm is self-signed too: Insecure
 				// covers the whole target, realm included.
-				run(t, insecure, good, untrusting, providers.StatusHealthy)
+				if r := run(t, insecure, good, untrusting, providers.StatusHealthy); !r.InsecureTLS {
+					t.Fatalf("an insecure check must say certificate verification was skipped: %+v", r)
+				}
+			})
+			t.Run("private CA", func(t *testing.T) {
+				// The target's CA bundle is trusted besides the system
+				// roots, for the registry and its token realm alike.
+				bundled := target
+				bundled.CABundle = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+				system := opts
+				system.RootCAs = nil
+				if r := run(t, bundled, good, system, providers.StatusHealthy); !r.Authenticated || r.InsecureTLS {
+					t.Fatalf("%+v", r)
+				}
+				testStoredPrivateCA(t, bundled, good, system)
 			})
 			t.Run("production default refuses loopback", func(t *testing.T) {
 				// Refused before sending: no request left, none is counted.
@@ -232,3 +252,76 @@ func TestDistribution(t *testing.T) {
 func containsSecret(s string) bool {
 	return strings.Contains(s, password) || strings.Contains(s, base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
 }
+
+// testStoredPrivateCA seals the entry (its CA bundle included) in a vault
+// and tests the record through providers/stored: the sealed bundle is
+// what makes the certificate verify.
+func testStoredPrivateCA(t *testing.T, tg providers.Target, c credentials.Credential, o providers.Options) {
+	t.Helper()
+	ctx := registry.WithResolver(context.Background(), noDNS{})
+	v, err := vault.New(memstore.New(), kek.StaticResolver{"acme": newGCMKEK(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bundle := range map[string][]byte{"private-ca": tg.CABundle, "system-roots": nil} {
+		e := vault.Entry{Provider: tg.Provider, URL: tg.URL, CABundle: bundle, Credential: c}
+		if _, err := v.Put(ctx, vault.Key{Org: "acme", Registry: name}, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "private-ca"}, o); r.Status != providers.StatusHealthy || !r.Authenticated {
+		t.Fatalf("stored record with its CA bundle: %+v", r)
+	}
+	if r := stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "system-roots"}, o); r.Status != providers.StatusTLSError {
+		t.Fatalf("stored record without a CA bundle: %+v", r)
+	}
+}
+
+// gcmKEK is a minimal KEK for this module's tests (kek/local's Tink
+// dependency stays out of its go.mod): one AES-256-GCM key, aad.Data
+// bound, the nonce prefixed.
+type gcmKEK struct{ aead cipher.AEAD }
+
+func newGCMKEK(t *testing.T) gcmKEK {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gcmKEK{a}
+}
+
+const gcmKeyID = "test://acme#v=1"
+
+func (k gcmKEK) Wrap(_ context.Context, dek []byte, aad kek.AAD) ([]byte, string, error) {
+	nonce := make([]byte, k.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, "", err
+	}
+	return k.aead.Seal(nonce, nonce, dek, aad.Data), gcmKeyID, nil
+}
+
+func (k gcmKEK) Unwrap(_ context.Context, keyID string, wrapped []byte, aad kek.AAD) ([]byte, error) {
+	n := k.aead.NonceSize()
+	if keyID != gcmKeyID {
+		return nil, kek.ErrKeyNotFound
+	}
+	if len(wrapped) < n {
+		return nil, kek.ErrUnwrap
+	}
+	dek, err := k.aead.Open(nil, wrapped[:n], wrapped[n:], aad.Data)
+	if err != nil {
+		return nil, kek.ErrUnwrap
+	}
+	return dek, nil
+}
+
+func (k gcmKEK) CurrentKeyID(context.Context) (string, error) { return gcmKeyID, nil }

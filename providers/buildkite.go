@@ -43,7 +43,7 @@ func buildkiteAPICheck(ctx context.Context, s *registry.Session, org, reg string
 	endpoint := s.Origin(buildkiteAPI) + "/v2/packages/organizations/" + url.PathEscape(org) +
 		"/registries/" + url.PathEscape(reg)
 	_, r := s.Send(ctx, registry.Call{URL: endpoint, Header: registry.Bearer(login.Password.Reveal()),
-		What: "Buildkite API refused the token (scope read_registries)"})
+		Who: "Buildkite API", What: "Buildkite API refused the token (scope read_registries)"})
 	if r != nil {
 		return *r
 	}

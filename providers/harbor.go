@@ -16,7 +16,9 @@ func init() { register(Harbor, checkHarbor) }
 // candidates prove nothing: /api/v2.0/ping needs no authentication, and
 // /api/v2.0/users/current answers 412 to every robot account.
 //
-// Without credentials it checks /v2/ for reachability only.
+// A 404 from /service/token says the URL is not a Harbor (a plain
+// registry has no token service): not_found, not a refusal of the
+// credentials. Without credentials it checks /v2/ for reachability only.
 func checkHarbor(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
 	base := t.Origin()
 	login := registry.LoginFor(c)
@@ -25,6 +27,10 @@ func checkHarbor(ctx context.Context, s *registry.Session, t registry.Target, c 
 	}
 	endpoint := s.Rewrite(base + "/service/token")
 	if _, r := s.FetchToken(ctx, endpoint+"?service=harbor-registry", login); r.Status != "" {
+		if r.Status == registry.StatusNotFound {
+			r.Message = "no Harbor token service at /service/token (HTTP 404): the URL may not name a Harbor instance; " +
+				"the credentials were not tested"
+		}
 		return r
 	}
 	return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,

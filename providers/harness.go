@@ -61,7 +61,7 @@ func harnessAPICheck(ctx context.Context, s *registry.Session, origin string, sp
 	}
 	endpoint := s.Origin(origin) + harnessAPIPrefix + strings.Join(esc, "/") + "/+/registries"
 	_, r := s.Send(ctx, registry.Call{URL: endpoint + "?size=1", Header: http.Header{"X-Api-Key": {login.Password.Reveal()}},
-		What: "Harness API refused the token"})
+		Who: "Harness API", What: "Harness API refused the token"})
 	if r != nil {
 		return *r
 	}

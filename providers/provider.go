@@ -33,14 +33,18 @@
 // ECR, ACR and GAR in the providers/ecr, providers/acr and providers/gar
 // packages, which a program links by importing them or providers/all) and
 // returns a typed [Result]: a [Status], the endpoint, the latency in
-// milliseconds, round trips, the provider's own error code and a message
-// that never carries a secret. Every request goes through one safe HTTP client
+// milliseconds, the round trips actually sent, the provider's own error
+// code and a message that never carries a secret. A Result says what was
+// not proven: a registry open to anonymous requests is [StatusUnverified]
+// (the credentials were not checked), Result.InsecureTLS marks a check
+// without certificate verification and Result.IdentityOnly one that
+// reached no registry. Options.Timeout is the whole check's budget. Every request goes through one safe HTTP client
 // (internal/safehttp): loopback, private, link-local, metadata and other
 // special addresses are refused at dial time unless [Options] allow them,
 // and the same policy covers token realms, token_uri, ECR endpoints and
 // redirects, which also drop Authorization across hosts. Package
-// providers/stored tests a sealed record using only the provider, URL and
-// insecure flag authenticated with it.
+// providers/stored tests a sealed record using only what was authenticated
+// with it (provider, URL, insecure flag, robot prefix and CA bundle).
 //
 // # Errors
 //
@@ -56,6 +60,7 @@ package providers
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/credvault/credvault/credentials"
 )
@@ -146,7 +151,7 @@ var table = []Info{
 	// or the admin user, whose username is the registry name.
 	{Provider: AzureACR, Name: "Azure Container Registry",
 		Derived: "https://<username>.azurecr.io from the admin user's name; " +
-			"a service principal names no registry, so it needs a URL",
+			"a service principal names no registry, so without a URL only its identity (Entra ID sign-in) can be tested",
 		Kinds: []credentials.Kind{kACR, kUP}},
 	// GAR: only a service-account key (JWT grant, or _json_key Basic).
 	{Provider: GoogleGAR, Name: "Google Artifact Registry",
@@ -227,14 +232,24 @@ func (p Provider) Valid() bool {
 
 // ParseProvider returns the provider spelled exactly s (case-sensitive, as
 // the API's enum). An unknown value fails with a *credentials.FieldError
-// for field "provider" matching ErrUnknownProvider; the error does not
-// repeat s.
+// for field "provider" matching ErrUnknownProvider, listing the valid
+// names; the error does not repeat s.
 func ParseProvider(s string) (Provider, error) {
 	p := Provider(s)
 	if !p.Valid() {
-		return "", fieldErr("provider", ErrUnknownProvider, "not one of the supported providers")
+		return "", unknownProvider()
 	}
 	return p, nil
+}
+
+// unknownProvider is the error for a provider not in the table: it lists
+// the valid names (never the input).
+func unknownProvider() error {
+	names := make([]string, len(table))
+	for n, i := range table {
+		names[n] = string(i.Provider)
+	}
+	return fieldErr("provider", ErrUnknownProvider, "not one of the supported providers ("+strings.Join(names, ", ")+")")
 }
 
 func (i Info) clone() Info {

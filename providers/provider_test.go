@@ -134,5 +134,5 @@ func ExampleLookup() {
 func ExampleParseProvider() {
 	_, err := providers.ParseProvider("ghcr")
 	fmt.Println(err)
-	// Output: providers: unknown provider: provider: not one of the supported providers
+	// Output: providers: unknown provider: provider: not one of the supported providers (DOCKER_HUB, GHCR, AWS_ECR, AZURE_ACR, GOOGLE_GAR, GITLAB, HARBOR, JFROG, QUAY, NEXUS, DOCKER_REGISTRY, CUSTOM, HARNESS_AR, BUILDKITE_PACKAGES)
 }

@@ -26,6 +26,11 @@ const (
 	StatusTimeout       Status = "timeout"        // deadline exceeded
 	StatusInvalidConfig Status = "invalid_config" // target or credential invalid before any request
 	StatusProviderError Status = "provider_error" // 5xx or a response that breaks the protocol
+	// StatusUnverified: a registry answered, but the credentials given were
+	// not verified: it serves anonymous requests, so any credential would
+	// pass. It is not healthy; check without credentials to test
+	// anonymous access on purpose.
+	StatusUnverified Status = "unverified"
 )
 
 // A Result is the typed outcome of TestConnection. Message never contains
@@ -40,15 +45,28 @@ type Result struct {
 	// LatencyMs is the wall time of the whole check in milliseconds,
 	// rounded up: a check that ran reports at least 1.
 	LatencyMs int64 `json:"latencyMs"`
-	// RoundTrips counts HTTP requests sent, token exchanges included.
+	// RoundTrips counts HTTP requests actually sent (written to a
+	// connection), token exchanges and SDK retries included. A request the
+	// address policy refused, or whose connection or TLS handshake failed,
+	// sent nothing and is not counted.
 	RoundTrips int `json:"roundTrips"`
 	// ProviderCode is the provider's own error code when it sent one
 	// (e.g. "UNAUTHORIZED", "DENIED", "ThrottlingException").
 	ProviderCode string `json:"providerCode,omitempty"`
 	// Authenticated reports that the credentials were proved; it is false
 	// when the check ran without credentials and proved only reachability
-	// and TLS, and when the check failed.
+	// and TLS, when the registry was open to anonymous requests
+	// (StatusUnverified), and when the check failed.
 	Authenticated bool `json:"authenticated"`
+	// IdentityOnly reports that only the credential's cloud identity was
+	// checked (an AZURE_ACR service principal or a GOOGLE_GAR key on a
+	// target without a URL): no registry was named, so none was reached.
+	// A healthy Result then speaks for the identity alone.
+	IdentityOnly bool `json:"identityOnly,omitempty"`
+	// InsecureTLS reports that the check ran with certificate
+	// verification skipped (Target.Insecure): whoever answered was not
+	// authenticated as the registry.
+	InsecureTLS bool `json:"insecureTLS,omitempty"`
 	// Message explains the status for a human.
 	Message string `json:"message"`
 }
@@ -57,7 +75,7 @@ type Result struct {
 func (r Result) Healthy() bool { return r.Status == StatusHealthy }
 
 // Options tune a connection test. The zero value is the production
-// default: public addresses only, system roots, default timeouts.
+// default: public addresses only, system roots, a 30s budget.
 type Options struct {
 	// AllowPrivate admits these private prefixes (a sensor inside a
 	// private network). Cloud metadata addresses stay refused unless a
@@ -65,7 +83,12 @@ type Options struct {
 	AllowPrivate []netip.Prefix
 	// AllowLoopback admits loopback addresses; only tests should set it.
 	AllowLoopback bool
-	// Timeout bounds the whole check; zero means 30s.
+	// Timeout is the whole check's budget; zero means 30s. Every phase
+	// of every request fits in it: a response may take as long as the
+	// budget leaves, and connecting to one address (dial, then TLS
+	// handshake) may take a sixth of the budget each (5s at 30s), so a
+	// name with a dead address still leaves time for the next. No other
+	// limit cuts a check short.
 	Timeout time.Duration
 	// Endpoints rewrites fixed provider origins (scheme://host[:port]) to
 	// others, e.g. "https://auth.docker.io" to a mirror or a test
@@ -95,16 +118,26 @@ func register(p Provider, c registry.Checker) { registry.Register(string(p), c) 
 //
 // The target and credential are validated first (a problem is
 // StatusInvalidConfig naming the field). A nil credential tests
-// reachability and TLS only: Result.Authenticated is false and a 401
-// challenge then counts as healthy, since it proves a registry answered.
-// opts.Timeout (30s when zero) bounds the whole check. The Message never
+// reachability and TLS only, anonymous access on purpose:
+// Result.Authenticated is false and a 401 challenge then counts as
+// healthy, since it proves a registry answered. With a credential, a
+// registry that serves anonymous requests is StatusUnverified, never
+// healthy: it would accept any credential. Result.IdentityOnly and
+// Result.InsecureTLS say what else was not proven. opts.Timeout (30s when
+// zero) is the whole check's budget. The Message never
 // contains a secret of c: adapters never format one, and every Message is
 // scrubbed of c's secret values as a last line of defence.
 func TestConnection(ctx context.Context, t Target, c credentials.Credential, opts Options) Result {
 	start := time.Now()
 	r, trips := runCheck(ctx, t, c, opts)
-	return Result{Status: Status(r.Status), Endpoint: r.Endpoint, LatencyMs: millis(time.Since(start)),
-		RoundTrips: trips, ProviderCode: r.ProviderCode, Authenticated: r.Authenticated, Message: r.Message}
+	res := Result{Status: Status(r.Status), Endpoint: r.Endpoint, LatencyMs: millis(time.Since(start)),
+		RoundTrips: trips, ProviderCode: r.ProviderCode, Authenticated: r.Authenticated,
+		IdentityOnly: r.IdentityOnly, Message: r.Message}
+	if t.Insecure && trips > 0 {
+		res.InsecureTLS = true
+		res.Message += " (certificate verification skipped: insecure target)"
+	}
+	return res
 }
 
 func runCheck(ctx context.Context, t Target, c credentials.Credential, opts Options) (registry.Result, int) {

@@ -106,10 +106,17 @@ func testTLS(t *testing.T, pc provCase, r *regemu.Registry) {
 	if _, hosted := hostedProviders[pc.provider]; hosted {
 		wantInsecure = providers.StatusInvalidConfig // public certificates only
 	}
-	want(t, check(t, pc, r, insecure, pc.good(), o), wantInsecure)
+	res := check(t, pc, r, insecure, pc.good(), o)
+	want(t, res, wantInsecure)
+	if res.InsecureTLS != (wantInsecure == providers.StatusHealthy) ||
+		res.InsecureTLS != strings.Contains(res.Message, "certificate verification skipped") {
+		t.Fatalf("an insecure check must say certificate verification was skipped: %+v", res)
+	}
 	bundled := pc.target(r)
 	bundled.CABundle = r.CertPEM()
-	want(t, check(t, pc, r, bundled, pc.good(), o), wantInsecure)
+	if res := check(t, pc, r, bundled, pc.good(), o); res.Status != wantInsecure || res.InsecureTLS {
+		t.Fatalf("a verified check with a CA bundle: %+v", res)
+	}
 }
 
 // TestRealmRefusedBeforeAnyByte points the Bearer challenge at addresses
@@ -206,6 +213,57 @@ func TestHarborRobotPrefix(t *testing.T) {
 	want(t, check(t, pc, r, tg, pc.good(), opts(r)), providers.StatusHealthy)
 	tg.RobotPrefix = ""
 	want(t, check(t, pc, r, tg, pc.good(), opts(r)), providers.StatusInvalidConfig)
+}
+
+// openRegistry serves every request with 200 and {} (a registry open to
+// anonymous pulls, or a plain registry without a token service when path
+// is refused with 404).
+func openRegistry(t *testing.T, missing string) (*httptest.Server, providers.Options) {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == missing {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"NOT_FOUND","message":"not found"}]}`))
+			return
+		}
+		_, _ = w.Write([]byte("{}"))
+	}))
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return srv, providers.Options{AllowLoopback: true, RootCAs: pool}
+}
+
+// TestAnonymousOpenRegistryIsUnverified: a registry that serves anonymous
+// requests would accept any password, so a check with credentials is
+// unverified (not healthy, not authenticated); a check without
+// credentials tests anonymous access on purpose and is healthy.
+func TestAnonymousOpenRegistryIsUnverified(t *testing.T) {
+	srv, o := openRegistry(t, "")
+	tg := providers.Target{Provider: providers.DockerRegistry, URL: srv.URL}
+	res := providers.TestConnection(context.Background(), tg, up("dev", "any-password-"+emuCanary), o)
+	want(t, res, providers.StatusUnverified)
+	if res.Healthy() || res.Authenticated || !strings.Contains(res.Message, "not verified") {
+		t.Fatalf("with credentials: %+v", res)
+	}
+	res = providers.TestConnection(context.Background(), tg, nil, o)
+	want(t, res, providers.StatusHealthy)
+	if res.Authenticated || res.RoundTrips != 1 {
+		t.Fatalf("anonymous on purpose: %+v", res)
+	}
+}
+
+// TestHarborWithoutTokenService: a URL that serves /v2/ but has no
+// /service/token is not a Harbor; its 404 is not_found and does not claim
+// the token server refused the credentials.
+func TestHarborWithoutTokenService(t *testing.T) {
+	srv, o := openRegistry(t, "/service/token")
+	tg := providers.Target{Provider: providers.Harbor, URL: srv.URL}
+	res := providers.TestConnection(context.Background(), tg, robot("robot$ci", "hbr-"+emuCanary), o)
+	want(t, res, providers.StatusNotFound)
+	if strings.Contains(res.Message, "refused") || !strings.Contains(res.Message, "/service/token") || res.Authenticated {
+		t.Fatalf("%+v", res)
+	}
 }
 
 func TestJFrogReportsTokenSubject(t *testing.T) {
@@ -502,6 +560,7 @@ func TestStatusesMatchTheCheckers(t *testing.T) {
 		providers.StatusRateLimited: registry.StatusRateLimited, providers.StatusTLSError: registry.StatusTLSError,
 		providers.StatusUnreachable: registry.StatusUnreachable, providers.StatusTimeout: registry.StatusTimeout,
 		providers.StatusInvalidConfig: registry.StatusInvalidConfig, providers.StatusProviderError: registry.StatusProviderError,
+		providers.StatusUnverified: registry.StatusUnverified,
 	} {
 		if string(public) != string(internal) {
 			t.Errorf("providers %q, registry %q", public, internal)

@@ -18,7 +18,7 @@ import (
 var (
 	// ErrUnknownProvider: the provider is not in the table.
 	ErrUnknownProvider = errors.New("providers: unknown provider")
-	// ErrURLRequired: the provider (or the credential kind) needs a URL.
+	// ErrURLRequired: the provider needs a URL.
 	ErrURLRequired = errors.New("providers: url required")
 	// ErrInvalidURL: the URL is malformed, too long, carries a query or
 	// fragment, or names a host the provider does not serve.
@@ -79,7 +79,7 @@ func Validate(p Provider, rawURL string, c credentials.Credential) error {
 func (t Target) Validate(c credentials.Credential) error {
 	info, ok := lookup(t.Provider)
 	if !ok {
-		return fieldErr("provider", ErrUnknownProvider, "not one of the supported providers")
+		return unknownProvider()
 	}
 	if err := t.validateURL(info); err != nil {
 		return err
@@ -115,8 +115,8 @@ func (t Target) validateURL(info Info) error {
 	if err != nil {
 		return err
 	}
-	if match, ok := fixedHosts[info.Provider]; ok && !match(strings.ToLower(u.Hostname())) {
-		return fieldErr("url", ErrInvalidURL, "host is not a "+info.Name+" host")
+	if host := strings.ToLower(u.Hostname()); fixedHosts[info.Provider] != nil && !fixedHosts[info.Provider](host) {
+		return fieldErr("url", ErrInvalidURL, hostReason(info, host))
 	}
 	return nil
 }
@@ -235,6 +235,19 @@ var (
 	garHost = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*-docker\.pkg\.dev$|^((us|eu|asia)\.)?gcr\.io$`)
 )
 
+// acrDomain matches every host in ACR's domains, so that a bad registry
+// name is told apart from a host that is not ACR's.
+var acrDomain = regexp.MustCompile(`\.azurecr\.(io|cn|us)$`)
+
+// hostReason explains why host is not one of the provider's fixed hosts.
+func hostReason(info Info, host string) string {
+	if info.Provider == AzureACR && acrDomain.MatchString(host) {
+		return "an Azure Container Registry name (before .azurecr.*) must be 5-50 letters and digits, " +
+			"optionally with a -<hash> domain-name-label suffix"
+	}
+	return "host is not one of " + info.Name + "'s hosts"
+}
+
 var fixedHosts = map[Provider]func(host string) bool{
 	DockerHub: oneOf("registry-1.docker.io", "docker.io", "index.docker.io", "registry.hub.docker.com"),
 	GHCR:      oneOf("ghcr.io"),
@@ -268,7 +281,7 @@ func (t Target) validateCredential(info Info, c credentials.Credential) error {
 	if err := t.validateKind(c); err != nil {
 		return credentialErr(err)
 	}
-	return t.providerRules(c)
+	return nil
 }
 
 // validateKind runs the credential's own validation; a Harbor robot is
@@ -288,15 +301,6 @@ func (t Target) robotPrefix() string {
 		return credentials.DefaultRobotPrefix
 	}
 	return t.RobotPrefix
-}
-
-// providerRules are the checks that depend on both target and credential:
-// an ACR service principal names no registry, so it needs the URL.
-func (t Target) providerRules(c credentials.Credential) error {
-	if c.Kind() == credentials.KindAzureAcr && t.URL == "" {
-		return fieldErr("url", ErrURLRequired, "a service principal names no registry")
-	}
-	return nil
 }
 
 // credentialErr is the error for a credential that failed its own

@@ -118,7 +118,7 @@ func TestValidateTable(t *testing.T) {
 		{"ecr derived", providers.Target{Provider: providers.AWSECR}, c[credentials.KindAwsEcr], "", nil},
 		{"gar derived", providers.Target{Provider: providers.GoogleGAR}, c[credentials.KindGoogleGar], "", nil},
 		{"acr admin derived", providers.Target{Provider: providers.AzureACR}, up, "", nil},
-		{"acr principal needs url", providers.Target{Provider: providers.AzureACR}, c[credentials.KindAzureAcr], "url", providers.ErrURLRequired},
+		{"acr principal without url", providers.Target{Provider: providers.AzureACR}, c[credentials.KindAzureAcr], "", nil},
 		{"http refused", providers.Target{Provider: providers.Custom, URL: "http://r.example"}, up, "url", providers.ErrInsecureURL},
 		{"insecure on a hosted provider", providers.Target{Provider: providers.DockerHub, Insecure: true}, up, "insecure", providers.ErrInsecureNotAllowed},
 		{"CA bundle on a hosted provider", providers.Target{Provider: providers.GHCR, CABundle: []byte("pem")}, up, "caBundle", providers.ErrInsecureNotAllowed},
@@ -190,6 +190,29 @@ func TestValidateTable(t *testing.T) {
 				t.Fatalf("error %v, want %v on field %q", err, tc.want, tc.field)
 			}
 		})
+	}
+}
+
+// TestValidateMessages: the reasons say what to fix: the valid provider
+// names for an unknown provider, ACR's name rule for a bad ACR name.
+func TestValidateMessages(t *testing.T) {
+	c := creds(t)
+	for _, tc := range []struct {
+		target providers.Target
+		want   string
+	}{
+		{providers.Target{Provider: "ECR"}, "(DOCKER_HUB, GHCR, AWS_ECR, AZURE_ACR, GOOGLE_GAR, GITLAB, HARBOR, JFROG, QUAY, NEXUS, DOCKER_REGISTRY, CUSTOM, HARNESS_AR, BUILDKITE_PACKAGES)"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://ab.azurecr.io"}, "must be 5-50 letters and digits"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://" + strings.Repeat("a", 51) + ".azurecr.us"}, "must be 5-50 letters and digits"},
+		{providers.Target{Provider: providers.AzureACR, URL: "https://registry.example.com"}, "host is not one of Azure Container Registry's hosts"},
+	} {
+		err := tc.target.Validate(c[credentials.KindAzureAcr])
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want it to say %q", tc.target, err, tc.want)
+		}
+	}
+	if _, err := providers.ParseProvider("ghcr"); err == nil || !strings.Contains(err.Error(), "GHCR, AWS_ECR") {
+		t.Errorf("ParseProvider: %v", err)
 	}
 }
 

@@ -45,10 +45,7 @@ func (v *Vault) openPlaintext(ctx context.Context, kk kek.KEK, k Key, env *envel
 	b := envelope.DEKAAD(s.hdr[:0], env.Version, k.Org, k.Registry, env.Kind)
 	dek, err := v.unwrap(ctx, kk, env, kekAAD(k, b, &s.labels))
 	if err != nil {
-		if errors.Is(err, kek.ErrUnwrap) {
-			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		return nil, err
+		return nil, unwrapErr(err)
 	}
 	defer clear(dek)
 	if err := envelope.CheckCommitment(dek, &env.Commitment); err != nil {
@@ -61,6 +58,19 @@ func (v *Vault) openPlaintext(ctx context.Context, kk kek.KEK, k Key, env *envel
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return pt, nil
+}
+
+// unwrapErr marks an unwrap failure that shows the record does not belong
+// under its org's KEK as ErrCorrupt, keeping the KEK's own sentinel: the
+// wrapped DEK did not authenticate (kek.ErrUnwrap), or the record names a
+// key version the org's KEK does not have (kek.ErrKeyNotFound: the record
+// was moved from another org, or its key-ID column rolled to another
+// org's key). Outages, disabled and destroyed keys pass unchanged.
+func unwrapErr(err error) error {
+	if errors.Is(err, kek.ErrUnwrap) || errors.Is(err, kek.ErrKeyNotFound) {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return err
 }
 
 // unwrap returns the record's plaintext DEK, from the cache when enabled.

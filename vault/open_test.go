@@ -318,10 +318,12 @@ func TestMovedRecordFails(t *testing.T) {
 	moved.Registry = "another-registry"
 	mustFail(t, e, moved, vault.ErrCorrupt)
 
-	// Another org has its own KEK, which does not know the key ID.
+	// Another org has its own KEK, which does not know the key ID: the
+	// record is corrupt, as SECURITY.md says, and the KEK's reason stays
+	// matchable.
 	moved = rec
 	moved.Org = "globex"
-	mustFail(t, e, moved, vault.ErrCorrupt, kek.ErrKeyNotFound)
+	mustFailAll(t, e, moved, vault.ErrCorrupt, kek.ErrKeyNotFound)
 
 	// Even when both orgs share one KEK, the AAD binds the org.
 	shared, _ := e.keys.KEK(context.Background(), "acme")
@@ -388,6 +390,42 @@ func TestWellFormedForgeriesFail(t *testing.T) {
 		bad.KeyID = ""
 		mustFail(t, e, bad, vault.ErrCorrupt)
 	})
+}
+
+// TestRolledKeyIDFails: a record whose key-ID column (and the envelope's
+// copy, which must agree) is rolled to another org's key is corrupt, on
+// open and on rewrap.
+func TestRolledKeyIDFails(t *testing.T) {
+	e := newEnv(t)
+	rec := sealed(t, e)
+	globex, err := e.keys.KEK(context.Background(), "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := globex.CurrentKeyID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rolled := reseal(t, rec, func(x *envelope.Envelope) { x.KeyID = foreign })
+	mustFailAll(t, e, rolled, vault.ErrCorrupt, kek.ErrKeyNotFound)
+	if _, err := e.store.Put(context.Background(), rolled, rec.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.v.Open(context.Background(), rolled.Key); !errors.Is(err, vault.ErrCorrupt) {
+		t.Fatalf("Open of a rolled record: %v, want ErrCorrupt", err)
+	}
+	sum, err := e.v.RewrapKEK(context.Background(), vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme"}})
+	if err != nil || len(sum.Errors) != 1 || !errors.Is(sum.Errors[0], vault.ErrCorrupt) || !errors.Is(sum.Errors[0], kek.ErrKeyNotFound) {
+		t.Fatalf("RewrapKEK of a rolled record = %v, %v; want one ErrCorrupt and kek.ErrKeyNotFound", sum.Errors, err)
+	}
+}
+
+// mustFailAll is mustFail demanding that the error match every one of want.
+func mustFailAll(t *testing.T, e env, rec vault.Record, want ...error) {
+	t.Helper()
+	for _, w := range want {
+		mustFail(t, e, rec, w)
+	}
 }
 
 func TestWrongKEKFails(t *testing.T) {

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -114,11 +113,8 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	} else {
 		wrapped, keyID, err = v.rewrapLocally(ctx, j, kk, rec.Key, &env, aad)
 	}
-	if errors.Is(err, kek.ErrUnwrap) {
-		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
 	if err != nil {
-		return nil, "", fmt.Errorf("rewrap DEK: %w", err)
+		return nil, "", fmt.Errorf("rewrap DEK: %w", unwrapErr(err))
 	}
 	env.WrappedDEK, env.KeyID = wrapped, keyID
 	out, err := env.Append(dst)

@@ -29,7 +29,10 @@
 //
 // Store outcomes are [ErrNotFound] and [ErrConflict]; a record that fails
 // to parse or authenticate is [ErrCorrupt] (and, when the KEK refused the
-// wrapped DEK, kek.ErrUnwrap as well); KEK outages and disabled keys come
+// wrapped DEK, kek.ErrUnwrap as well; when the record names a key version
+// its org's KEK does not have, because it was moved from another org or
+// its key-ID column rolled to another org's key, kek.ErrKeyNotFound as
+// well); KEK outages and disabled keys come
 // through as the kek package's sentinels. No error carries plaintext.
 package vault
 

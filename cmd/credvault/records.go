@@ -78,6 +78,7 @@ func (c *cli) put(ctx context.Context, args []string) error {
 type entryFlags struct {
 	provider, url, robotPrefix, caFile, credFile string
 	insecure                                     bool
+	anonymous                                    bool // test-connection only: read no credential
 }
 
 // addEntryFlags defines the entry flags on fs; note qualifies the usage
@@ -88,13 +89,15 @@ func addEntryFlags(fs *flag.FlagSet, note string) *entryFlags {
 	fs.StringVar(&ef.url, "url", "", "registry URL (required for self-hosted providers)"+note)
 	fs.BoolVar(&ef.insecure, "insecure", false, "skip TLS certificate checks when testing the connection"+note)
 	fs.StringVar(&ef.robotPrefix, "robot-prefix", "", "a self-hosted Harbor's robot name prefix (default robot$)"+note)
-	fs.StringVar(&ef.caFile, "ca-bundle", "", "PEM file of CA certificates to trust for this registry besides the system roots"+note)
+	fs.StringVar(&ef.caFile, "ca-file", "", "PEM file of CA certificates to trust for this registry besides the system roots"+note)
+	fs.StringVar(&ef.caFile, "ca-bundle", "", "the same as -ca-file"+note)
 	fs.StringVar(&ef.credFile, "credentials-file", "", "read the credential JSON from this file instead of stdin"+note)
 	return ef
 }
 
-// readEntry reads the CA bundle and the credential the flags name, and
-// validates the entry against the provider table.
+// readEntry reads the CA bundle and the credential the flags name (no
+// credential with -anonymous), and validates the entry against the
+// provider table.
 func (c *cli) readEntry(ef *entryFlags) (vault.Entry, error) {
 	p, err := providers.ParseProvider(ef.provider)
 	if err != nil {
@@ -106,18 +109,30 @@ func (c *cli) readEntry(ef *entryFlags) (vault.Entry, error) {
 			return vault.Entry{}, fmt.Errorf("reading the CA bundle: %w", err)
 		}
 	}
-	data, err := c.readCredential(ef.credFile)
-	defer clear(data)
-	if err != nil {
-		return vault.Entry{}, err
-	}
-	if e.Credential, err = credentials.Parse(data); err != nil {
-		return vault.Entry{}, fmt.Errorf("%w: credential: %w", errInvalid, err)
+	if !ef.anonymous {
+		if e.Credential, err = c.parseCredential(ef.credFile); err != nil {
+			return vault.Entry{}, err
+		}
 	}
 	if err := e.Target().Validate(e.Credential); err != nil {
 		return vault.Entry{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
 	return e, nil
+}
+
+// parseCredential reads and parses the credential JSON from file, or
+// stdin when file is empty.
+func (c *cli) parseCredential(file string) (credentials.Credential, error) {
+	data, err := c.readCredential(file)
+	defer clear(data)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := credentials.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: credential: %w", errInvalid, err)
+	}
+	return cred, nil
 }
 
 // readCredential reads the credential JSON from file, or stdin when file

@@ -73,25 +73,41 @@ commands:
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
   put <org> <registry> -provider P [-url U] [-insecure] [-robot-prefix R]
-      [-ca-bundle PEM] [-credentials-file F]
+      [-ca-file PEM] [-credentials-file F]
       seal the credential JSON read from stdin (or from file F) for
       provider P (as the API spells it: GHCR, AWS_ECR, DOCKER_REGISTRY,
       ...), with the registry URL U and, with -insecure, no TLS
       certificate checks when testing; a self-hosted Harbor's robot name
       prefix R (default robot$) and the CA certificates in file PEM
-      (trusted besides the system roots) are sealed with it; create or
-      replace the record
+      (a registry behind a private CA: trusted besides the system roots;
+      -ca-bundle is the same flag) are sealed with it; create or replace
+      the record
   test-connection <org> <registry> [-allow-private CIDRs] [-allow-loopback] [-timeout D]
       test a stored record with what was sealed with it (provider, URL,
-      insecure flag, robot prefix, CA bundle)
+      insecure flag, robot prefix, CA bundle); the -provider form's flags
+      (-url, -insecure, -robot-prefix, -ca-file, -credentials-file,
+      -anonymous) are refused, since the record decides them
   test-connection -provider P [-url U] [-insecure] [-robot-prefix R]
-                  [-ca-bundle PEM] [-credentials-file F]
+                  [-ca-file PEM] [-credentials-file F | -anonymous]
                   [-allow-private CIDRs] [-allow-loopback] [-timeout D]
-      test the credential JSON read from stdin (or F) without storing it.
-      Both forms print the result as JSON. -allow-private lets the registry
-      live in the comma-separated CIDR prefixes, -allow-loopback on this
-      host (both refused by default), -timeout bounds the check (default
-      30s).
+      test the credential JSON read from stdin (or F) without storing it,
+      trusting the CA certificates in file PEM besides the system roots;
+      with -anonymous, test anonymous access on purpose (no credential is
+      read).
+      Both forms print the result as JSON and take these flags:
+      -allow-private CIDRs  the registry may live in these comma-separated
+                            prefixes (a private network)
+      -allow-loopback       the registry may live on this host
+                            (both refused by default: a refusal names the
+                            flag that admits the address)
+      -timeout D            the whole check's budget (default 30s); no
+                            phase of it is cut shorter
+      The result's status is healthy only when the credentials were
+      verified. unverified: the registry serves anonymous requests, so
+      any credential would pass. "insecureTLS": certificate checks were
+      skipped. "identityOnly": only a cloud identity was checked (an ACR
+      service principal or GAR key without a URL); no registry was
+      reached.
   help
       print this text
 
@@ -125,7 +141,7 @@ exit codes:
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
   6  rotation finished but some records failed (listed on stderr)
   7  a connection test ran but did not report healthy (the result's
-     status says why)
+     status says why, unverified included)
 `
 
 // A cli is one invocation: its streams, environment and configuration.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -18,26 +19,23 @@ import (
 // errUnhealthy marks a connection test that did not report healthy (exit 7).
 var errUnhealthy = errors.New("connection test not healthy")
 
-// testConnection tests a stored record (<org> <registry>), using only the
-// provider, URL and insecure flag sealed with it, or, with -provider, a
-// credential read from stdin or -credentials-file that is never stored.
-// It prints the typed result as JSON.
+// testConnection tests a stored record (<org> <registry>), using only
+// what was sealed with it, or, with -provider, a credential read from
+// stdin or -credentials-file that is never stored (or none, with
+// -anonymous). It prints the typed result as JSON.
 func (c *cli) testConnection(ctx context.Context, args []string) error {
 	fs := c.flagSet("test-connection")
 	ef := addEntryFlags(fs, " (with -provider)")
+	fs.BoolVar(&ef.anonymous, "anonymous", false, "test anonymous access on purpose: read no credential (with -provider)")
 	allow := fs.String("allow-private", "", "comma-separated CIDR prefixes the registry may live in (a private network)")
 	loopback := fs.Bool("allow-loopback", false, "allow a registry on this host (refused by default)")
-	timeout := fs.Duration("timeout", 30*time.Second, "bound for the whole check")
+	timeout := fs.Duration("timeout", 30*time.Second, "the whole check's budget")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	fromStdin := isSet(fs, "provider")
-	want := 2
-	if fromStdin {
-		want = 0
-	}
-	if err := checkCount(fs, pos, want, "<org> <registry>"); err != nil {
+	if err := checkTestForm(fs, pos, fromStdin, ef); err != nil {
 		return err
 	}
 	opts, err := testOptions(*allow, *timeout)
@@ -69,6 +67,27 @@ func (c *cli) testConnection(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: %s", errUnhealthy, res.Status)
 	}
 	return nil
+}
+
+// adHocFlags are the flags only the -provider form uses: the stored form
+// tests what was sealed, so it refuses them rather than ignore them.
+var adHocFlags = []string{"url", "insecure", "robot-prefix", "ca-file", "ca-bundle", "credentials-file", "anonymous"}
+
+// checkTestForm checks the arguments of the form in use: <org> <registry>
+// and none of adHocFlags, or -provider and no positional argument.
+func checkTestForm(fs *flag.FlagSet, pos []string, fromStdin bool, ef *entryFlags) error {
+	if fromStdin {
+		if ef.anonymous && ef.credFile != "" {
+			return fmt.Errorf("%w: -anonymous reads no credential: -credentials-file is refused with it", errUsage)
+		}
+		return checkCount(fs, pos, 0, "no arguments with -provider")
+	}
+	for _, name := range adHocFlags {
+		if isSet(fs, name) {
+			return fmt.Errorf("%w: test-connection <org> <registry> tests what was sealed with the record: -%s is refused (it belongs to the -provider form)", errUsage, name)
+		}
+	}
+	return checkCount(fs, pos, 2, "<org> <registry>")
 }
 
 // testOptions builds the connection-test options from the flags.

@@ -29,9 +29,13 @@ type Call struct {
 	// Secrets are values to scrub from any Result besides those the
 	// session registers itself (see Session.AddSecrets).
 	Secrets []string
-	// What names a non-2xx answer in the Message, e.g. "token server
-	// refused the credentials"; "" means "registry".
+	// What names a refusal (401 or 403) in the Message, e.g. "token
+	// server refused the credentials"; "" means Who.
 	What string
+	// Who names the server in any other non-2xx answer (a 404 is not a
+	// refusal of the credentials), e.g. "token server"; "" means
+	// "registry".
+	Who string
 }
 
 // A Reply is a response read in full (at most 64 KiB), so the connection
@@ -87,14 +91,22 @@ func (s *Session) Send(ctx context.Context, c Call) ([]byte, *Result) {
 		return nil, &r
 	}
 	if !rep.OK() {
-		what := c.What
-		if what == "" {
-			what = "registry"
-		}
-		r := s.responseResult(rep.Status, rep.Body, s.shown(c.URL), what)
+		r := s.responseResult(rep.Status, rep.Body, s.shown(c.URL), c.describe(rep.Status))
 		return nil, &r
 	}
 	return rep.Body, nil
+}
+
+// describe names who answered with the non-2xx code: What for a refusal
+// (401, 403), Who otherwise.
+func (c Call) describe(code int) string {
+	if c.What != "" && (code == http.StatusUnauthorized || code == http.StatusForbidden) {
+		return c.What
+	}
+	if c.Who != "" {
+		return c.Who
+	}
+	return "registry"
 }
 
 // request builds c's request to the dial URL.

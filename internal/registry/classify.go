@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ func (s *Session) TransportStatus(err error) (Status, string) {
 	var blocked *safehttp.BlockedError
 	switch {
 	case errors.As(err, &blocked):
-		return StatusUnreachable, "blocked by address policy: " + blocked.Reason
+		return StatusUnreachable, "blocked by address policy: " + blocked.Reason + admitHint(blocked)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return StatusTimeout, "timed out: " + s.innermost(err)
 	case errors.Is(err, context.Canceled):
@@ -54,6 +55,23 @@ func (s *Session) TransportStatus(err error) (Status, string) {
 		return StatusProviderError, s.innermost(err)
 	}
 	return StatusUnreachable, "unreachable: " + s.innermost(err)
+}
+
+// admitHint names the refused address and the option that admits it, in
+// the library (providers.Options) and in the CLI.
+func admitHint(b *safehttp.BlockedError) string {
+	a := b.Addr.WithZone("").Unmap()
+	switch b.Admission() {
+	case safehttp.AdmitLoopback:
+		return " (" + a.String() + "); Options.AllowLoopback (CLI -allow-loopback) admits it"
+	case safehttp.AdmitPrivate:
+		return " (" + a.String() + "); an Options.AllowPrivate prefix covering it (CLI -allow-private " +
+			netip.PrefixFrom(a, a.BitLen()).String() + ") admits it"
+	case safehttp.AdmitExact:
+		return " (" + a.String() + "); only an Options.AllowPrivate prefix naming exactly this address (CLI -allow-private " +
+			netip.PrefixFrom(a, a.BitLen()).String() + ") admits it"
+	}
+	return "; no option admits it"
 }
 
 func isTimeout(err error) bool {

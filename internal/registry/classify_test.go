@@ -1,10 +1,12 @@
 package registry_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/credvault/credvault/internal/registry"
+	"github.com/credvault/credvault/internal/safehttp"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -43,6 +45,34 @@ func TestStatusFor(t *testing.T) {
 		if got := registry.StatusFor(code); got != want {
 			t.Errorf("StatusFor(%d) = %s, want %s", code, got, want)
 		}
+	}
+}
+
+// TestBlockedNamesTheOption: a refusal by the address policy says which
+// option admits the address, or that none does.
+func TestBlockedNamesTheOption(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1":          "Options.AllowLoopback (CLI -allow-loopback) admits it",
+		"::1":                "Options.AllowLoopback (CLI -allow-loopback) admits it",
+		"10.1.2.3":           "covering it (CLI -allow-private 10.1.2.3/32) admits it",
+		"::ffff:192.168.0.9": "covering it (CLI -allow-private 192.168.0.9/32) admits it",
+		"fd00::1":            "covering it (CLI -allow-private fd00::1/128) admits it",
+		"169.254.169.254":    "naming exactly this address (CLI -allow-private 169.254.169.254/32) admits it",
+		"224.0.0.1":          "no option admits it",
+	} {
+		a := netip.MustParseAddr(addr)
+		err := (safehttp.Policy{}).CheckAddr(a)
+		st, msg := (&registry.Session{}).TransportStatus(err)
+		if st != registry.StatusUnreachable || !strings.HasPrefix(msg, "blocked by address policy: ") || !strings.HasSuffix(msg, want) {
+			t.Errorf("%s: %s %q, want it to end %q", addr, st, msg, want)
+		}
+		if (safehttp.Policy{AllowLoopback: true, AllowPrivate: []netip.Prefix{netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())}}).CheckAddr(a) != nil &&
+			!strings.HasSuffix(want, "no option admits it") {
+			t.Errorf("%s: the option the message names does not admit it", addr)
+		}
+	}
+	if _, msg := (&registry.Session{}).TransportStatus(&safehttp.BlockedError{Host: "2130706433", Reason: "numeric host name"}); !strings.HasSuffix(msg, "no option admits it") {
+		t.Errorf("a refused host name: %q", msg)
 	}
 }
 

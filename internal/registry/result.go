@@ -17,6 +17,7 @@ const (
 	StatusTimeout       Status = "timeout"
 	StatusInvalidConfig Status = "invalid_config"
 	StatusProviderError Status = "provider_error"
+	StatusUnverified    Status = "unverified"
 )
 
 // A Result is what a Checker found: providers.Result without the latency
@@ -30,6 +31,9 @@ type Result struct {
 	ProviderCode string
 	// Authenticated reports that the credentials were proved.
 	Authenticated bool
+	// IdentityOnly reports that only the credential's cloud identity was
+	// checked: the target names no registry, so none was reached.
+	IdentityOnly bool
 	// Message explains the status for a human.
 	Message string
 }

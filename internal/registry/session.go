@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -51,6 +52,7 @@ type Session struct {
 	endpoints map[string]string
 	trips     atomic.Int64
 	secrets   scrubber
+	refused   atomic.Pointer[error] // the last redirect the client refused
 }
 
 // errNoPEM: a CA bundle without a certificate.
@@ -70,6 +72,7 @@ func NewSession(ctx context.Context, cfg Config) (*Session, error) {
 	client := safehttp.NewClient(policy, safehttp.Options{Insecure: cfg.Insecure, RootCAs: roots, Timeout: cfg.timeout()})
 	s := &Session{Policy: policy, endpoints: cfg.Endpoints}
 	client.Transport = countingTransport{next: client.Transport, trips: &s.trips, secrets: &s.secrets}
+	client.CheckRedirect = s.recordRefusals(client.CheckRedirect)
 	s.Client = client
 	return s, nil
 }
@@ -84,11 +87,38 @@ func WithResolver(ctx context.Context, r safehttp.Resolver) context.Context {
 	return context.WithValue(ctx, resolverKey{}, r)
 }
 
-// RoundTrips reports the requests sent so far.
+// recordRefusals wraps the client's redirect check so that a redirect it
+// refuses (the address policy, a downgrade) is remembered: protocol
+// libraries such as x/oauth2 flatten the client's error to text, and the
+// transport never sees a refused redirect.
+func (s *Session) recordRefusals(check func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		err := check(req, via)
+		if err != nil {
+			s.refused.Store(&err)
+		}
+		return err
+	}
+}
+
+// RedirectRefusal returns the last redirect the session's client refused,
+// or nil. Adapters whose protocol library hides the client's error report
+// it as a transport error (see TransportStatus).
+func (s *Session) RedirectRefusal() error {
+	if err := s.refused.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// RoundTrips reports the requests sent so far (see countingTransport).
 func (s *Session) RoundTrips() int { return int(s.trips.Load()) }
 
-// countingTransport counts every request handed to the safe transport
-// and registers the secrets it carries (see registerSent) before it
+// countingTransport counts the requests actually sent (those whose
+// headers were written to a connection: a request the address policy
+// refused, or whose connection or TLS handshake failed, sent nothing and
+// does not count; a transport's retry on a fresh connection counts again)
+// and registers the secrets each carries (see registerSent) before it
 // leaves, so a server's answer is scrubbed of them whichever adapter or
 // SDK built the request.
 type countingTransport struct {
@@ -98,12 +128,12 @@ type countingTransport struct {
 }
 
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.trips.Add(1)
 	r, err := registerSent(r, c.secrets)
 	if err != nil {
 		return nil, err
 	}
-	return c.next.RoundTrip(r)
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { c.trips.Add(1) }}
+	return c.next.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the

@@ -20,7 +20,9 @@ import (
 // Without a Login only reachability and TLS are proved: a 200, or a 401
 // carrying a challenge, is healthy with Result.Authenticated false. A 401
 // is then not auth_failed, since no credential was refused; it shows a
-// registry answered and wants credentials.
+// registry answered and wants credentials. With a Login, a 200 to the
+// anonymous request is StatusUnverified: the registry is open, so the
+// login cannot be proved there.
 type V2Check struct {
 	// Endpoint is the v2 base URL, ending in "/v2/".
 	Endpoint string
@@ -89,12 +91,16 @@ func (s *Session) CheckV2(ctx context.Context, v V2Check) Result {
 		Message: "registry answered 401 without a Basic or Bearer challenge"}
 }
 
+// openRegistry is the Result for a /v2/ that answered an anonymous
+// request with 2xx: healthy for an anonymous check, but unverified when
+// credentials were given, since any credential would have passed.
 func openRegistry(endpoint string, withLogin bool) Result {
-	msg := "registry reachable and open to anonymous requests; no credentials were given"
 	if withLogin {
-		msg = "registry reachable and open to anonymous requests; the credentials were not exercised"
+		return Result{Status: StatusUnverified, Endpoint: endpoint, Message: "registry is open to anonymous requests, " +
+			"so the credentials were not verified (any credential would pass); check a private repository's access instead"}
 	}
-	return Result{Status: StatusHealthy, Endpoint: endpoint, Message: msg}
+	return Result{Status: StatusHealthy, Endpoint: endpoint,
+		Message: "registry reachable and open to anonymous requests; no credentials were given"}
 }
 
 // pinnedChallenge is the Bearer challenge a 403 to the anonymous probe
@@ -180,7 +186,7 @@ func (s *Session) realmURL(ctx context.Context, endpoint, raw, pinned string) (*
 // returns "" and the Result to report; the token itself never enters a
 // Result.
 func (s *Session) FetchToken(ctx context.Context, rawURL string, login *BasicAuth) (string, Result) {
-	body, r := s.Send(ctx, Call{URL: rawURL, Header: login.Header(), What: "token server refused the credentials"})
+	body, r := s.Send(ctx, Call{URL: rawURL, Header: login.Header(), Who: "token server", What: "token server refused the credentials"})
 	if r != nil {
 		return "", *r
 	}

@@ -15,14 +15,16 @@ import (
 	"time"
 )
 
-// Defaults for the zero Options.
+// Defaults for the zero Options. The phase limits derive from Timeout,
+// the budget (see Options).
 const (
-	DefaultDialTimeout           = 5 * time.Second
-	DefaultTLSHandshakeTimeout   = 5 * time.Second
-	DefaultResponseHeaderTimeout = 10 * time.Second
-	DefaultTimeout               = 30 * time.Second
-	DefaultMaxBodyBytes          = 1 << 20
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxBodyBytes = 1 << 20
 )
+
+// connectShare is the part of the budget one address's dial, and one TLS
+// handshake, may take by default: 5s of the default 30s.
+const connectShare = 6
 
 // Options tunes a client. The zero value is the safe default.
 type Options struct {
@@ -31,11 +33,17 @@ type Options struct {
 	Insecure bool
 	// RootCAs verifies servers; nil means the system pool.
 	RootCAs *x509.CertPool
-	// Timeouts; zero or negative means the default.
+	// Timeout is the budget of the whole exchange, redirects and body
+	// included; zero or negative means DefaultTimeout.
+	Timeout time.Duration
+	// Phase limits; zero or negative means they scale with Timeout: a
+	// dial to one address and a TLS handshake may each take a sixth of
+	// it (5s of 30s), so a dead address leaves time for the next, and
+	// response headers may take all of it. A caller's budget is thus
+	// never cut short by a fixed phase limit.
 	DialTimeout           time.Duration
 	TLSHandshakeTimeout   time.Duration
 	ResponseHeaderTimeout time.Duration
-	Timeout               time.Duration // the whole exchange, redirects and body included
 	// MaxBodyBytes caps every response body; zero or negative means
 	// DefaultMaxBodyBytes. Reading past it fails with ErrBodyTooLarge.
 	MaxBodyBytes int64
@@ -85,10 +93,10 @@ func (o Options) withDefaults() Options {
 			*d = v
 		}
 	}
-	def(&o.DialTimeout, DefaultDialTimeout)
-	def(&o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
-	def(&o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
 	def(&o.Timeout, DefaultTimeout)
+	def(&o.DialTimeout, o.Timeout/connectShare)
+	def(&o.TLSHandshakeTimeout, o.Timeout/connectShare)
+	def(&o.ResponseHeaderTimeout, o.Timeout)
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}

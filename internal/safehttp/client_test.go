@@ -388,6 +388,43 @@ func TestResponseHeaderTimeout(t *testing.T) {
 	}
 }
 
+// TestPhaseLimitsScaleWithBudget: the caller's Timeout is the whole
+// budget. No fixed phase limit may cut it short (a 60s budget used to stop
+// at the fixed 10s header limit); explicit phase limits are kept.
+func TestPhaseLimitsScaleWithBudget(t *testing.T) {
+	for _, budget := range []time.Duration{3 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute} {
+		dial, tlsLimit, headers, got := safehttp.PhaseLimits(safehttp.Options{Timeout: budget})
+		if got != budget || headers != budget || dial != budget/6 || tlsLimit != budget/6 {
+			t.Errorf("budget %v: dial %v, TLS %v, headers %v, budget %v", budget, dial, tlsLimit, headers, got)
+		}
+	}
+	dial, tlsLimit, headers, budget := safehttp.PhaseLimits(safehttp.Options{})
+	if budget != safehttp.DefaultTimeout || dial != 5*time.Second || tlsLimit != 5*time.Second || headers != budget {
+		t.Errorf("zero Options: dial %v, TLS %v, headers %v, budget %v", dial, tlsLimit, headers, budget)
+	}
+	explicit := safehttp.Options{Timeout: time.Minute, DialTimeout: time.Second, TLSHandshakeTimeout: 2 * time.Second, ResponseHeaderTimeout: 3 * time.Second}
+	if dial, tlsLimit, headers, _ := safehttp.PhaseLimits(explicit); dial != time.Second || tlsLimit != 2*time.Second || headers != 3*time.Second {
+		t.Errorf("explicit limits: dial %v, TLS %v, headers %v", dial, tlsLimit, headers)
+	}
+}
+
+// TestSlowHeadersWithinBudget: a registry slow to send its headers is
+// served as long as the budget lasts: here headers come after half of it,
+// which any fixed or proportional header limit shorter than the budget
+// would cut. (The limit's rule itself is TestPhaseLimitsScaleWithBudget.)
+func TestSlowHeadersWithinBudget(t *testing.T) {
+	const budget = 4 * time.Second
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(budget / 2)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	c := direct(safehttp.Policy{AllowLoopback: true}, safehttp.Options{Timeout: budget})
+	if _, err := get(t, c, srv.URL, nil); err != nil {
+		t.Fatalf("headers within the budget were cut: %v", err)
+	}
+}
+
 func TestProxy(t *testing.T) {
 	var seen atomic.Value
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,8 @@
 // # Limits
 //
 // TLS 1.2 at least, with certificate verification unless Options.Insecure.
-// Dial 5s, TLS handshake 5s, response headers 10s, whole exchange 30s, and
-// response bodies capped at 1 MiB by default ([ErrBodyTooLarge]).
+// Options.Timeout (30s by default) is the whole exchange's budget, and the
+// phase limits scale with it unless set: a dial to one address and a TLS
+// handshake a sixth each (5s of 30s), response headers the whole budget.
+// Response bodies are capped at 1 MiB by default ([ErrBodyTooLarge]).
 package safehttp

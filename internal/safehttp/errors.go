@@ -48,3 +48,31 @@ func (e *BlockedError) Error() string {
 
 // Unwrap returns ErrBlocked.
 func (e *BlockedError) Unwrap() error { return ErrBlocked }
+
+// An Admission says how a Policy could admit an address it refused.
+type Admission int
+
+// The admissions.
+const (
+	AdmitNever    Admission = iota // no Policy admits it
+	AdmitLoopback                  // AllowLoopback (or an AllowPrivate prefix covering it)
+	AdmitPrivate                   // an AllowPrivate prefix covering it
+	AdmitExact                     // only an AllowPrivate prefix naming exactly it (cloud metadata)
+)
+
+// Admission reports how a Policy could admit the refused address;
+// AdmitNever when no Policy can, or when the host name itself was refused.
+func (e *BlockedError) Admission() Admission {
+	if !e.Addr.IsValid() {
+		return AdmitNever
+	}
+	switch classify(e.Addr).class {
+	case classLoopback:
+		return AdmitLoopback
+	case classRestricted:
+		return AdmitPrivate
+	case classMetadata:
+		return AdmitExact
+	}
+	return AdmitNever
+}

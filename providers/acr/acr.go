@@ -24,6 +24,9 @@ func check(ctx context.Context, s *registry.Session, t registry.Target, c creden
 		}
 		return checkAdmin(ctx, s, host, cred)
 	case credentials.AzureAcr:
+		if t.URL == "" {
+			return checkIdentity(ctx, s, cred)
+		}
 		host, err := registryHost(t, "")
 		if err != nil {
 			return registry.Invalid(err.Error())
@@ -52,12 +55,9 @@ func deref(c credentials.Credential) credentials.Credential {
 var hostRE = regexp.MustCompile(`^[a-z0-9]{5,50}(-[a-z0-9]{1,16})?(\.[a-z0-9]+\.geo)?\.azurecr\.(io|cn|us)$`)
 
 // registryHost is the target URL's host, or <admin user>.azurecr.io when
-// there is no URL and an admin user names the registry.
+// there is no URL (a service principal without a URL never gets here).
 func registryHost(t registry.Target, adminUser string) (string, error) {
 	if t.URL == "" {
-		if adminUser == "" {
-			return "", errors.New("a service principal names no registry: the target needs a URL")
-		}
 		h := strings.ToLower(adminUser) + ".azurecr.io"
 		if !hostRE.MatchString(h) {
 			return "", errors.New("the admin user name is not a registry name, and the target has no URL")
@@ -78,7 +78,7 @@ func checkAdmin(ctx context.Context, s *registry.Session, host string, cred cred
 	pass := cred.Password.Reveal()
 	realm := "https://" + host + "/oauth2/token?service=" + url.QueryEscape(host)
 	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(cred.Username, pass), Secrets: []string{pass},
-		What: "token realm refused the admin user"})
+		Who: "token realm", What: "token realm refused the admin user"})
 	if r != nil {
 		return *r
 	}

@@ -3,6 +3,8 @@ package acr
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -104,6 +106,53 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestServicePrincipalWithoutURL: AZURE_ACR's URL is optional. With a
+// service principal and no registry named, the identity is checked (Entra
+// sign-in) and the Result says no registry was reached; a wrong secret is
+// still auth_failed.
+func TestServicePrincipalWithoutURL(t *testing.T) {
+	t.Parallel()
+	emu, opts := start(t)
+	r := providertest.TestConnection(t, acrTarget(""), spCred(t), opts)
+	providertest.RequireOutcome(t, r, providers.StatusHealthy, "", 2)
+	providertest.RequireHits(t, emu.Hits(), aademu.Hits{Discovery: 1, AADToken: 1})
+	if !r.IdentityOnly || !r.Authenticated || !strings.Contains(r.Message, "no registry was reached") {
+		t.Fatalf("identity-only result %+v", r)
+	}
+	wrong := spCred(t)
+	wrong.ClientSecret = credentials.NewSecret("wrong-" + canary)
+	r = providertest.TestConnection(t, acrTarget(""), wrong, opts)
+	providertest.RequireOutcome(t, r, providers.StatusAuthFailed, "AADSTS7000215", 2)
+	if r.IdentityOnly {
+		t.Fatalf("a failed sign-in claims an identity-only check: %+v", r)
+	}
+}
+
+// TestEntraRedirectPolicy: an Entra token endpoint that redirects to a
+// refused address is an address-policy refusal, as GAR's is: azidentity
+// hides the client's error, the session remembers it.
+func TestEntraRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	_, opts := start(t)
+	var authority *httptest.Server
+	authority = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := authority.URL + "/" + aademu.DefaultTenant
+		if strings.HasSuffix(r.URL.Path, "/openid-configuration") {
+			_ = json.NewEncoder(w).Encode(map[string]any{"token_endpoint": base + "/oauth2/v2.0/token",
+				"authorization_endpoint": base + "/oauth2/v2.0/authorize", "issuer": base + "/v2.0"})
+			return
+		}
+		http.Redirect(w, r, "https://10.0.0.1/token", http.StatusFound)
+	}))
+	t.Cleanup(authority.Close)
+	opts.RootCAs.AddCert(authority.Certificate())
+	opts.Endpoints["https://login.microsoftonline.com"] = authority.URL
+	r := providertest.TestConnection(t, acrTarget(""), spCred(t), opts)
+	if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") {
+		t.Fatalf("got %s trips %d: %s", r.Status, r.RoundTrips, r.Message)
+	}
+}
+
 // TestAddressPolicy: an authority or registry at a refused address is
 // refused before any byte reaches it.
 func TestAddressPolicy(t *testing.T) {
@@ -171,7 +220,6 @@ func TestFailures(t *testing.T) {
 		url  string
 		cred credentials.Credential
 	}{
-		"service principal without URL":  {"", spCred(t)},
 		"not an ACR host":                {"https://registry.example.com", spCred(t)},
 		"admin name not a registry name": {"", adminCred("x")},
 		"wrong kind":                     {regURL, credentials.UsernamePat{Username: "u", Pat: credentials.NewSecret(canary)}},

@@ -22,8 +22,13 @@
 // /oauth2/token trades the refresh token for an access token, and GET /v2/
 // proves it: five round trips. No scope is requested at /oauth2/token: a
 // /v2/ check needs none, exactly like docker login with an identity token,
-// so the check needs no repository permission beyond signing in. A service
-// principal names no registry, so the target needs a URL.
+// so the check needs no repository permission beyond signing in.
+//
+// A service principal names no registry. On a target without a URL (the
+// URL is optional for AZURE_ACR, as in HarborGuard's API) the check signs
+// in to the public cloud's Entra ID and stops: two round trips, healthy
+// with Result.IdentityOnly set and a Message saying no registry was
+// reached.
 //
 // The authority follows the registry's cloud (.azurecr.io: public,
 // .azurecr.cn: China, .azurecr.us: US Government); the scope is the public

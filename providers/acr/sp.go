@@ -68,12 +68,32 @@ func checkServicePrincipal(ctx context.Context, s *registry.Session, host string
 	return ping(ctx, s, host, access, "service principal signed in and exchanged its token", secret, aad, refresh)
 }
 
+// checkIdentity signs the service principal in to the public cloud's
+// Entra ID and stops there: a target without a URL names no registry, so
+// the identity is all that can be checked (two round trips: tenant
+// discovery, token). The Result says no registry was reached.
+func checkIdentity(ctx context.Context, s *registry.Session, cred credentials.AzureAcr) registry.Result {
+	if _, r := entraToken(ctx, s, "", cred); r != nil {
+		return *r
+	}
+	return registry.Result{Status: registry.StatusHealthy, Endpoint: tokenEndpoint("", cred), Authenticated: true, IdentityOnly: true,
+		Message: "service principal signed in to Entra ID; the target names no registry, so no registry was reached " +
+			"and registry access is unchecked"}
+}
+
+// tokenEndpoint is the Entra token endpoint of the registry host's cloud
+// (the public cloud for "") for the principal's tenant, as a Result shows
+// it.
+func tokenEndpoint(host string, cred credentials.AzureAcr) string {
+	return authorityFor(host) + "/" + cred.TenantID + "/oauth2/v2.0/token"
+}
+
 // entraToken gets an Entra ID token for Scope through azidentity, with the
 // session's client as transport and the authority (rewritten through
 // Options.Endpoints) checked against the address policy first.
 func entraToken(ctx context.Context, s *registry.Session, host string, cred credentials.AzureAcr) (string, *registry.Result) {
 	logical := authorityFor(host)
-	endpoint := logical + "/" + cred.TenantID + "/oauth2/v2.0/token"
+	endpoint := tokenEndpoint(host, cred)
 	authority := logical
 	if v, ok := s.Endpoint(logical); ok {
 		authority = v
@@ -99,6 +119,9 @@ func entraToken(ctx context.Context, s *registry.Session, host string, cred cred
 	tok, err := c.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
 		sent, transportErr := capture.Last()
+		if transportErr == nil {
+			transportErr = s.RedirectRefusal() // azidentity hides a refused redirect too
+		}
 		r := entraFailure(s, err, transportErr, sent, endpoint)
 		return "", &r
 	}

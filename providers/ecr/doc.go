@@ -31,8 +31,8 @@
 // client: the address policy applies to the AWS endpoints and to the
 // registry (checked before the request is built), credentials never
 // follow a redirect to another host, and SDK retries (one, at most) count
-// in Result.RoundTrips. A request the address policy refused is not
-// retried. Options.Endpoints rewrites the AWS origins
+// in Result.RoundTrips. A request the address policy refused sent nothing:
+// it is neither counted nor retried. Options.Endpoints rewrites the AWS origins
 // (https://api.ecr.<region>.amazonaws.com, https://sts.<region>.amazonaws.com,
 // https://api.ecr-public.us-east-1.amazonaws.com) into the SDK's
 // BaseEndpoint, and the registry origins before the request is sent. The SDK reads no environment variable, shared

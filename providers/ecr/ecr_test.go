@@ -82,7 +82,7 @@ func TestCheck(t *testing.T) {
 		{name: "static key, proxy endpoint", cred: staticCred(), status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
 		{name: "static key, registry URL", url: "https://" + regHost, cred: staticCred(), status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
 		{name: "region from the URL", url: "https://" + regHost + "/team/app", cred: other, status: providers.StatusHealthy, trips: 2, hits: ecremu.Hits{API: 1, Registry: 1}},
-		{name: "region from the credential when no URL", cred: other, status: providers.StatusUnreachable, trips: 1},
+		{name: "region from the credential when no URL", cred: other, status: providers.StatusUnreachable, trips: 0}, // the name did not resolve: nothing sent
 		{name: "assume role with external id", cred: roleCred(t), status: providers.StatusHealthy, trips: 3, hits: ecremu.Hits{API: 1, STS: 1, Registry: 1}},
 		{name: "assume role, wrong external id", cred: badExt, status: providers.StatusForbidden, code: "AccessDenied", trips: 1, hits: ecremu.Hits{STS: 1}},
 		{name: "wrong secret", cred: wrongSecret, status: providers.StatusAuthFailed, code: "InvalidSignatureException", trips: 1, hits: ecremu.Hits{API: 1}},
@@ -135,10 +135,10 @@ func TestAddressPolicy(t *testing.T) {
 		}, 2, ecremu.Hits{API: 1}},
 		{"ECR API at cloud metadata", func(e *ecremu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://api.ecr."+ecremu.DefaultRegion+".amazonaws.com"] = "https://169.254.169.254"
-		}, 2, ecremu.Hits{}},
+		}, 1, ecremu.Hits{}},
 		{"STS at a private address", func(e *ecremu.Emulator, o *providertest.Options) {
 			o.Endpoints["https://sts."+ecremu.DefaultRegion+".amazonaws.com"] = "https://10.0.0.1"
-		}, 1, ecremu.Hits{}},
+		}, 0, ecremu.Hits{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,9 +146,8 @@ func TestAddressPolicy(t *testing.T) {
 			emu, opts := start(t)
 			tc.edit(emu, &opts)
 			r := providertest.TestConnection(t, ecrTarget(""), roleCred(t), opts)
-			// A refused SDK request is counted (it reached the safe
-			// client) but never retried; a refused registry is refused
-			// before a request is built.
+			// A refused request, the SDK's or the registry's, sent
+			// nothing and is not counted; nor is it retried.
 			if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") || r.RoundTrips != tc.trips {
 				t.Fatalf("got %s, %d trips: %s", r.Status, r.RoundTrips, r.Message)
 			}

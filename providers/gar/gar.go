@@ -38,7 +38,7 @@ func check(ctx context.Context, s *registry.Session, t registry.Target, c creden
 		return *r
 	}
 	if reg == nil {
-		return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true,
+		return registry.Result{Status: registry.StatusHealthy, Endpoint: endpoint, Authenticated: true, IdentityOnly: true,
 			Message: "only the service-account key was tested (JWT grant succeeded); " +
 				"the target has no registry URL, so registry access is unchecked"}
 	}
@@ -97,6 +97,9 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, client)).Token()
 	if err != nil {
 		sent, transportErr := capture.Last()
+		if transportErr == nil {
+			transportErr = s.RedirectRefusal() // x/oauth2 flattens a refused redirect to text
+		}
 		if sent == 0 {
 			return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
@@ -165,7 +168,7 @@ func oauthStatus(httpStatus int, code string) registry.Status {
 func ping(ctx context.Context, s *registry.Session, reg *url.URL, access string) registry.Result {
 	realm := reg.String() + "/v2/token"
 	body, r := s.Send(ctx, registry.Call{URL: realm, Header: registry.Basic(registryUser, access), Secrets: []string{access},
-		What: "token realm refused the access token"})
+		Who: "token realm", What: "token realm refused the access token"})
 	if r != nil {
 		return *r
 	}

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +100,9 @@ func TestCheck(t *testing.T) {
 			if tc.noURL && !strings.Contains(r.Message, "only the service-account key") {
 				t.Errorf("message does not say only the key was tested: %s", r.Message)
 			}
+			if r.IdentityOnly != (tc.noURL && r.Healthy()) {
+				t.Errorf("IdentityOnly %v: only a healthy check without a registry URL reached no registry", r.IdentityOnly)
+			}
 		})
 	}
 }
@@ -124,6 +130,26 @@ func TestTokenURIPolicy(t *testing.T) {
 			r := providertest.TestConnection(t, garTarget("https://"+emu.Host()), keyCred(tc.uri), opts)
 			if r.Status != tc.status || r.RoundTrips != 0 || emu.Hits() != (gcpemu.Hits{}) {
 				t.Fatalf("got %s trips %d hits %+v: %s", r.Status, r.RoundTrips, emu.Hits(), r.Message)
+			}
+		})
+	}
+}
+
+// TestTokenRedirectPolicy: a token endpoint that redirects to an address
+// the policy refuses is an address-policy refusal (unreachable, the
+// message says so), not a provider error; nothing reaches the target.
+func TestTokenRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			t.Parallel()
+			emu, opts := start(t)
+			redirector := httptest.NewTLSServer(http.RedirectHandler("https://10.0.0.1/token", code))
+			t.Cleanup(redirector.Close)
+			opts.RootCAs.AddCert(redirector.Certificate())
+			r := providertest.TestConnection(t, garTarget("https://"+emu.Host()), keyCred(redirector.URL+"/token"), opts)
+			if r.Status != providers.StatusUnreachable || !strings.Contains(r.Message, "address policy") || r.RoundTrips != 1 {
+				t.Fatalf("got %s trips %d: %s", r.Status, r.RoundTrips, r.Message)
 			}
 		})
 	}

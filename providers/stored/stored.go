@@ -33,9 +33,10 @@ import (
 // configuration, not from whoever asks for the test; it replaces the
 // system roots.
 //
-// A record that cannot be opened is providers.StatusInvalidConfig (not
-// found, tampered or undecryptable: the Message says which, never the
-// secret); otherwise the Result is providers.TestConnection's.
+// A missing record is providers.StatusNotFound; one that cannot be
+// opened is providers.StatusInvalidConfig (tampered or undecryptable: the
+// Message says which, never the secret). Neither sends a request.
+// Otherwise the Result is providers.TestConnection's.
 func Test(ctx context.Context, v *vault.Vault, k vault.Key, opts providers.Options) providers.Result {
 	if len(opts.Endpoints) > 0 {
 		return providers.Result{Status: providers.StatusInvalidConfig,
@@ -43,7 +44,11 @@ func Test(ctx context.Context, v *vault.Vault, k vault.Key, opts providers.Optio
 	}
 	e, _, err := v.Open(ctx, k)
 	if err != nil {
-		return providers.Result{Status: providers.StatusInvalidConfig, Message: storedMessage(k, err)}
+		st := providers.StatusInvalidConfig
+		if errors.Is(err, vault.ErrNotFound) {
+			st = providers.StatusNotFound
+		}
+		return providers.Result{Status: st, Message: storedMessage(k, err)}
 	}
 	return providers.TestConnection(ctx, e.Target(), e.Credential, opts)
 }

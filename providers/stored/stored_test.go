@@ -88,7 +88,10 @@ func TestStoredRecord(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		res := stored.Test(ctx, v, vault.Key{Org: "acme", Registry: "absent"}, o)
-		want(t, res, providers.StatusInvalidConfig)
+		want(t, res, providers.StatusNotFound)
+		if res.RoundTrips != 0 || !strings.Contains(res.Message, "no stored record acme/absent") {
+			t.Fatalf("%+v", res)
+		}
 	})
 	t.Run("rewritten url never receives the credential", func(t *testing.T) {
 		evil := startRegistry(t) // same URL length: only the AAD can catch it
