@@ -83,6 +83,16 @@ commands:
       live in the comma-separated CIDR prefixes, -allow-loopback on this
       host (both refused by default), -timeout bounds the check (default
       30s).
+  kubelet-credential-provider [-org ORG]
+      a kubelet credential provider plugin (credentialprovider.kubelet.k8s.io/v1):
+      read a CredentialProviderRequest from stdin and print the response
+      for the one record of ORG (default $CREDVAULT_ORG) serving the
+      image's registry: its credential (ECR, ACR and GAR records exchanged
+      for registry tokens), cacheKeyType Registry (Image for a record whose
+      URL has a repository path), and cacheDuration the token's remaining
+      lifetime less the 5m refresh margin (left out for credentials that
+      do not expire). No record, two equal ones, or a failed exchange exit
+      non-zero with a message naming the host.
   help
       print this text
 
@@ -91,6 +101,7 @@ environment:
                                   sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory:,
                                   file:URI (SQLite) or postgres://USER:PASS@HOST/DB
   CREDVAULT_KEYSETS               keyset directory (flag -keysets; default ./keysets)
+  CREDVAULT_ORG                   the org kubelet-credential-provider serves (flag -org)
   the root key, from the first of these that is set:
   CREDVAULT_ROOT_KEY_FILE         a file (mode 0600 or 0400) holding 32 raw bytes or
                                   their standard base64
@@ -159,6 +170,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.put(ctx, args[1:])
 	case "test-connection":
 		return c.testConnection(ctx, args[1:])
+	case "kubelet-credential-provider":
+		return c.kubeletProvider(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }

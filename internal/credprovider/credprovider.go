@@ -117,9 +117,10 @@ type Auth struct {
 type Response struct {
 	// CacheKeyType is CacheRegistry or CacheImage.
 	CacheKeyType string
-	// CacheDuration is how long the kubelet may cache the response; zero
-	// omits it (the plugin configuration's defaultCacheDuration applies).
-	CacheDuration time.Duration
+	// CacheDuration is how long the kubelet may cache the response: nil
+	// omits it (the plugin configuration's defaultCacheDuration applies),
+	// zero is "0s" (do not cache).
+	CacheDuration *time.Duration
 	// Auth maps the kubelet's match keys ("registry.example",
 	// "ghcr.io/acme") to credentials.
 	Auth map[string]Auth
@@ -142,7 +143,7 @@ type wireResponse struct {
 // password is revealed; the buffer holding it is cleared after writing.
 func (r Response) Encode(w io.Writer) error {
 	wr := wireResponse{APIVersion: APIVersion, Kind: KindResponse, CacheKeyType: r.CacheKeyType}
-	if r.CacheDuration > 0 {
+	if r.CacheDuration != nil {
 		wr.CacheDuration = r.CacheDuration.String()
 	}
 	if len(r.Auth) > 0 {

@@ -59,7 +59,8 @@ func TestDecodeRequest(t *testing.T) {
 
 func TestResponseEncode(t *testing.T) {
 	var buf bytes.Buffer
-	r := Response{CacheKeyType: CacheImage, CacheDuration: 11*time.Hour + 55*time.Minute,
+	d := 11*time.Hour + 55*time.Minute
+	r := Response{CacheKeyType: CacheImage, CacheDuration: &d,
 		Auth: map[string]Auth{"ghcr.io/acme": {Username: "bot", Password: credentials.NewSecret("pw-CANARY")}}}
 	if err := r.Encode(&buf); err != nil {
 		t.Fatal(err)
@@ -75,6 +76,14 @@ func TestResponseEncode(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["cacheDuration"] != nil || m["auth"] != nil {
 		t.Fatalf("%s %v", buf.String(), err)
+	}
+	buf.Reset()
+	zero := time.Duration(0)
+	if err := (Response{CacheKeyType: CacheRegistry, CacheDuration: &zero}).Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"cacheDuration":"0s"`) {
+		t.Fatalf("zero duration not kept: %s", buf.String())
 	}
 }
 
