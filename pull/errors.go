@@ -3,12 +3,17 @@ package pull
 import (
 	"errors"
 	"strings"
+
+	"github.com/credvault/credvault/internal/registry"
+	"github.com/credvault/credvault/vault"
 )
 
 // The sentinels an *Error matches.
 var (
 	// ErrNoMatch: no record of the org serves the host.
 	ErrNoMatch = errors.New("pull: no record serves this registry host")
+	// ErrInvalidHost: the registry host or server URL does not parse.
+	ErrInvalidHost = errors.New("pull: invalid registry host")
 	// ErrAmbiguous: two records serve the host equally well.
 	ErrAmbiguous = errors.New("pull: more than one record serves this registry host")
 	// ErrOpen: the record could not be read or opened (missing, corrupt,
@@ -22,8 +27,9 @@ var (
 	// ErrExpired: the cached credential expired and its refresh failed;
 	// the refresh's own error is wrapped too.
 	ErrExpired = errors.New("pull: credential expired and could not be refreshed")
-	// ErrUnsupported: the record's provider or kind has no exchange
-	// linked (import its adapter, e.g. providers/ecr) or none at all.
+	// ErrUnsupported: the record cannot be exchanged: no exchange is
+	// linked for its provider (import its adapter, e.g. providers/ecr),
+	// or its target or credential is one the exchange cannot use.
 	ErrUnsupported = errors.New("pull: no exchange for this record")
 )
 
@@ -74,3 +80,24 @@ func (e *AmbiguousError) Error() string {
 
 // Is reports ErrAmbiguous.
 func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
+
+// openErr is the failure to read or open record k.
+func openErr(k vault.Key, err error) error {
+	msg := "the record cannot be opened"
+	if errors.Is(err, vault.ErrNotFound) {
+		msg = "the record does not exist"
+	}
+	return &Error{Record: k.String(), Message: msg, Err: errors.Join(ErrOpen, err)}
+}
+
+// resultErr is a failed exchange: refused, unusable, or unavailable.
+func resultErr(k vault.Key, r registry.Result) error {
+	sentinel := ErrUnavailable
+	switch r.Status {
+	case registry.StatusAuthFailed, registry.StatusForbidden, registry.StatusNotFound:
+		sentinel = ErrRefused
+	case registry.StatusInvalidConfig:
+		sentinel = ErrUnsupported
+	}
+	return &Error{Record: k.String(), Status: string(r.Status), Message: r.Message, Err: sentinel}
+}

@@ -1,0 +1,371 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/registry"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/providers"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
+)
+
+// canary is in every stored secret; no error may show it.
+const canary = "CANARY7f3a9c21"
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeExchange mints numbered tokens living for life on the test clock,
+// or fails with fail when set.
+type fakeExchange struct {
+	clock *clock
+	life  time.Duration
+	calls atomic.Int64
+	fail  atomic.Pointer[registry.Result]
+	gate  chan struct{} // when non-nil, each exchange waits for it to close
+}
+
+func (f *fakeExchange) exchange(_ context.Context, e vault.Entry) (registry.Grant, *registry.Result, int) {
+	if f.gate != nil {
+		<-f.gate
+	}
+	n := f.calls.Add(1)
+	if r := f.fail.Load(); r != nil {
+		return registry.Grant{}, r, 1
+	}
+	l := registry.LoginFor(e.Credential)
+	return registry.Grant{Username: l.Username, Password: credentials.NewSecret(fmt.Sprintf("tok-%d-%s", n, l.Password.Reveal())),
+		Expires: f.clock.Now().Add(f.life)}, nil, 1
+}
+
+func newVault(t testing.TB) (*vault.Vault, *memstore.Store) {
+	t.Helper()
+	root, err := local.GenerateRootKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := local.Open(t.TempDir(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	v, err := vault.New(st, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, st
+}
+
+func put(t testing.TB, v *vault.Vault, reg string, e vault.Entry) vault.Key {
+	t.Helper()
+	k := vault.Key{Org: "acme", Registry: reg}
+	if e.Provider == "" {
+		e.Provider = providers.GHCR
+	}
+	if e.Credential == nil {
+		e.Credential = credentials.UsernamePat{Username: "bot", Pat: credentials.NewSecret("ghp_" + canary + reg)}
+	}
+	if _, err := v.Put(context.Background(), k, e); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// fixture is an Authorizer over a fresh vault with a fake exchange.
+func fixture(t testing.TB, life time.Duration, opts Options) (*Authorizer, *vault.Vault, *clock, *fakeExchange) {
+	t.Helper()
+	v, _ := newVault(t)
+	c := newClock()
+	opts.Clock = c.Now
+	a := New(v, opts)
+	f := &fakeExchange{clock: c, life: life}
+	a.exchange = f.exchange
+	return a, v, c, f
+}
+
+func authorize(t testing.TB, a *Authorizer, k vault.Key) Credential {
+	t.Helper()
+	cred, err := a.Authorize(context.Background(), k, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred
+}
+
+func TestAuthorizeRefreshesAheadOfExpiry(t *testing.T) {
+	t.Parallel()
+	a, v, c, f := fixture(t, time.Hour, Options{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	first := authorize(t, a, k)
+	c.Advance(time.Hour - DefaultMargin - time.Second)
+	if got := authorize(t, a, k); !got.Secret.Equal(first.Secret) || f.calls.Load() != 1 {
+		t.Fatalf("inside the margin: %d exchanges, same token %v", f.calls.Load(), got.Secret.Equal(first.Secret))
+	}
+	c.Advance(2 * time.Second)
+	if got := authorize(t, a, k); got.Secret.Equal(first.Secret) || f.calls.Load() != 2 {
+		t.Fatalf("past the margin: %d exchanges, refreshed %v", f.calls.Load(), !got.Secret.Equal(first.Secret))
+	}
+}
+
+func TestAuthorizeShortLifetimeRefreshesAtHalf(t *testing.T) {
+	t.Parallel()
+	a, v, c, f := fixture(t, 4*time.Minute, Options{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	authorize(t, a, k)
+	c.Advance(119 * time.Second)
+	authorize(t, a, k)
+	c.Advance(2 * time.Second)
+	authorize(t, a, k)
+	if f.calls.Load() != 2 {
+		t.Fatalf("%d exchanges, want 2 (refresh at half of a lifetime below twice the margin)", f.calls.Load())
+	}
+}
+
+func TestAuthorizeNewVersionNeverServesOldToken(t *testing.T) {
+	t.Parallel()
+	a, v, c, f := fixture(t, time.Hour, Options{Recheck: -1})
+	k := put(t, v, "ghcr", vault.Entry{})
+	first := authorize(t, a, k)
+	put(t, v, "ghcr", vault.Entry{Credential: credentials.UsernamePat{Username: "bot2", Pat: credentials.NewSecret("ghp_new" + canary)}})
+	got := authorize(t, a, k)
+	if got.Username != "bot2" || got.Secret.Equal(first.Secret) || f.calls.Load() != 2 {
+		t.Fatalf("after an update: user %s, %d exchanges", got.Username, f.calls.Load())
+	}
+	// With the default recheck, the update is seen once the window passed.
+	b, v2, c2, f2 := fixture(t, time.Hour, Options{})
+	k = put(t, v2, "ghcr", vault.Entry{})
+	authorize(t, b, k)
+	put(t, v2, "ghcr", vault.Entry{Credential: credentials.UsernamePat{Username: "bot2", Pat: credentials.NewSecret("ghp_new" + canary)}})
+	c2.Advance(DefaultRecheck)
+	if got := authorize(t, b, k); got.Username != "bot2" || f2.calls.Load() != 2 {
+		t.Fatalf("after the recheck window: user %s, %d exchanges", got.Username, f2.calls.Load())
+	}
+	_ = c
+}
+
+func TestAuthorizeFailedRefresh(t *testing.T) {
+	t.Parallel()
+	a, v, c, f := fixture(t, time.Hour, Options{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	first := authorize(t, a, k)
+	f.fail.Store(&registry.Result{Status: registry.StatusUnreachable, Message: "connection refused"})
+	c.Advance(time.Hour - time.Minute) // due, not expired
+	if got := authorize(t, a, k); !got.Secret.Equal(first.Secret) {
+		t.Fatal("a failed refresh before expiry must serve the old credential")
+	}
+	c.Advance(time.Minute) // expired now
+	_, err := a.Authorize(context.Background(), k, "")
+	if !errors.Is(err, ErrExpired) || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err %v, want ErrExpired and ErrUnavailable", err)
+	}
+	requireClean(t, err)
+	f.fail.Store(nil)
+	if got := authorize(t, a, k); !c.Now().Before(got.Expires) {
+		t.Fatal("served an expired credential")
+	}
+}
+
+func TestAuthorizeSingleflight(t *testing.T) {
+	t.Parallel()
+	a, v, _, f := fixture(t, time.Hour, Options{})
+	f.gate = make(chan struct{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	const callers = 1000
+	var wg, started sync.WaitGroup
+	started.Add(callers)
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Done()
+			_, err := a.Authorize(context.Background(), k, "")
+			errs <- err
+		}()
+	}
+	started.Wait()
+	close(f.gate)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("%d exchanges for %d concurrent callers on a cold key, want 1", n, callers)
+	}
+}
+
+// TestAuthorizeSteadyDay runs a day of pulls a minute apart against ECR-like
+// 12-hour tokens: one exchange per token lifetime per record, and never an
+// expired credential.
+func TestAuthorizeSteadyDay(t *testing.T) {
+	t.Parallel()
+	a, v, c, f := fixture(t, 12*time.Hour, Options{})
+	keys := []vault.Key{put(t, v, "a", vault.Entry{}), put(t, v, "b", vault.Entry{}), put(t, v, "c", vault.Entry{})}
+	exchanges, expired := steadyDay(t, a, c, f, keys)
+	// 12 h lifetimes refreshed 5 min early: at 0, 11h55 and 23h50.
+	if want := int64(3 * len(keys)); exchanges != want || expired != 0 {
+		t.Fatalf("%d exchanges (want %d), %d expired credentials served", exchanges, want, expired)
+	}
+}
+
+// steadyDay authorizes every key once a minute for 24 simulated hours and
+// returns the exchanges run and the expired credentials served.
+func steadyDay(t testing.TB, a *Authorizer, c *clock, f *fakeExchange, keys []vault.Key) (int64, int) {
+	expired := 0
+	for range 24 * 60 {
+		for _, k := range keys {
+			if cred := authorize(t, a, k); !c.Now().Before(cred.Expires) {
+				expired++
+			}
+		}
+		c.Advance(time.Minute)
+	}
+	return f.calls.Load(), expired
+}
+
+func TestAuthorizeFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		result *registry.Result
+		key    string
+		want   error
+	}{
+		{name: "missing record", key: "missing", want: ErrOpen},
+		{name: "refused", key: "ghcr", result: &registry.Result{Status: registry.StatusAuthFailed, Message: "401"}, want: ErrRefused},
+		{name: "outage", key: "ghcr", result: &registry.Result{Status: registry.StatusProviderError, Message: "503"}, want: ErrUnavailable},
+		{name: "unusable", key: "ghcr", result: &registry.Result{Status: registry.StatusInvalidConfig, Message: "bad"}, want: ErrUnsupported},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, v, _, f := fixture(t, time.Hour, Options{})
+			put(t, v, "ghcr", vault.Entry{})
+			f.fail.Store(tc.result)
+			before := snapshot(t, v)
+			_, err := a.Authorize(context.Background(), vault.Key{Org: "acme", Registry: tc.key}, "")
+			var pe *Error
+			if !errors.Is(err, tc.want) || !errors.As(err, &pe) || !strings.Contains(err.Error(), "acme/"+tc.key) {
+				t.Fatalf("err %v, want %v naming the record", err, tc.want)
+			}
+			requireClean(t, err)
+			if after := snapshot(t, v); after != before {
+				t.Fatalf("the store changed: %s -> %s", before, after)
+			}
+		})
+	}
+}
+
+// snapshot lists the org's records and versions.
+func snapshot(t testing.TB, v *vault.Vault) string {
+	page, err := v.List(context.Background(), vault.Query{Org: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, d := range page.Descriptions {
+		fmt.Fprintf(&b, "%s@%d ", d.Key, d.Version)
+	}
+	return b.String()
+}
+
+func requireClean(t testing.TB, err error) {
+	t.Helper()
+	if s := fmt.Sprintf("%v %+v %#v", err, err, err); strings.Contains(s, canary) {
+		t.Fatalf("an error carries the secret: %s", s)
+	}
+}
+
+func TestCacheBoundAndPurge(t *testing.T) {
+	t.Parallel()
+	a, v, _, f := fixture(t, time.Hour, Options{MaxEntries: 2})
+	keys := []vault.Key{put(t, v, "a", vault.Entry{}), put(t, v, "b", vault.Entry{}), put(t, v, "c", vault.Entry{})}
+	for _, k := range keys {
+		authorize(t, a, k)
+	}
+	if a.cache.len() != 2 {
+		t.Fatalf("%d entries, want the bound 2", a.cache.len())
+	}
+	authorize(t, a, keys[0]) // evicted as least recently used: exchanged again
+	if f.calls.Load() != 4 {
+		t.Fatalf("%d exchanges, want 4", f.calls.Load())
+	}
+	a.Purge()
+	if a.cache.len() != 0 {
+		t.Fatal("Purge left entries")
+	}
+}
+
+// TestAuthorizeLogins runs the real exchanges of the password-like kinds:
+// no round trip, no expiry, the login their registries expect.
+func TestAuthorizeLogins(t *testing.T) {
+	t.Parallel()
+	v, _ := newVault(t)
+	a := New(v, Options{})
+	pat := credentials.NewSecret("tok-" + canary)
+	tests := []struct {
+		entry vault.Entry
+		user  string
+	}{
+		{vault.Entry{Provider: providers.DockerHub, Credential: credentials.UsernamePat{Username: "me", Pat: pat}}, "me"},
+		{vault.Entry{Provider: providers.Harbor, URL: "https://harbor.example", Credential: credentials.HarborRobot{RobotName: "robot$proj+ci", Secret: pat}}, "robot$proj+ci"},
+		{vault.Entry{Provider: providers.JFrog, URL: "https://acme.jfrog.io", Credential: credentials.JfrogIdentityToken{Username: "me", IdentityToken: pat}}, "me"},
+		{vault.Entry{Provider: providers.Buildkite, URL: "https://packages.buildkite.com/acme/images", Credential: credentials.UsernamePat{Username: "me", Pat: pat}}, "buildkite"},
+		{vault.Entry{Provider: providers.HarnessAR, URL: "https://pkg.harness.io/acct", Credential: credentials.UsernamePat{Username: "_token", Pat: pat}}, "_token"},
+	}
+	for n, tc := range tests {
+		k := put(t, v, fmt.Sprintf("r%d", n), tc.entry)
+		got := authorize(t, a, k)
+		if got.Username != tc.user || !got.Secret.Equal(pat) || !got.Expires.IsZero() {
+			t.Errorf("%s: user %q, secret kept %v, expires %v", tc.entry.Provider, got.Username, got.Secret.Equal(pat), got.Expires)
+		}
+	}
+	if a.trips.Load() != 0 {
+		t.Fatalf("%d round trips for password-like kinds, want 0", a.trips.Load())
+	}
+}
+
+func TestAuthorizeUnlinkedCloudAdapter(t *testing.T) {
+	t.Parallel()
+	v, _ := newVault(t)
+	a := New(v, Options{})
+	k := put(t, v, "ecr", vault.Entry{Provider: providers.AWSECR, URL: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+		Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(strings.Repeat("s", 26) + canary), Region: "eu-west-1"}})
+	_, err := a.Authorize(context.Background(), k, "")
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "import") {
+		t.Fatalf("err %v, want ErrUnsupported naming the adapter to import", err)
+	}
+	requireClean(t, err)
+}
