@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	_ "github.com/credvault/credvault/providers/all" // ECR, ACR and GAR records are exchanged
 	"github.com/credvault/credvault/internal/vaultenv"
+	_ "github.com/credvault/credvault/providers/all" // ECR, ACR and GAR records are exchanged
 	"github.com/credvault/credvault/pull"
 	"github.com/credvault/credvault/vault/store/sqlstore"
 )
@@ -108,17 +107,14 @@ func (h *helper) Get(serverURL string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	host, repo, insecure := splitServerURL(serverURL)
-	m, err := a.Match(h.ctx, h.org, host, repo)
+	server, repo := splitServerURL(serverURL)
+	m, err := a.Match(h.ctx, h.org, server, repo)
 	if errors.Is(err, pull.ErrNoMatch) {
 		fmt.Fprintln(h.stderr, err)
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
 	if err != nil {
 		return "", "", err
-	}
-	if insecure && !m.Insecure {
-		return "", "", fmt.Errorf("%s: plain http asked for, but record %s is not insecure", serverURL, m.Key)
 	}
 	c, err := a.Authorize(h.ctx, m.Key, repo)
 	if err != nil {
@@ -161,19 +157,21 @@ func serverKey(m pull.Match) string {
 
 // splitServerURL splits a server URL as docker and its tools send it
 // ("https://index.docker.io/v1/", "ghcr.io", "localhost:5000",
-// "https://ghcr.io/v2/", "ghcr.io/acme") into host, repository path and
-// whether plain http was asked for. Docker's API version paths (/v1/,
-// /v2/) are not repositories.
-func splitServerURL(s string) (host, repo string, insecure bool) {
-	rest := s
-	if u, err := url.Parse(s); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
-		insecure = u.Scheme == "http"
-		rest = strings.TrimPrefix(strings.TrimPrefix(s, u.Scheme), "://")
+// "https://ghcr.io/v2/", "ghcr.io/acme") into the server Match takes (the
+// scheme and host: an http:// one matches insecure records only) and a
+// repository path. Docker's API version paths (/v1/, /v2/) are not
+// repositories.
+func splitServerURL(s string) (server, repo string) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		scheme, rest = "", s
 	}
-	host, repo, _ = strings.Cut(rest, "/")
-	repo = strings.Trim(repo, "/")
-	if repo == "v1" || repo == "v2" {
+	host, repo, _ := strings.Cut(rest, "/")
+	if repo = strings.Trim(repo, "/"); repo == "v1" || repo == "v2" {
 		repo = ""
 	}
-	return host, repo, insecure
+	if ok {
+		host = scheme + "://" + host
+	}
+	return host, repo
 }
