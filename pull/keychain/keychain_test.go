@@ -1,0 +1,302 @@
+package keychain_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/providers"
+	_ "github.com/credvault/credvault/providers/all" // the cloud exchanges
+	"github.com/credvault/credvault/pull"
+	"github.com/credvault/credvault/pull/keychain"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
+)
+
+// canary is in every stored secret: no error may show it.
+const canary = "CANARYkc5e1d0b"
+
+const org = "acme"
+
+// newVault returns a vault over a memstore with org's keyset.
+func newVault(t *testing.T) (*vault.Vault, *memstore.Store) {
+	t.Helper()
+	root, err := local.GenerateRootKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := local.Open(t.TempDir(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(context.Background(), org); err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New()
+	v, err := vault.New(st, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, st
+}
+
+func put(t *testing.T, v *vault.Vault, reg string, e vault.Entry) vault.Key {
+	t.Helper()
+	k := vault.Key{Org: org, Registry: reg}
+	if _, err := v.Put(context.Background(), k, e); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// image pushes a random image to reg (an unauthenticated in-memory
+// registry handler) as repo:v1 and returns it.
+func image(t *testing.T, reg http.Handler, repo string) v1.Image {
+	t.Helper()
+	open := httptest.NewServer(reg)
+	t.Cleanup(open.Close)
+	img, err := random.Image(512, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(strings.TrimPrefix(open.URL, "http://")+"/"+repo+":v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// rewrite sends requests for the origins in routes to their servers, as
+// DNS would: the request keeps its host name (and Host header).
+type rewrite struct {
+	routes map[string]string
+	next   http.RoundTripper
+}
+
+func (rw rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	if to, ok := rw.routes[r.URL.Scheme+"://"+r.URL.Host]; ok {
+		u, _ := url.Parse(to)
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host = u.Scheme, u.Host
+	}
+	return rw.next.RoundTrip(r)
+}
+
+func transport(pool *x509.CertPool, routes map[string]string) http.RoundTripper {
+	return rewrite{routes: routes, next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// serveTLS runs h on httptest's TLS certificate, the one every emulator
+// shares, so their CertPool trusts it.
+func serveTLS(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// pullDigest pulls ref through kc and returns the pulled image's digest.
+func pullDigest(t *testing.T, ref string, kc authn.Keychain, rt http.RoundTripper) (v1.Hash, error) {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r, remote.WithAuthFromKeychain(kc), remote.WithTransport(rt))
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	if _, err := img.RawManifest(); err != nil {
+		return v1.Hash{}, err
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	for _, l := range layers { // fetch every blob through the registry's auth
+		rc, err := l.Compressed()
+		if err != nil {
+			return v1.Hash{}, err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return v1.Hash{}, err
+		}
+	}
+	return img.Digest()
+}
+
+func wantDigest(t *testing.T, img v1.Image, got v1.Hash, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if want, _ := img.Digest(); got != want {
+		t.Fatalf("pulled %s, pushed %s", got, want)
+	}
+}
+
+// basicRegistry is an in-memory registry behind a Basic challenge for
+// user and pass; it counts authorized requests.
+func basicRegistry(t *testing.T, reg http.Handler, user, pass string, authorized *int) *httptest.Server {
+	return serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != user || p != pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="credvault-test"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		*authorized++
+		reg.ServeHTTP(w, r)
+	}))
+}
+
+func TestKeychainPullBasic(t *testing.T) {
+	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	img := image(t, reg, "team/app")
+	pass := "pw-" + canary
+	var authorized int
+	srv := basicRegistry(t, reg, "deploy-bot", pass, &authorized)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	rt := transport(pool, map[string]string{"https://registry.test": srv.URL})
+
+	v, _ := newVault(t)
+	k := put(t, v, "private", vault.Entry{Provider: providers.DockerRegistry, URL: "https://registry.test",
+		Credential: credentials.UsernamePassword{Username: "deploy-bot", Password: credentials.NewSecret(pass)}})
+	a := pull.New(v, pull.Options{Recheck: -1})
+	kc := keychain.New(a, org)
+
+	got, err := pullDigest(t, "registry.test/team/app:v1", kc, rt)
+	wantDigest(t, img, got, err)
+	if authorized == 0 {
+		t.Fatal("the registry authorized nothing")
+	}
+
+	// Behind MultiKeychain, another org's keychain (no record) says
+	// "not mine" and the next one answers.
+	multi := authn.NewMultiKeychain(keychain.New(a, "other-org"), kc)
+	got, err = pullDigest(t, "registry.test/team/app:v1", multi, rt)
+	wantDigest(t, img, got, err)
+
+	// The authenticator asks the Authorizer on every call: a record
+	// updated after Resolve is presented on the next request.
+	auth, err := kc.Resolve(name.MustParseReference("registry.test/team/app:v1").Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, v, k.Registry, vault.Entry{Provider: providers.DockerRegistry, URL: "https://registry.test",
+		Credential: credentials.UsernamePassword{Username: "deploy-bot", Password: credentials.NewSecret("new-" + canary)}})
+	cfg, err := auth.Authorization()
+	if err != nil || cfg.Username != "deploy-bot" || cfg.Password != "new-"+canary {
+		t.Fatalf("after the update: %v (password updated: %t)", err, cfg != nil && cfg.Password == "new-"+canary)
+	}
+	if s := auth.(interface{ String() string }).String(); strings.Contains(s, canary) {
+		t.Fatalf("authenticator prints a secret: %s", s)
+	}
+	// ... and the old password no longer pulls: the registry wants it.
+	if _, err := pullDigest(t, "registry.test/team/app:v1", kc, rt); err == nil {
+		t.Fatal("pulled with a credential the registry does not accept")
+	}
+}
+
+func TestKeychainResolve(t *testing.T) {
+	v, st := newVault(t)
+	cred := func(s string) credentials.Credential {
+		return credentials.UsernamePat{Username: "bot", Pat: credentials.NewSecret("ghp_" + canary + s)}
+	}
+	put(t, v, "ghcr-a", vault.Entry{Provider: providers.GHCR, URL: "https://ghcr.io/acme", Credential: cred("a")})
+	put(t, v, "ghcr-b", vault.Entry{Provider: providers.GHCR, URL: "https://ghcr.io/acme", Credential: cred("b")})
+	put(t, v, "local", vault.Entry{Provider: providers.DockerRegistry, URL: "https://localhost:5000", Credential: cred("l")})
+	put(t, v, "lan", vault.Entry{Provider: providers.DockerRegistry, URL: "http://registry.local:5000", Insecure: true, Credential: cred("n")})
+	put(t, v, "quay", vault.Entry{Provider: providers.Quay, Credential: cred("q")})
+	kc := keychain.New(pull.New(v, pull.Options{Recheck: -1}), org)
+
+	resolve := func(ref string) (authn.Authenticator, error) {
+		t.Helper()
+		r, err := name.ParseReference(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth, err := kc.Resolve(r.Context())
+		if err != nil && strings.Contains(err.Error(), canary) {
+			t.Fatalf("secret in error %v", err)
+		}
+		return auth, err
+	}
+	for _, ref := range []string{"docker.io/library/nginx", "ghcr.io/other/app", "ghcr.io.evil.example/acme/app", "registry.test/x"} {
+		if auth, err := resolve(ref); err != nil || auth != authn.Anonymous {
+			t.Errorf("%s: %v, %v; want Anonymous", ref, auth, err)
+		}
+	}
+	if _, err := resolve("ghcr.io/acme/app"); !errors.Is(err, pull.ErrAmbiguous) {
+		t.Errorf("two equal records: %v, want ErrAmbiguous", err)
+	}
+	// localhost is reached over plain http when https fails: only an
+	// insecure record may serve it.
+	if _, err := resolve("localhost:5000/app"); !errors.Is(err, keychain.ErrPlainHTTP) || !strings.Contains(err.Error(), "localhost:5000") {
+		t.Errorf("localhost, record not insecure: %v, want ErrPlainHTTP naming the host", err)
+	}
+	if auth, err := resolve("registry.local:5000/app"); err != nil || auth == authn.Anonymous {
+		t.Errorf("insecure record: %v, %v", auth, err)
+	}
+	cfg, err := authn.Authorization(context.Background(), must(resolve("quay.io/acme/app")))
+	if err != nil || cfg.Username != "bot" || cfg.Password != "ghp_"+canary+"q" {
+		t.Fatalf("quay: %v", err)
+	}
+
+	// A record that no longer opens (its store rows tampered) is an
+	// error when authorizing, never anonymous.
+	tamper(t, st, vault.Key{Org: org, Registry: "quay"})
+	auth, err := resolve("quay.io/acme/app")
+	if err == nil {
+		_, err = authn.Authorization(context.Background(), auth)
+	}
+	if !errors.Is(err, pull.ErrOpen) || strings.Contains(err.Error(), canary) {
+		t.Fatalf("tampered record: %v, want ErrOpen", err)
+	}
+}
+
+func must(a authn.Authenticator, err error) authn.Authenticator {
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// tamper flips a byte of the record's sealed payload in the store.
+func tamper(t *testing.T, st *memstore.Store, k vault.Key) {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := st.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Envelope[len(rec.Envelope)-1] ^= 1
+	if _, err := st.Put(ctx, rec, rec.Version); err != nil {
+		t.Fatal(err)
+	}
+}
