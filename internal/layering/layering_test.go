@@ -115,3 +115,25 @@ func TestSQLiteLinksNoPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestPullLinksNoContainerRegistry: the go-containerregistry keychain is
+// a package of its own, so importers of pull (and the CLI) do not link
+// go-containerregistry.
+func TestPullLinksNoContainerRegistry(t *testing.T) {
+	for pkg, want := range map[string]bool{
+		"pull":          false,
+		"cmd/credvault": false,
+		"pull/keychain": true,
+	} {
+		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		has := slices.ContainsFunc(strings.Fields(string(out)), func(d string) bool {
+			return strings.HasPrefix(d, "github.com/google/go-containerregistry")
+		})
+		if has != want {
+			t.Errorf("%s links go-containerregistry: %v, want %v", pkg, has, want)
+		}
+	}
+}
