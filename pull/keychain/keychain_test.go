@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,6 +23,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/aademu"
+	"github.com/credvault/credvault/internal/ecremu"
+	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/gcpemu"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/providers"
 	_ "github.com/credvault/credvault/providers/all" // the cloud exchanges
@@ -298,5 +304,119 @@ func tamper(t *testing.T, st *memstore.Store, k vault.Key) {
 	rec.Envelope[len(rec.Envelope)-1] ^= 1
 	if _, err := st.Put(ctx, rec, rec.Version); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// cloudFront stands in front of an emulator's registry endpoint, which
+// answers only its ping and token routes: it proxies those, and serves
+// image content from reg only to a request whose Authorization the
+// emulator accepts on GET /v2/ (a token the emulator issued and that has
+// not expired), relaying the emulator's refusal otherwise.
+func cloudFront(t *testing.T, emuURL string, pool *x509.CertPool, reg http.Handler, authorized *int) *httptest.Server {
+	t.Helper()
+	target, err := url.Parse(emuURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport, proxy.ErrorLog = rt, log.New(io.Discard, "", 0)
+	return serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/manifests/") && !strings.Contains(r.URL.Path, "/blobs/") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		ping, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, emuURL+"/v2/", nil)
+		ping.Host = r.Host
+		ping.Header.Set("Authorization", r.Header.Get("Authorization"))
+		resp, err := rt.RoundTrip(ping)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			for _, h := range []string{"Www-Authenticate", "Content-Type"} {
+				w.Header().Set(h, resp.Header.Get(h))
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+			return
+		}
+		*authorized++
+		reg.ServeHTTP(w, r)
+	}))
+}
+
+// TestKeychainPullCloud pulls through the keychain from ECR, ACR and GAR
+// emulators: each record is exchanged for a registry token its
+// emulator issued, and the emulator judges every content request.
+func TestKeychainPullCloud(t *testing.T) {
+	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (host, repo string, e vault.Entry, pool *x509.CertPool, endpoints map[string]string)
+	}{
+		{"ECR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+			emu := ecremu.Start(t)
+			secret := canary + strings.Repeat("0", 40-len(canary)) // an AWS secret key's shape
+			emu.AddKey("AKIAIOSFODNN7EXAMPLE", secret, "")
+			host := emu.RegistryHost()
+			return host, "ecr/app", vault.Entry{Provider: providers.AWSECR, URL: "https://" + host,
+				Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(secret), Region: emu.Region()}},
+				emu.CertPool(), emu.Endpoints()
+		}},
+		{"ACR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+			emu := aademu.Start(t)
+			var sp credentials.AzureAcr
+			for _, c := range fixtures.All(canary) {
+				if v, ok := c.(credentials.AzureAcr); ok {
+					sp = v
+				}
+			}
+			emu.AddApp(sp.ClientID, sp.ClientSecret.Reveal())
+			return emu.Host(), "acr/app", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(), Credential: sp},
+				emu.CertPool(), emu.Endpoints()
+		}},
+		{"ACR admin", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+			emu := aademu.Start(t)
+			emu.EnableAdmin("admin-" + canary)
+			return emu.Host(), "acr/admin", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(),
+				Credential: credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret("admin-" + canary)}},
+				emu.CertPool(), emu.Endpoints()
+		}},
+		{"GAR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+			emu := gcpemu.Start(t)
+			k, _ := fixtures.RSAKey()
+			email := "reader@example-project.iam.gserviceaccount.com"
+			emu.AddServiceAccount(email, &k.PublicKey)
+			key := credentials.GoogleGar{ServiceAccountKey: credentials.NewSecret(fixtures.ServiceAccountKey(email, emu.TokenURL(), "kid-"+canary))}
+			return emu.Host(), "example-project/images/app", vault.Entry{Provider: providers.GoogleGAR,
+				URL: "https://" + emu.Host() + "/example-project/images", Credential: key}, emu.CertPool(), emu.Endpoints()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host, repo, e, pool, endpoints := tc.start(t)
+			img := image(t, reg, repo)
+			var authorized int
+			front := cloudFront(t, endpoints["https://"+host], pool, reg, &authorized)
+			routes := maps.Clone(endpoints)
+			routes["https://"+host] = front.URL
+			rt := transport(pool, routes)
+			ref := host + "/" + repo + ":v1"
+
+			// The emulator refuses an anonymous pull.
+			if _, err := pullDigest(t, ref, authn.NewMultiKeychain(), rt); err == nil {
+				t.Fatal("pulled anonymously")
+			}
+			v, _ := newVault(t)
+			put(t, v, strings.ReplaceAll(strings.ToLower(tc.name), " ", "-"), e)
+			a := pull.New(v, pull.Options{AllowLoopback: true, RootCAs: pool, Endpoints: endpoints})
+			got, err := pullDigest(t, ref, keychain.New(a, org), rt)
+			wantDigest(t, img, got, err)
+			if authorized == 0 {
+				t.Fatal("the emulator authorized no content request")
+			}
+		})
 	}
 }
