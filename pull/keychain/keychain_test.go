@@ -363,7 +363,7 @@ func TestKeychainPullCloud(t *testing.T) {
 			emu.AddKey("AKIAIOSFODNN7EXAMPLE", secret, "")
 			host := emu.RegistryHost()
 			return host, "ecr/app", vault.Entry{Provider: providers.AWSECR, URL: "https://" + host,
-				Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(secret), Region: emu.Region()}},
+					Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(secret), Region: emu.Region()}},
 				emu.CertPool(), emu.Endpoints()
 		}},
 		{"ACR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
@@ -382,7 +382,7 @@ func TestKeychainPullCloud(t *testing.T) {
 			emu := aademu.Start(t)
 			emu.EnableAdmin("admin-" + canary)
 			return emu.Host(), "acr/admin", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(),
-				Credential: credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret("admin-" + canary)}},
+					Credential: credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret("admin-" + canary)}},
 				emu.CertPool(), emu.Endpoints()
 		}},
 		{"GAR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
