@@ -9,6 +9,10 @@ import (
 	"github.com/credvault/credvault/pull"
 )
 
+// pullOptions are the Authorizer's options: the zero value in
+// production; tests point exchanges at emulators.
+var pullOptions pull.Options
+
 // kubeletProvider is a kubelet credential provider plugin: it reads a
 // CredentialProviderRequest from stdin and prints the response for the
 // record of -org (default $CREDVAULT_ORG) that serves the image.
@@ -30,7 +34,7 @@ func (c *cli) kubeletProvider(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	resp, err := kubeletResponse(ctx, pull.New(v, pull.Options{}), *org, req.Image, time.Now())
+	resp, err := kubeletResponse(ctx, pull.New(v, pullOptions), *org, req.Image, time.Now())
 	if err != nil {
 		return err
 	}
@@ -56,7 +60,7 @@ func kubeletResponse(ctx context.Context, a *pull.Authorizer, org, image string,
 	}
 	cred, err := a.Authorize(ctx, m.Key, repo)
 	if err != nil {
-		return credprovider.Response{}, err
+		return credprovider.Response{}, fmt.Errorf("%s: %w", host, err) // Authorize's errors name the record only
 	}
 	resp := credprovider.Response{CacheKeyType: credprovider.CacheRegistry}
 	key := host

@@ -35,6 +35,12 @@ func init() {
 // stdout with exit code 1. store and erase are refused before stdin is
 // read, so a credential sent to them is never parsed.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return serve(args, stdin, stdout, stderr, getenv, pull.Options{})
+}
+
+// serve is run with the Authorizer's options (tests point exchanges at
+// emulators).
+func serve(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, opts pull.Options) int {
 	if len(args) != 1 {
 		fmt.Fprintf(stdout, "Usage: %s <get|list|version>\n", credentials.Name)
 		return 1
@@ -48,7 +54,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case credentials.ActionStore, credentials.ActionErase:
 		err = fmt.Errorf("%s refused: %w", args[0], errReadOnly)
 	default:
-		h := &helper{ctx: context.Background(), cfg: vaultenv.FromEnv(getenv), org: getenv(envOrg), stderr: stderr}
+		h := &helper{ctx: context.Background(), cfg: vaultenv.FromEnv(getenv), org: getenv(envOrg), opts: opts, stderr: stderr}
 		defer h.close()
 		err = credentials.HandleCommand(h, args[0], stdin, stdout)
 	}
@@ -65,6 +71,7 @@ type helper struct {
 	ctx    context.Context
 	cfg    vaultenv.Config
 	org    string
+	opts   pull.Options
 	stderr io.Writer
 	a      *pull.Authorizer
 	st     *sqlstore.Store
@@ -82,7 +89,7 @@ func (h *helper) authorizer() (*pull.Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.a, h.st = pull.New(v, pull.Options{}), st
+	h.a, h.st = pull.New(v, h.opts), st
 	return h.a, nil
 }
 
@@ -118,14 +125,15 @@ func (h *helper) Get(serverURL string) (string, string, error) {
 	}
 	c, err := a.Authorize(h.ctx, m.Key, repo)
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("%s: %w", m.Host, err) // Authorize's errors name the record only
 	}
 	return c.Username, c.Secret.Reveal(), nil
 }
 
 // List returns every server URL the org's records serve, with the
 // username each presents. The username of an exchanged kind comes with its
-// token, so list authorizes every record (through the cache).
+// token, so list authorizes every record (through the cache); a record
+// that fails is left out and named, with why, on stderr.
 func (h *helper) List() (map[string]string, error) {
 	a, err := h.authorizer()
 	if err != nil {
@@ -139,7 +147,8 @@ func (h *helper) List() (map[string]string, error) {
 	for _, m := range hosts {
 		c, err := a.Authorize(h.ctx, m.Key, m.Prefix)
 		if err != nil {
-			return nil, err
+			fmt.Fprintf(h.stderr, "%s left out: %v\n", serverKey(m), err) // names the host
+			continue
 		}
 		out[serverKey(m)] = c.Username
 	}
