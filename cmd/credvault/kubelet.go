@@ -68,9 +68,17 @@ func kubeletResponse(ctx context.Context, a *pull.Authorizer, org, image string,
 		resp.CacheKeyType, key = credprovider.CacheImage, host+"/"+m.Prefix
 	}
 	resp.Auth = map[string]credprovider.Auth{key: {Username: cred.Username, Password: cred.Secret}}
-	if !cred.Expires.IsZero() {
-		d := max(cred.Expires.Sub(now)-pull.DefaultMargin, 0).Truncate(time.Second)
-		resp.CacheDuration = &d
-	}
+	resp.CacheDuration = cacheDuration(cred, now)
 	return resp, nil
+}
+
+// cacheDuration is cred's remaining lifetime at now less
+// pull.DefaultMargin, truncated to whole seconds and never negative; nil
+// for a credential that does not expire.
+func cacheDuration(cred pull.Credential, now time.Time) *time.Duration {
+	if cred.Expires.IsZero() {
+		return nil
+	}
+	d := max(cred.Expires.Sub(now)-pull.DefaultMargin, 0).Truncate(time.Second)
+	return &d
 }
