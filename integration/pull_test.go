@@ -296,4 +296,3 @@ type staticKeychain struct{ user, pass string }
 func (s staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 	return &authn.Basic{Username: s.user, Password: s.pass}, nil
 }
-
