@@ -220,7 +220,7 @@ func (a *Authorizer) exchangeRecord(ctx context.Context, k vault.Key) (*entry, e
 // exchangeEntry runs the exchange registered for the entry's provider,
 // or presents its login as is when none is registered.
 func (a *Authorizer) exchangeEntry(ctx context.Context, e vault.Entry) (registry.Grant, *registry.Result, int) {
-	ex, ok := registry.LookupExchange(string(e.Provider))
+	ex, ok := lookupExchange(string(e.Provider))
 	if !ok && registry.LoginFor(e.Credential) != nil {
 		ex, ok = registry.Login, true
 	}
@@ -233,6 +233,9 @@ func (a *Authorizer) exchangeEntry(ctx context.Context, e vault.Entry) (registry
 		Endpoints: a.opts.Endpoints, RootCAs: a.opts.RootCAs, CABundle: e.CABundle, Insecure: e.Insecure}
 	return registry.Exchange(ctx, ex, registry.Target{URL: endpoint(e), Insecure: e.Insecure}, e.Credential, cfg)
 }
+
+// lookupExchange finds a provider's exchange; a test unlinks them.
+var lookupExchange = registry.LookupExchange
 
 // endpoint is the entry's URL, or its provider's default.
 func endpoint(e vault.Entry) string {
