@@ -404,7 +404,7 @@ func ecrCloud(t testing.TB) cloud {
 	emu.AddKey(awsKeyID, awsSecret, "")
 	return cloud{name: "ECR",
 		entry: vault.Entry{Provider: providers.AWSECR, URL: "https://" + emu.RegistryHost(),
-			Credential: credentials.AwsEcr{AccessKeyID: awsKeyID, SecretAccessKey: credentials.NewSecret(awsSecret), Region: ecremu.DefaultRegion}},
+			Credential: ecrCredential()},
 		opts: Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
 		accepts: func(t testing.TB, c Credential) bool {
 			return get(t, emu.CertPool(), emu.Registry.URL+"/v2/", c) == http.StatusOK
@@ -581,4 +581,8 @@ func benchSteady(b *testing.B) {
 	// A 12 h token refreshed 5 min early lives 11h55: a day needs 3 per record.
 	b.ReportMetric(float64(exchanges)/float64(2*b.N), "exchanges/record/24h")
 	b.ReportMetric(float64(expired)/float64(b.N), "expired-served/24h")
+}
+
+func ecrCredential() credentials.AwsEcr {
+	return credentials.AwsEcr{AccessKeyID: awsKeyID, SecretAccessKey: credentials.NewSecret(awsSecret), Region: ecremu.DefaultRegion}
 }
