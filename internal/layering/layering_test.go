@@ -3,6 +3,8 @@
 // kek, providers (for the provider table an entry is validated against)
 // and internal packages, providers imports credentials and internal
 // packages, so it never imports vault; apikey imports credentials only;
+// pull imports credentials, providers and vault (and no core package
+// imports pull, since none lists it);
 // nothing imports examples or cmd; only vault imports the plaintext codec.
 package layering
 
@@ -26,6 +28,7 @@ var allowed = map[string][]string{
 	"vault":       {"credentials", "kek", "providers"},
 	"providers":   {"credentials"},
 	"apikey":      {"credentials"},
+	"pull":        {"credentials", "providers", "vault"},
 }
 
 func TestDependencyDirection(t *testing.T) {
