@@ -263,6 +263,39 @@ func steadyDay(t testing.TB, a *Authorizer, c *clock, f *fakeExchange, keys []va
 	return f.calls.Load(), expired
 }
 
+func TestAuthorizeDeletedRecord(t *testing.T) {
+	t.Parallel()
+	a, v, c, _ := fixture(t, time.Hour, Options{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	authorize(t, a, k)
+	if err := v.Delete(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(DefaultRecheck)
+	if _, err := a.Authorize(context.Background(), k, ""); !errors.Is(err, ErrOpen) || !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("a deleted record served: %v", err)
+	}
+	if a.cache.len() != 0 {
+		t.Fatal("the deleted record's credential stayed cached")
+	}
+}
+
+func TestAuthorizeCallerGivesUp(t *testing.T) {
+	t.Parallel()
+	a, v, _, f := fixture(t, time.Hour, Options{})
+	f.gate = make(chan struct{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := a.Authorize(ctx, k, ""); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	close(f.gate) // the exchange the caller left completes for the next one
+	if got := authorize(t, a, k); got.Username != "bot" || f.calls.Load() != 1 {
+		t.Fatalf("user %q after %d exchanges", got.Username, f.calls.Load())
+	}
+}
+
 func TestAuthorizeFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -399,13 +432,31 @@ const (
 	garEmail  = "reader@example-project.iam.gserviceaccount.com"
 )
 
-func ecrCloud(t testing.TB) cloud {
+func ecrCloud(t testing.TB) cloud { return ecrCloudWith(t, "ECR", ecrCredential()) }
+
+// ecrRoleCloud stores the fixture's session credential with a role ARN and
+// external ID: the exchange assumes the role (STS) before
+// GetAuthorizationToken.
+func ecrRoleCloud(t testing.TB) cloud {
+	for _, c := range fixtures.All(canary) {
+		if rc, ok := c.(credentials.AwsEcr); ok {
+			return ecrCloudWith(t, "ECR-role", rc)
+		}
+	}
+	t.Fatal("no AwsEcr fixture")
+	return cloud{}
+}
+
+// ecrCloudWith runs an ECR emulator that knows cred's key (and role).
+func ecrCloudWith(t testing.TB, name string, cred credentials.AwsEcr) cloud {
 	emu := ecremu.Start(t)
-	emu.AddKey(awsKeyID, awsSecret, "")
-	return cloud{name: "ECR",
-		entry: vault.Entry{Provider: providers.AWSECR, URL: "https://" + emu.RegistryHost(),
-			Credential: ecrCredential()},
-		opts: Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
+	emu.AddKey(cred.AccessKeyID, cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())
+	if cred.RoleArn != "" {
+		emu.AddRole(cred.RoleArn, cred.ExternalID.Reveal())
+	}
+	return cloud{name: name,
+		entry: vault.Entry{Provider: providers.AWSECR, URL: "https://" + emu.RegistryHost(), Credential: cred},
+		opts:  Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
 		accepts: func(t testing.TB, c Credential) bool {
 			return get(t, emu.CertPool(), emu.Registry.URL+"/v2/", c) == http.StatusOK
 		},
@@ -459,7 +510,7 @@ func get(t testing.TB, roots *x509.CertPool, url string, c Credential) int {
 
 func TestAuthorizeCloudEmulators(t *testing.T) {
 	t.Parallel()
-	for _, mk := range []func(testing.TB) cloud{ecrCloud, acrCloud, garCloud} {
+	for _, mk := range []func(testing.TB) cloud{ecrCloud, ecrRoleCloud, acrCloud, garCloud} {
 		cl := mk(t)
 		t.Run(cl.name, func(t *testing.T) {
 			t.Parallel()
@@ -490,19 +541,23 @@ func TestAuthorizeCloudEmulators(t *testing.T) {
 // the same key, round trips per cold exchange per provider, the exchanges
 // 1,000 concurrent callers cause on a cold key, and a simulated day.
 func BenchmarkAuthorize(b *testing.B) {
-	b.Run("Warm", benchWarm)
+	b.Run("Warm", func(b *testing.B) { benchWarm(b, Options{}) })
+	// Reading the record's version on every call (Recheck < 0) costs a
+	// store read and a header parse: the price of seeing an update at once.
+	b.Run("WarmRecheckEveryCall", func(b *testing.B) { benchWarm(b, Options{Recheck: -1}) })
 	b.Run("Cold/Basic", func(b *testing.B) {
 		benchCold(b, cloud{name: "basic", entry: vault.Entry{Provider: providers.GHCR}})
 	})
 	b.Run("Cold/ECR", func(b *testing.B) { benchCold(b, ecrCloud(b)) })
+	b.Run("Cold/ECR-role", func(b *testing.B) { benchCold(b, ecrRoleCloud(b)) })
 	b.Run("Cold/GAR", func(b *testing.B) { benchCold(b, garCloud(b)) })
 	b.Run("Cold/ACR", func(b *testing.B) { benchCold(b, acrCloud(b)) })
 	b.Run("Concurrent1000", benchConcurrent)
 	b.Run("Steady24h", benchSteady)
 }
 
-func benchWarm(b *testing.B) {
-	a, v, _, _ := fixture(b, 12*time.Hour, Options{})
+func benchWarm(b *testing.B, opts Options) {
+	a, v, _, _ := fixture(b, 12*time.Hour, opts)
 	k := put(b, v, "ghcr", vault.Entry{})
 	want := authorize(b, a, k)
 	plain := map[vault.Key]Credential{k: want}
