@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/netip"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -208,10 +210,10 @@ func (a *Authorizer) exchangeRecord(ctx context.Context, k vault.Key) (*entry, e
 	a.trips.Add(int64(trips))
 	now := a.opts.Clock()
 	if r != nil {
-		return nil, resultErr(k, *r)
+		return nil, resultErr(k, hostOf(ent), *r)
 	}
 	if !g.Expires.IsZero() && !now.Before(g.Expires) {
-		return nil, &Error{Record: k.String(), Message: "the provider issued a credential that has already expired", Err: ErrUnavailable}
+		return nil, &Error{Record: k.String(), Host: hostOf(ent), Message: "the provider issued a credential that has already expired", Err: ErrUnavailable}
 	}
 	return &entry{key: k, version: version, obtained: now, checked: now,
 		cred: Credential{Username: g.Username, Secret: g.Password, Expires: g.Expires}}, nil
@@ -244,6 +246,15 @@ func endpoint(e vault.Entry) string {
 	}
 	info, _ := providers.Lookup(e.Provider)
 	return info.DefaultURL
+}
+
+// hostOf is the host of the entry's endpoint, "" when it has none.
+func hostOf(e vault.Entry) string {
+	u, err := url.Parse(endpoint(e))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // Purge drops every cached credential.

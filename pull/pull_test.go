@@ -321,6 +321,9 @@ func TestAuthorizeFaults(t *testing.T) {
 			if !errors.Is(err, tc.want) || !errors.As(err, &pe) || !strings.Contains(err.Error(), "acme/"+tc.key) {
 				t.Fatalf("err %v, want %v naming the record", err, tc.want)
 			}
+			if tc.result != nil && pe.Host != "ghcr.io" {
+				t.Fatalf("err %v does not name the host", err)
+			}
 			requireClean(t, err)
 			if after := snapshot(t, v); after != before {
 				t.Fatalf("the store changed: %s -> %s", before, after)
