@@ -126,7 +126,7 @@ func New(v *vault.Vault, opts Options) *Authorizer {
 // matching ErrExpired. Errors are *Error values naming the record.
 func (a *Authorizer) Authorize(ctx context.Context, k vault.Key, repository string) (Credential, error) {
 	now := a.opts.Clock()
-	if e := a.cache.get(k); e != nil && now.Sub(e.checked) < a.opts.Recheck && e.fresh(now, a.opts.Margin) {
+	if e := a.cache.get(k); e != nil && e.servable(now, a.opts.Recheck, a.opts.Margin) {
 		return e.cred, nil
 	}
 	ch := a.flights.DoChan(k.Org+"\x00"+k.Registry, func() (any, error) {
@@ -174,14 +174,18 @@ func (a *Authorizer) refresh(ctx context.Context, k vault.Key) (Credential, erro
 }
 
 // fallback decides what a failed refresh returns: the old credential
-// while it has not expired, else the failure (ErrExpired when there was
-// an old credential).
+// while it has not expired (held, so the next attempt waits for the
+// recheck window), else the failure (ErrExpired when there was an old
+// credential).
 func (a *Authorizer) fallback(k vault.Key, old *entry, err error) (Credential, error) {
 	now := a.opts.Clock()
 	switch {
 	case old == nil:
 		return Credential{}, err
 	case old.usable(now):
+		held := *old
+		held.checked, held.held = now, true
+		a.cache.put(&held)
 		return old.cred, nil
 	}
 	a.cache.drop(k)

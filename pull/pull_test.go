@@ -190,7 +190,18 @@ func TestAuthorizeFailedRefresh(t *testing.T) {
 	if got := authorize(t, a, k); !got.Secret.Equal(first.Secret) {
 		t.Fatal("a failed refresh before expiry must serve the old credential")
 	}
-	c.Advance(time.Minute) // expired now
+	for range 100 { // an outage is retried once per recheck window, not on every call
+		authorize(t, a, k)
+	}
+	if f.calls.Load() != 2 {
+		t.Fatalf("%d exchanges during the outage window, want 2 (the first and one failed refresh)", f.calls.Load())
+	}
+	c.Advance(DefaultRecheck)
+	authorize(t, a, k)
+	if f.calls.Load() != 3 {
+		t.Fatalf("%d exchanges after the recheck window, want 3", f.calls.Load())
+	}
+	c.Advance(time.Minute - DefaultRecheck) // expired now
 	_, err := a.Authorize(context.Background(), k, "")
 	if !errors.Is(err, ErrExpired) || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err %v, want ErrExpired and ErrUnavailable", err)
