@@ -17,6 +17,10 @@ type entry struct {
 	cred     Credential
 	obtained time.Time
 	checked  time.Time
+	// held marks a credential kept after its refresh failed: it is served
+	// until it expires, the next refresh being tried once the recheck
+	// window has passed, so an outage is not retried on every call.
+	held bool
 }
 
 // refreshAt is when e is due for a refresh: margin before it expires, or
@@ -37,6 +41,13 @@ func (e *entry) refreshAt(margin time.Duration) time.Time {
 func (e *entry) fresh(now time.Time, margin time.Duration) bool {
 	at := e.refreshAt(margin)
 	return at.IsZero() || now.Before(at)
+}
+
+// servable reports whether e may be served at now without reading the
+// store: its version was confirmed less than recheck ago, and it is fresh,
+// or held after a failed refresh and not expired.
+func (e *entry) servable(now time.Time, recheck, margin time.Duration) bool {
+	return now.Sub(e.checked) < recheck && (e.fresh(now, margin) || e.held && e.usable(now))
 }
 
 // usable reports whether e has not expired at now.

@@ -30,9 +30,11 @@
 // (Options.Recheck bounds how long a cached credential is served before
 // the version is read again). A credential is refreshed once less than
 // Options.Margin of its lifetime remains; callers arriving during a
-// refresh share one exchange (singleflight). A credential past its expiry
-// is never returned: when its refresh fails after it expired, the error
-// is. The cache holds at most Options.MaxEntries credentials, evicting
+// refresh share one exchange (singleflight). When a refresh fails, the old
+// credential is served until it expires, and the refresh is tried again
+// once per Options.Recheck window rather than on every call. A credential
+// past its expiry is never returned: when its refresh fails after it
+// expired, the error is. The cache holds at most Options.MaxEntries credentials, evicting
 // the least recently used; [Authorizer.Purge] empties it.
 //
 // # Matching

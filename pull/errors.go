@@ -33,8 +33,6 @@ var (
 	ErrUnsupported = errors.New("pull: no exchange for this record")
 )
 
-var errNotImplemented = errors.New("pull: not implemented yet")
-
 // An Error is a failure to authorize a pull. It names the host or record
 // and never carries a secret.
 type Error struct {
@@ -90,8 +88,9 @@ func openErr(k vault.Key, err error) error {
 	return &Error{Record: k.String(), Message: msg, Err: errors.Join(ErrOpen, err)}
 }
 
-// resultErr is a failed exchange: refused, unusable, or unavailable.
-func resultErr(k vault.Key, r registry.Result) error {
+// resultErr is a failed exchange with the registry at host: refused,
+// unusable, or unavailable.
+func resultErr(k vault.Key, host string, r registry.Result) error {
 	sentinel := ErrUnavailable
 	switch r.Status {
 	case registry.StatusAuthFailed, registry.StatusForbidden, registry.StatusNotFound:
@@ -99,5 +98,5 @@ func resultErr(k vault.Key, r registry.Result) error {
 	case registry.StatusInvalidConfig:
 		sentinel = ErrUnsupported
 	}
-	return &Error{Record: k.String(), Status: string(r.Status), Message: r.Message, Err: sentinel}
+	return &Error{Record: k.String(), Host: host, Status: string(r.Status), Message: r.Message, Err: sentinel}
 }

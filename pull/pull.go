@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/netip"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -124,7 +126,7 @@ func New(v *vault.Vault, opts Options) *Authorizer {
 // matching ErrExpired. Errors are *Error values naming the record.
 func (a *Authorizer) Authorize(ctx context.Context, k vault.Key, repository string) (Credential, error) {
 	now := a.opts.Clock()
-	if e := a.cache.get(k); e != nil && now.Sub(e.checked) < a.opts.Recheck && e.fresh(now, a.opts.Margin) {
+	if e := a.cache.get(k); e != nil && e.servable(now, a.opts.Recheck, a.opts.Margin) {
 		return e.cred, nil
 	}
 	ch := a.flights.DoChan(k.Org+"\x00"+k.Registry, func() (any, error) {
@@ -172,14 +174,18 @@ func (a *Authorizer) refresh(ctx context.Context, k vault.Key) (Credential, erro
 }
 
 // fallback decides what a failed refresh returns: the old credential
-// while it has not expired, else the failure (ErrExpired when there was
-// an old credential).
+// while it has not expired (held, so the next attempt waits for the
+// recheck window), else the failure (ErrExpired when there was an old
+// credential).
 func (a *Authorizer) fallback(k vault.Key, old *entry, err error) (Credential, error) {
 	now := a.opts.Clock()
 	switch {
 	case old == nil:
 		return Credential{}, err
 	case old.usable(now):
+		held := *old
+		held.checked, held.held = now, true
+		a.cache.put(&held)
 		return old.cred, nil
 	}
 	a.cache.drop(k)
@@ -208,10 +214,10 @@ func (a *Authorizer) exchangeRecord(ctx context.Context, k vault.Key) (*entry, e
 	a.trips.Add(int64(trips))
 	now := a.opts.Clock()
 	if r != nil {
-		return nil, resultErr(k, *r)
+		return nil, resultErr(k, hostOf(ent), *r)
 	}
 	if !g.Expires.IsZero() && !now.Before(g.Expires) {
-		return nil, &Error{Record: k.String(), Message: "the provider issued a credential that has already expired", Err: ErrUnavailable}
+		return nil, &Error{Record: k.String(), Host: hostOf(ent), Message: "the provider issued a credential that has already expired", Err: ErrUnavailable}
 	}
 	return &entry{key: k, version: version, obtained: now, checked: now,
 		cred: Credential{Username: g.Username, Secret: g.Password, Expires: g.Expires}}, nil
@@ -220,7 +226,7 @@ func (a *Authorizer) exchangeRecord(ctx context.Context, k vault.Key) (*entry, e
 // exchangeEntry runs the exchange registered for the entry's provider,
 // or presents its login as is when none is registered.
 func (a *Authorizer) exchangeEntry(ctx context.Context, e vault.Entry) (registry.Grant, *registry.Result, int) {
-	ex, ok := registry.LookupExchange(string(e.Provider))
+	ex, ok := lookupExchange(string(e.Provider))
 	if !ok && registry.LoginFor(e.Credential) != nil {
 		ex, ok = registry.Login, true
 	}
@@ -234,6 +240,9 @@ func (a *Authorizer) exchangeEntry(ctx context.Context, e vault.Entry) (registry
 	return registry.Exchange(ctx, ex, registry.Target{URL: endpoint(e), Insecure: e.Insecure}, e.Credential, cfg)
 }
 
+// lookupExchange finds a provider's exchange; a test unlinks them.
+var lookupExchange = registry.LookupExchange
+
 // endpoint is the entry's URL, or its provider's default.
 func endpoint(e vault.Entry) string {
 	if e.URL != "" {
@@ -241,6 +250,15 @@ func endpoint(e vault.Entry) string {
 	}
 	info, _ := providers.Lookup(e.Provider)
 	return info.DefaultURL
+}
+
+// hostOf is the host of the entry's endpoint, "" when it has none.
+func hostOf(e vault.Entry) string {
+	u, err := url.Parse(endpoint(e))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // Purge drops every cached credential.

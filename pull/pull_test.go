@@ -2,8 +2,11 @@ package pull
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,9 +14,14 @@ import (
 	"time"
 
 	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/aademu"
+	"github.com/credvault/credvault/internal/ecremu"
+	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/gcpemu"
 	"github.com/credvault/credvault/internal/registry"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/providers"
+	_ "github.com/credvault/credvault/providers/all" // the cloud exchanges
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/memstore"
 )
@@ -182,7 +190,18 @@ func TestAuthorizeFailedRefresh(t *testing.T) {
 	if got := authorize(t, a, k); !got.Secret.Equal(first.Secret) {
 		t.Fatal("a failed refresh before expiry must serve the old credential")
 	}
-	c.Advance(time.Minute) // expired now
+	for range 100 { // an outage is retried once per recheck window, not on every call
+		authorize(t, a, k)
+	}
+	if f.calls.Load() != 2 {
+		t.Fatalf("%d exchanges during the outage window, want 2 (the first and one failed refresh)", f.calls.Load())
+	}
+	c.Advance(DefaultRecheck)
+	authorize(t, a, k)
+	if f.calls.Load() != 3 {
+		t.Fatalf("%d exchanges after the recheck window, want 3", f.calls.Load())
+	}
+	c.Advance(time.Minute - DefaultRecheck) // expired now
 	_, err := a.Authorize(context.Background(), k, "")
 	if !errors.Is(err, ErrExpired) || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err %v, want ErrExpired and ErrUnavailable", err)
@@ -255,6 +274,39 @@ func steadyDay(t testing.TB, a *Authorizer, c *clock, f *fakeExchange, keys []va
 	return f.calls.Load(), expired
 }
 
+func TestAuthorizeDeletedRecord(t *testing.T) {
+	t.Parallel()
+	a, v, c, _ := fixture(t, time.Hour, Options{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	authorize(t, a, k)
+	if err := v.Delete(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(DefaultRecheck)
+	if _, err := a.Authorize(context.Background(), k, ""); !errors.Is(err, ErrOpen) || !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("a deleted record served: %v", err)
+	}
+	if a.cache.len() != 0 {
+		t.Fatal("the deleted record's credential stayed cached")
+	}
+}
+
+func TestAuthorizeCallerGivesUp(t *testing.T) {
+	t.Parallel()
+	a, v, _, f := fixture(t, time.Hour, Options{})
+	f.gate = make(chan struct{})
+	k := put(t, v, "ghcr", vault.Entry{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := a.Authorize(ctx, k, ""); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	close(f.gate) // the exchange the caller left completes for the next one
+	if got := authorize(t, a, k); got.Username != "bot" || f.calls.Load() != 1 {
+		t.Fatalf("user %q after %d exchanges", got.Username, f.calls.Load())
+	}
+}
+
 func TestAuthorizeFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -279,6 +331,9 @@ func TestAuthorizeFaults(t *testing.T) {
 			var pe *Error
 			if !errors.Is(err, tc.want) || !errors.As(err, &pe) || !strings.Contains(err.Error(), "acme/"+tc.key) {
 				t.Fatalf("err %v, want %v naming the record", err, tc.want)
+			}
+			if tc.result != nil && pe.Host != "ghcr.io" {
+				t.Fatalf("err %v does not name the host", err)
 			}
 			requireClean(t, err)
 			if after := snapshot(t, v); after != before {
@@ -358,7 +413,8 @@ func TestAuthorizeLogins(t *testing.T) {
 }
 
 func TestAuthorizeUnlinkedCloudAdapter(t *testing.T) {
-	t.Parallel()
+	lookupExchange = func(string) (registry.Exchanger, bool) { return nil, false }
+	t.Cleanup(func() { lookupExchange = registry.LookupExchange })
 	v, _ := newVault(t)
 	a := New(v, Options{})
 	k := put(t, v, "ecr", vault.Entry{Provider: providers.AWSECR, URL: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com",
@@ -368,4 +424,234 @@ func TestAuthorizeUnlinkedCloudAdapter(t *testing.T) {
 		t.Fatalf("err %v, want ErrUnsupported naming the adapter to import", err)
 	}
 	requireClean(t, err)
+}
+
+// A cloud is one emulated provider with a record stored for it, and the
+// registry request that proves a credential is accepted.
+type cloud struct {
+	name    string
+	entry   vault.Entry
+	opts    Options
+	accepts func(t testing.TB, c Credential) bool
+	expire  func() // the emulator's expiry fault: every token issued so far expires
+	// afterIdentity counts the requests sent to the registry itself, after
+	// the identity provider's token (ACR's /oauth2 endpoints); nil when the
+	// exchange has no such step.
+	afterIdentity func() int
+}
+
+const (
+	awsKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	awsSecret = "CANARY7f3a9c21CANARY7f3a9c21CANARY7f3a9c" // 40 characters, like a secret access key
+	garEmail  = "reader@example-project.iam.gserviceaccount.com"
+)
+
+func ecrCloud(t testing.TB) cloud { return ecrCloudWith(t, "ECR", ecrCredential()) }
+
+// ecrRoleCloud stores the fixture's session credential with a role ARN and
+// external ID: the exchange assumes the role (STS) before
+// GetAuthorizationToken.
+func ecrRoleCloud(t testing.TB) cloud {
+	for _, c := range fixtures.All(canary) {
+		if rc, ok := c.(credentials.AwsEcr); ok {
+			return ecrCloudWith(t, "ECR-role", rc)
+		}
+	}
+	t.Fatal("no AwsEcr fixture")
+	return cloud{}
+}
+
+// ecrCloudWith runs an ECR emulator that knows cred's key (and role).
+func ecrCloudWith(t testing.TB, name string, cred credentials.AwsEcr) cloud {
+	emu := ecremu.Start(t)
+	emu.AddKey(cred.AccessKeyID, cred.SecretAccessKey.Reveal(), cred.SessionToken.Reveal())
+	if cred.RoleArn != "" {
+		emu.AddRole(cred.RoleArn, cred.ExternalID.Reveal())
+	}
+	return cloud{name: name,
+		entry: vault.Entry{Provider: providers.AWSECR, URL: "https://" + emu.RegistryHost(), Credential: cred},
+		opts:  Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
+		accepts: func(t testing.TB, c Credential) bool {
+			return get(t, emu.CertPool(), emu.Registry.URL+"/v2/", c) == http.StatusOK
+		},
+		expire: emu.ExpireTokens}
+}
+
+func acrCloud(t testing.TB) cloud {
+	emu := aademu.Start(t)
+	var sp credentials.AzureAcr
+	for _, c := range fixtures.All(canary) {
+		if v, ok := c.(credentials.AzureAcr); ok {
+			sp = v
+		}
+	}
+	emu.AddApp(sp.ClientID, sp.ClientSecret.Reveal())
+	return cloud{name: "ACR", entry: vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(), Credential: sp},
+		opts: Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
+		accepts: func(t testing.TB, c Credential) bool {
+			return get(t, emu.CertPool(), emu.Registry.URL+"/oauth2/token?service="+emu.Host(), c) == http.StatusOK
+		},
+		expire:        emu.ExpireTokens,
+		afterIdentity: func() int { h := emu.Hits(); return h.Exchange + h.Token }}
+}
+
+func garCloud(t testing.TB) cloud {
+	emu := gcpemu.Start(t)
+	k, _ := fixtures.RSAKey()
+	emu.AddServiceAccount(garEmail, &k.PublicKey)
+	key := credentials.GoogleGar{ServiceAccountKey: credentials.NewSecret(fixtures.ServiceAccountKey(garEmail, emu.TokenURL(), "kid"))}
+	return cloud{name: "GAR", entry: vault.Entry{Provider: providers.GoogleGAR, URL: "https://" + emu.Host(), Credential: key},
+		opts: Options{AllowLoopback: true, Endpoints: emu.Endpoints(), RootCAs: emu.CertPool()},
+		accepts: func(t testing.TB, c Credential) bool {
+			return get(t, emu.CertPool(), emu.Registry.URL+"/v2/token", c) == http.StatusOK
+		},
+		expire: emu.ExpireTokens}
+}
+
+// get sends GET url with c as Basic authentication and returns the status.
+func get(t testing.TB, roots *x509.CertPool, url string, c Credential) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.SetBasicAuth(c.Username, c.Secret.Reveal())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestAuthorizeCloudEmulators(t *testing.T) {
+	t.Parallel()
+	for _, mk := range []func(testing.TB) cloud{ecrCloud, ecrRoleCloud, acrCloud, garCloud} {
+		cl := mk(t)
+		t.Run(cl.name, func(t *testing.T) {
+			t.Parallel()
+			v, _ := newVault(t)
+			c := &clock{now: time.Now()} // the emulators' tokens expire on the real clock
+			cl.opts.Clock = c.Now
+			a := New(v, cl.opts)
+			k := put(t, v, cl.name, cl.entry)
+			first := authorize(t, a, k)
+			if first.Expires.IsZero() || !cl.accepts(t, first) {
+				t.Fatalf("the registry refused the exchanged credential (user %s, expires %v)", first.Username, first.Expires)
+			}
+			// Past the refresh margin on the test clock: exchanged anew.
+			c.Advance(first.Expires.Sub(c.Now()) - DefaultMargin + time.Second)
+			second := authorize(t, a, k)
+			if second.Secret.Equal(first.Secret) || !cl.accepts(t, second) {
+				t.Fatal("a credential due for refresh was not replaced by a working one")
+			}
+			cl.expire()
+			if cl.accepts(t, first) || cl.accepts(t, second) {
+				t.Fatal("the emulator's registry accepted an expired token")
+			}
+		})
+	}
+}
+
+// BenchmarkAuthorize measures the warm cache beside a plain map lookup of
+// the same key, round trips per cold exchange per provider, the exchanges
+// 1,000 concurrent callers cause on a cold key, and a simulated day.
+func BenchmarkAuthorize(b *testing.B) {
+	b.Run("Warm", func(b *testing.B) { benchWarm(b, Options{}) })
+	// Reading the record's version on every call (Recheck < 0) costs a
+	// store read and a header parse: the price of seeing an update at once.
+	b.Run("WarmRecheckEveryCall", func(b *testing.B) { benchWarm(b, Options{Recheck: -1}) })
+	b.Run("Cold/Basic", func(b *testing.B) {
+		benchCold(b, cloud{name: "basic", entry: vault.Entry{Provider: providers.GHCR}})
+	})
+	b.Run("Cold/ECR", func(b *testing.B) { benchCold(b, ecrCloud(b)) })
+	b.Run("Cold/ECR-role", func(b *testing.B) { benchCold(b, ecrRoleCloud(b)) })
+	b.Run("Cold/GAR", func(b *testing.B) { benchCold(b, garCloud(b)) })
+	b.Run("Cold/ACR", func(b *testing.B) { benchCold(b, acrCloud(b)) })
+	b.Run("Concurrent1000", benchConcurrent)
+	b.Run("Steady24h", benchSteady)
+}
+
+func benchWarm(b *testing.B, opts Options) {
+	a, v, _, _ := fixture(b, 12*time.Hour, opts)
+	k := put(b, v, "ghcr", vault.Entry{})
+	want := authorize(b, a, k)
+	plain := map[vault.Key]Credential{k: want}
+	ctx := context.Background()
+	start := time.Now()
+	for range b.N {
+		if _, ok := plain[k]; !ok {
+			b.Fatal("miss")
+		}
+	}
+	mapNs := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := a.Authorize(ctx, k, "app"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	authNs := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(mapNs, "map-ns/op")
+	b.ReportMetric(authNs/max(mapNs, 0.01), "x-map")
+}
+
+// benchCold authorizes a purged cache each iteration: every one is an
+// exchange, and trips/exchange is what it sent.
+func benchCold(b *testing.B, cl cloud) {
+	v, _ := newVault(b)
+	a := New(v, cl.opts)
+	k := put(b, v, cl.name, cl.entry)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		a.Purge()
+		if _, err := a.Authorize(ctx, k, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(a.trips.Load())/float64(max(a.exchanges.Load(), 1)), "trips/exchange")
+	if cl.afterIdentity != nil {
+		b.ReportMetric(float64(cl.afterIdentity())/float64(max(a.exchanges.Load(), 1)), "trips-after-identity/exchange")
+	}
+}
+
+func benchConcurrent(b *testing.B) {
+	a, v, _, f := fixture(b, time.Hour, Options{})
+	k := put(b, v, "ghcr", vault.Entry{})
+	ctx := context.Background()
+	for range b.N {
+		a.Purge()
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := a.Authorize(ctx, k, ""); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(f.calls.Load())/float64(b.N), "exchanges/1000-callers")
+}
+
+func benchSteady(b *testing.B) {
+	var exchanges int64
+	var expired int
+	for range b.N {
+		a, v, c, f := fixture(b, 12*time.Hour, Options{})
+		keys := []vault.Key{put(b, v, "a", vault.Entry{}), put(b, v, "b", vault.Entry{})}
+		n, e := steadyDay(b, a, c, f, keys)
+		exchanges += n
+		expired += e
+	}
+	// A 12 h token refreshed 5 min early lives 11h55: a day needs 3 per record.
+	b.ReportMetric(float64(exchanges)/float64(2*b.N), "exchanges/record/24h")
+	b.ReportMetric(float64(expired)/float64(b.N), "expired-served/24h")
+}
+
+func ecrCredential() credentials.AwsEcr {
+	return credentials.AwsEcr{AccessKeyID: awsKeyID, SecretAccessKey: credentials.NewSecret(awsSecret), Region: ecremu.DefaultRegion}
 }

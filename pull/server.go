@@ -16,7 +16,8 @@ type server struct {
 	scheme string // "", "https" or "http"
 }
 
-// parseServer parses a registry host or a docker server URL. Docker
+// parseServer parses a registry host or a docker server URL, ignoring
+// any path after the host. Docker
 // Hub's names come back as "docker.io". The error never repeats the
 // input, which may hold userinfo.
 func parseServer(s string) (server, error) {
@@ -26,8 +27,9 @@ func parseServer(s string) (server, error) {
 		if ref.scheme != "https" && ref.scheme != "http" {
 			return server{}, hostErr("the server URL's scheme is neither https nor http")
 		}
-		s, _, _ = strings.Cut(rest, "/") // docker's /v1/ and any path name no repository
+		s = rest
 	}
+	s, _, _ = strings.Cut(s, "/") // docker's /v1/ and any path name no repository
 	if s == "" || len(s) > maxHostLen {
 		return server{}, hostErr("the registry host is empty or too long")
 	}

@@ -34,7 +34,8 @@ const (
 	maxBackoff  = time.Second
 	// sessionName is the RoleSessionName of the assumed role (CloudTrail
 	// shows it).
-	sessionName = "credvault-test-connection"
+	// sessionName serves connection tests and pull exchanges alike.
+	sessionName = "credvault"
 )
 
 // check is the AWS_ECR Checker; TestConnection fills in latency and round trips.
