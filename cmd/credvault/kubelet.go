@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -60,7 +61,7 @@ func kubeletResponse(ctx context.Context, a *pull.Authorizer, org, image string,
 	}
 	cred, err := a.Authorize(ctx, m.Key, repo)
 	if err != nil {
-		return credprovider.Response{}, fmt.Errorf("%s: %w", host, err) // Authorize's errors name the record only
+		return credprovider.Response{}, namingHost(host, err)
 	}
 	resp := credprovider.Response{CacheKeyType: credprovider.CacheRegistry}
 	key := host
@@ -81,4 +82,13 @@ func cacheDuration(cred pull.Credential, now time.Time) *time.Duration {
 	}
 	d := max(cred.Expires.Sub(now)-pull.DefaultMargin, 0).Truncate(time.Second)
 	return &d
+}
+
+// namingHost returns err, prefixed with host when it does not name one
+// (Authorize's error for a record that fails to open names the record).
+func namingHost(host string, err error) error {
+	if pe := (*pull.Error)(nil); errors.As(err, &pe) && pe.Host != "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", host, err)
 }

@@ -125,7 +125,7 @@ func (h *helper) Get(serverURL string) (string, string, error) {
 	}
 	c, err := a.Authorize(h.ctx, m.Key, repo)
 	if err != nil {
-		return "", "", fmt.Errorf("%s: %w", m.Host, err) // Authorize's errors name the record only
+		return "", "", namingHost(m.Host, err)
 	}
 	return c.Username, c.Secret.Reveal(), nil
 }
@@ -183,4 +183,13 @@ func splitServerURL(s string) (server, repo string) {
 		host = scheme + "://" + host
 	}
 	return host, repo
+}
+
+// namingHost returns err, prefixed with host when it does not name one
+// (Authorize's error for a record that fails to open names the record).
+func namingHost(host string, err error) error {
+	if pe := (*pull.Error)(nil); errors.As(err, &pe) && pe.Host != "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", host, err)
 }
