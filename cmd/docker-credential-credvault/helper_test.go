@@ -146,3 +146,15 @@ func TestSplitServerURL(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSplitServerURL(f *testing.F) {
+	for _, s := range []string{"https://index.docker.io/v1/", "ghcr.io/acme", "localhost:5000", "http://r:1/x/", "://", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		server, repo := splitServerURL(s)
+		if strings.HasPrefix(repo, "/") || strings.HasSuffix(repo, "/") || len(server)+len(repo) > len(s) {
+			t.Fatalf("splitServerURL(%q) = %q, %q", s, server, repo)
+		}
+	})
+}
