@@ -24,9 +24,11 @@ import (
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/aademu"
+	"github.com/credvault/credvault/internal/doortest"
 	"github.com/credvault/credvault/internal/ecremu"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/gcpemu"
+	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/providers"
 	_ "github.com/credvault/credvault/providers/all" // the cloud exchanges
@@ -416,6 +418,50 @@ func TestKeychainPullCloud(t *testing.T) {
 			wantDigest(t, img, got, err)
 			if authorized == 0 {
 				t.Fatal("the emulator authorized no content request")
+			}
+		})
+	}
+}
+
+// TestKeychainSweep resolves and authorizes every doors fixture case
+// through the keychain: answers for the records that serve, typed errors
+// for every failure (no record, ambiguity, unopenable record, ECR
+// refusal, GAR outage), and no stored secret in any error.
+func TestKeychainSweep(t *testing.T) {
+	f := doortest.New(t)
+	v, st, _, err := vaultenv.FromEnv(f.Getenv).OpenVault(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	kc := keychain.New(pull.New(v, f.Opts), doortest.Org)
+	for _, tc := range f.Cases {
+		if tc.Image == "" {
+			continue
+		}
+		t.Run(tc.Name, func(t *testing.T) {
+			r, err := name.ParseReference(tc.Image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth, err := kc.Resolve(r.Context())
+			var cfg *authn.AuthConfig
+			if err == nil && auth != authn.Anonymous {
+				cfg, err = authn.Authorization(context.Background(), auth)
+			}
+			switch {
+			case err != nil && doortest.Leaks(err.Error()):
+				t.Fatalf("secret in error %v", err)
+			case errors.Is(tc.Err, pull.ErrNoMatch):
+				if err != nil || auth != authn.Anonymous {
+					t.Fatalf("%v, %v; want Anonymous", auth, err)
+				}
+			case tc.Err != nil:
+				if !errors.Is(err, tc.Err) || !strings.Contains(err.Error(), tc.Host) && !errors.Is(err, pull.ErrOpen) {
+					t.Fatalf("%v, want %v", err, tc.Err)
+				}
+			case err != nil || cfg.Username != tc.Username || tc.Secret != "" && cfg.Password != tc.Secret:
+				t.Fatalf("%v (user %v)", err, cfg)
 			}
 		})
 	}
