@@ -13,7 +13,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -357,18 +359,18 @@ func TestKeychainPullCloud(t *testing.T) {
 	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
 	for _, tc := range []struct {
 		name  string
-		start func(t *testing.T) (host, repo string, e vault.Entry, pool *x509.CertPool, endpoints map[string]string)
+		start func(t *testing.T) cloud
 	}{
-		{"ECR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+		{"ECR", func(t *testing.T) cloud {
 			emu := ecremu.Start(t)
 			secret := canary + strings.Repeat("0", 40-len(canary)) // an AWS secret key's shape
 			emu.AddKey("AKIAIOSFODNN7EXAMPLE", secret, "")
 			host := emu.RegistryHost()
-			return host, "ecr/app", vault.Entry{Provider: providers.AWSECR, URL: "https://" + host,
-					Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(secret), Region: emu.Region()}},
-				emu.CertPool(), emu.Endpoints()
+			return cloud{host, "ecr/app", vault.Entry{Provider: providers.AWSECR, URL: "https://" + host,
+				Credential: credentials.AwsEcr{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: credentials.NewSecret(secret), Region: emu.Region()}},
+				emu.CertPool(), emu.Endpoints(), nil} // ecremu's ExpireTokens expires later tokens too
 		}},
-		{"ACR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+		{"ACR", func(t *testing.T) cloud {
 			emu := aademu.Start(t)
 			var sp credentials.AzureAcr
 			for _, c := range fixtures.All(canary) {
@@ -377,28 +379,29 @@ func TestKeychainPullCloud(t *testing.T) {
 				}
 			}
 			emu.AddApp(sp.ClientID, sp.ClientSecret.Reveal())
-			return emu.Host(), "acr/app", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(), Credential: sp},
-				emu.CertPool(), emu.Endpoints()
+			return cloud{emu.Host(), "acr/app", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(), Credential: sp},
+				emu.CertPool(), emu.Endpoints(), emu.ExpireTokens}
 		}},
-		{"ACR admin", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+		{"ACR admin", func(t *testing.T) cloud {
 			emu := aademu.Start(t)
 			emu.EnableAdmin("admin-" + canary)
-			return emu.Host(), "acr/admin", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(),
-					Credential: credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret("admin-" + canary)}},
-				emu.CertPool(), emu.Endpoints()
+			return cloud{emu.Host(), "acr/admin", vault.Entry{Provider: providers.AzureACR, URL: "https://" + emu.Host(),
+				Credential: credentials.UsernamePassword{Username: aademu.DefaultRegistry, Password: credentials.NewSecret("admin-" + canary)}},
+				emu.CertPool(), emu.Endpoints(), emu.ExpireTokens}
 		}},
-		{"GAR", func(t *testing.T) (string, string, vault.Entry, *x509.CertPool, map[string]string) {
+		{"GAR", func(t *testing.T) cloud {
 			emu := gcpemu.Start(t)
 			k, _ := fixtures.RSAKey()
 			email := "reader@example-project.iam.gserviceaccount.com"
 			emu.AddServiceAccount(email, &k.PublicKey)
 			key := credentials.GoogleGar{ServiceAccountKey: credentials.NewSecret(fixtures.ServiceAccountKey(email, emu.TokenURL(), "kid-"+canary))}
-			return emu.Host(), "example-project/images/app", vault.Entry{Provider: providers.GoogleGAR,
-				URL: "https://" + emu.Host() + "/example-project/images", Credential: key}, emu.CertPool(), emu.Endpoints()
+			return cloud{emu.Host(), "example-project/images/app", vault.Entry{Provider: providers.GoogleGAR,
+				URL: "https://" + emu.Host() + "/example-project/images", Credential: key}, emu.CertPool(), emu.Endpoints(), emu.ExpireTokens}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			host, repo, e, pool, endpoints := tc.start(t)
+			c := tc.start(t)
+			host, repo, pool, endpoints := c.host, c.repo, c.pool, c.endpoints
 			img := image(t, reg, repo)
 			var authorized int
 			front := cloudFront(t, endpoints["https://"+host], pool, reg, &authorized)
@@ -412,15 +415,66 @@ func TestKeychainPullCloud(t *testing.T) {
 				t.Fatal("pulled anonymously")
 			}
 			v, _ := newVault(t)
-			put(t, v, strings.ReplaceAll(strings.ToLower(tc.name), " ", "-"), e)
-			a := pull.New(v, pull.Options{AllowLoopback: true, RootCAs: pool, Endpoints: endpoints})
-			got, err := pullDigest(t, ref, keychain.New(a, org), rt)
+			k := put(t, v, strings.ReplaceAll(strings.ToLower(tc.name), " ", "-"), c.entry)
+			clk := &clock{now: time.Now()}
+			a := pull.New(v, pull.Options{AllowLoopback: true, RootCAs: pool, Endpoints: endpoints, Clock: clk.Now})
+			kc := keychain.New(a, org)
+			got, err := pullDigest(t, ref, kc, rt)
 			wantDigest(t, img, got, err)
 			if authorized == 0 {
 				t.Fatal("the emulator authorized no content request")
 			}
+
+			// The token's life runs out (the emulator ends every token it
+			// issued; the clock reaches the refresh margin): the next pull
+			// goes with a fresh token, never the expired one.
+			cred, err := a.Authorize(context.Background(), k, repo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cred.Expires.IsZero() { // admin credentials do not expire
+				return
+			}
+			if c.expire != nil {
+				c.expire()
+			}
+			clk.Advance(cred.Expires.Sub(clk.Now()) - pull.DefaultMargin + time.Second)
+			got, err = pullDigest(t, ref, kc, rt)
+			wantDigest(t, img, got, err)
+			if fresh, err := a.Authorize(context.Background(), k, repo); err != nil || fresh.Secret.Equal(cred.Secret) {
+				t.Fatalf("no fresh token after the refresh margin: %v", err)
+			}
 		})
 	}
+}
+
+// A cloud is an emulated cloud registry: its host, a repository to
+// push to, a record for it, what trusts and reaches it, and how to end
+// every token it issued (nil: not used).
+type cloud struct {
+	host, repo string
+	entry      vault.Entry
+	pool       *x509.CertPool
+	endpoints  map[string]string
+	expire     func()
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // TestKeychainSweep resolves and authorizes every doors fixture case
