@@ -71,25 +71,6 @@ func TestOnlyTheVaultImportsTheCodec(t *testing.T) {
 	})
 }
 
-// TestPullLinksNoCloudSDK: the ECR, ACR and GAR exchanges register from
-// their adapter packages, so pull links no cloud SDK until a program
-// imports one.
-func TestPullLinksNoCloudSDK(t *testing.T) {
-	for pkg, want := range map[string]bool{"pull": false, "providers/all": true} {
-		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", pkg, err)
-		}
-		deps := strings.Fields(string(out))
-		for _, sdk := range []string{"github.com/aws/aws-sdk-go-v2", "github.com/Azure/azure-sdk-for-go", "golang.org/x/oauth2/google"} {
-			got := slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, sdk) })
-			if got != want {
-				t.Errorf("%s links %s: %v, want %v", pkg, sdk, got, want)
-			}
-		}
-	}
-}
-
 // eachPackage calls fn with every buildable package directory of the
 // module (its path relative to the root, slash-separated), skipping
 // testdata and hidden directories.
@@ -126,14 +107,32 @@ func TestSQLiteLinksNoPostgres(t *testing.T) {
 		"vault/store/sqlstore/pgsql": true,
 		"cmd/credvault":              true,
 	} {
-		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", pkg, err)
-		}
-		deps := strings.Fields(string(out))
-		hasPgx := slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, "github.com/jackc/pgx") })
-		if hasPgx != wantPgx {
-			t.Errorf("%s links github.com/jackc/pgx: %v, want %v", pkg, hasPgx, wantPgx)
+		if got := links(t, pkg, "github.com/jackc/pgx"); got != wantPgx {
+			t.Errorf("%s links github.com/jackc/pgx: %v, want %v", pkg, got, wantPgx)
 		}
 	}
+}
+
+// TestPullLinksNoCloudSDK: the ECR, ACR and GAR exchanges register from
+// their adapter packages, so pull links no cloud SDK until a program
+// imports one.
+func TestPullLinksNoCloudSDK(t *testing.T) {
+	for pkg, want := range map[string]bool{"pull": false, "providers/all": true} {
+		for _, sdk := range []string{"github.com/aws/aws-sdk-go-v2", "github.com/Azure/azure-sdk-for-go", "golang.org/x/oauth2/google"} {
+			if got := links(t, pkg, sdk); got != want {
+				t.Errorf("%s links %s: %v, want %v", pkg, sdk, got, want)
+			}
+		}
+	}
+}
+
+// links reports whether the module package pkg depends on a package
+// whose path starts with prefix.
+func links(t *testing.T, pkg, prefix string) bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return slices.ContainsFunc(strings.Fields(string(out)), func(d string) bool { return strings.HasPrefix(d, prefix) })
 }
