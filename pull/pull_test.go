@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -654,4 +655,20 @@ func benchSteady(b *testing.B) {
 
 func ecrCredential() credentials.AwsEcr {
 	return credentials.AwsEcr{AccessKeyID: awsKeyID, SecretAccessKey: credentials.NewSecret(awsSecret), Region: ecremu.DefaultRegion}
+}
+
+// TestCredentialRedacts: a Credential printed or marshalled by accident
+// shows no secret (the canary sweep of this package's outputs: errors are
+// checked by requireClean in every fault test).
+func TestCredentialRedacts(t *testing.T) {
+	t.Parallel()
+	a, v, _, _ := fixture(t, time.Hour, Options{})
+	cred := authorize(t, a, put(t, v, "ghcr", vault.Entry{}))
+	js, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v %s", cred, cred, cred, js); strings.Contains(s, canary) || !strings.Contains(cred.Secret.Reveal(), canary) {
+		t.Fatalf("a printed credential shows its secret: %s", s)
+	}
 }
