@@ -11,7 +11,8 @@
 // authentication (or as docker's username/password), with its expiry.
 // Password-like kinds (UsernamePassword, UsernamePat, HarborRobot,
 // JfrogIdentityToken) are presented as stored, with no round trip and no
-// expiry. ECR records are exchanged with GetAuthorizationToken (after
+// expiry (Buildkite Packages under its docker login user, "buildkite").
+// ECR records are exchanged with GetAuthorizationToken (after
 // sts:AssumeRole with the external ID when the record names a role) for
 // user "AWS" and a 12-hour token; ACR service principals sign in to
 // Entra ID and exchange that token at /oauth2/exchange for an ACR refresh
@@ -50,9 +51,11 @@
 //
 // # Errors
 //
-// Every failure is an [*Error] naming the host (or record) and matching
-// one of the sentinels with errors.Is: [ErrNoMatch], [ErrAmbiguous],
-// [ErrOpen], [ErrRefused], [ErrUnavailable], [ErrExpired],
-// [ErrUnsupported]. No error carries a secret. Nothing here writes to the
+// Every failure is an [*Error] naming the host or the record (or both)
+// and matching one of the sentinels with errors.Is: [ErrInvalidHost],
+// [ErrNoMatch], [ErrOpen], [ErrRefused], [ErrUnavailable], [ErrExpired],
+// [ErrUnsupported]; or an [*AmbiguousError] ([ErrAmbiguous]) naming the
+// host and the records that tie. A caller that gives up waiting gets its
+// context's error. No error carries a secret. Nothing here writes to the
 // store.
 package pull

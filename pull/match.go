@@ -104,8 +104,8 @@ func (m Match) score(ref server, repository string) (int, bool) {
 }
 
 // Hosts returns one Match per record of org whose host is known, in key
-// order. Records whose host cannot be derived (a cloud record stored
-// without a URL) are left out.
+// order. Records whose host cannot be derived (an ECR or GAR record, or
+// an ACR service principal, stored without a URL) are left out.
 func (a *Authorizer) Hosts(ctx context.Context, org string) ([]Match, error) {
 	table, err := a.table(ctx, org)
 	if err != nil {
@@ -135,13 +135,17 @@ func (a *Authorizer) table(ctx context.Context, org string) ([]Match, error) {
 	}
 }
 
-// recordMatch is the host and prefix a record serves: its URL's (or its
-// provider's default URL's) host and path.
+// recordMatch is the host and prefix a record serves: its URL's host and
+// path, else its provider's default URL's, else (ACR's admin user) the
+// derived <username>.azurecr.io.
 func recordMatch(d vault.Description) (Match, bool) {
 	raw := d.URL
 	if raw == "" {
 		info, _ := providers.Lookup(d.Provider)
 		raw = info.DefaultURL
+	}
+	if raw == "" && d.Provider == providers.AzureACR && d.View.Username != "" {
+		raw = "https://" + strings.ToLower(d.View.Username) + ".azurecr.io"
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {

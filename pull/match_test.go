@@ -138,6 +138,18 @@ func TestMatchCloudHosts(t *testing.T) {
 	if err != nil || len(hosts) != 2 {
 		t.Fatalf("Hosts: %+v, %v", hosts, err)
 	}
+	// An ACR admin user names its registry: <username>.azurecr.io.
+	put(t, v, "acr-admin", vault.Entry{Provider: providers.AzureACR,
+		Credential: credentials.UsernamePassword{Username: "AcmeRegistry", Password: credentials.NewSecret("pw")}})
+	if m, err := a.Match(context.Background(), "acme", "acmeregistry.azurecr.io", "app"); err != nil || m.Key.Registry != "acr-admin" {
+		t.Errorf("ACR admin without URL: %v, %v", m.Key.Registry, err)
+	}
+	// A record whose host cannot be derived is left out.
+	put(t, v, "ecr-no-url", vault.Entry{Provider: providers.AWSECR, Credential: ecrCredential()})
+	hosts, err = a.Hosts(context.Background(), "acme")
+	if err != nil || len(hosts) != 3 {
+		t.Fatalf("Hosts: %+v, %v", hosts, err)
+	}
 }
 
 func TestECRDualStack(t *testing.T) {

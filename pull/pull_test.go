@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -654,4 +655,49 @@ func benchSteady(b *testing.B) {
 
 func ecrCredential() credentials.AwsEcr {
 	return credentials.AwsEcr{AccessKeyID: awsKeyID, SecretAccessKey: credentials.NewSecret(awsSecret), Region: ecremu.DefaultRegion}
+}
+
+// TestCredentialRedacts: a Credential printed or marshalled by accident
+// shows no secret (the canary sweep of this package's outputs: errors are
+// checked by requireClean in every fault test).
+func TestCredentialRedacts(t *testing.T) {
+	t.Parallel()
+	a, v, _, _ := fixture(t, time.Hour, Options{})
+	cred := authorize(t, a, put(t, v, "ghcr", vault.Entry{}))
+	js, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%v %+v %#v %s", cred, cred, cred, js); strings.Contains(s, canary) || !strings.Contains(cred.Secret.Reveal(), canary) {
+		t.Fatalf("a printed credential shows its secret: %s", s)
+	}
+}
+
+// TestAuthorizeCorruptRecord: a record whose ciphertext was altered fails
+// to open: ErrOpen with the vault's ErrCorrupt, no exchange, and the
+// store unchanged.
+func TestAuthorizeCorruptRecord(t *testing.T) {
+	t.Parallel()
+	v, st := newVault(t)
+	a := New(v, Options{})
+	f := &fakeExchange{clock: newClock(), life: time.Hour}
+	a.exchange = f.exchange
+	k := put(t, v, "ghcr", vault.Entry{})
+	rec, err := st.Get(context.Background(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Envelope[len(rec.Envelope)-1] ^= 1
+	if _, err := st.Put(context.Background(), rec, rec.Version); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, v)
+	_, err = a.Authorize(context.Background(), k, "")
+	if !errors.Is(err, ErrOpen) || !errors.Is(err, vault.ErrCorrupt) || f.calls.Load() != 0 {
+		t.Fatalf("err %v after %d exchanges, want ErrOpen and vault.ErrCorrupt before any", err, f.calls.Load())
+	}
+	requireClean(t, err)
+	if after := snapshot(t, v); after != before {
+		t.Fatalf("the store changed: %s -> %s", before, after)
+	}
 }

@@ -66,31 +66,22 @@ func Login(_ context.Context, _ *Session, _ Target, c credentials.Credential) (G
 	return Grant{Username: l.Username, Password: l.Password}, nil
 }
 
-// Exchange runs e against t with c in a new session built from cfg,
-// bounded by cfg's timeout, as Run runs a checker: a failure's Result is
-// scrubbed of c's secrets. It returns the grant or the failure, and the
-// round trips sent.
+// Exchange runs e against t with c through Run, so an exchange gets the
+// session, timeout and scrubbing a check gets: a failure's Result has c's
+// secrets scrubbed. It returns the grant or the failure, and the round
+// trips sent.
 func Exchange(ctx context.Context, e Exchanger, t Target, c credentials.Credential, cfg Config) (Grant, *Result, int) {
-	s, err := NewSession(ctx, cfg)
-	if err != nil {
-		r := Invalid(err.Error())
-		return Grant{}, &r, 0
+	var g Grant
+	r, trips := Run(ctx, func(ctx context.Context, s *Session, t Target, c credentials.Credential) Result {
+		grant, fail := e(ctx, s, t, c)
+		if fail != nil {
+			return *fail
+		}
+		g = grant
+		return Result{Status: StatusHealthy, Authenticated: true}
+	}, t, c, cfg)
+	if r.Status != StatusHealthy {
+		return Grant{}, &r, trips
 	}
-	defer s.Client.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
-	defer cancel()
-	g, r := e(ctx, s, t, c)
-	if r != nil {
-		scrubbed := scrubResult(*r, c)
-		return Grant{}, &scrubbed, s.RoundTrips()
-	}
-	return g, nil, s.RoundTrips()
-}
-
-// scrubResult removes every secret value of c from r's texts.
-func scrubResult(r Result, c credentials.Credential) Result {
-	r.Message = scrub(r.Message, c)
-	r.ProviderCode = scrub(r.ProviderCode, c)
-	r.Endpoint = scrub(r.Endpoint, c)
-	return r
+	return g, nil, trips
 }

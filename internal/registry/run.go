@@ -23,5 +23,9 @@ func Run(ctx context.Context, check Checker, t Target, c credentials.Credential,
 	defer s.Client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
 	defer cancel()
-	return scrubResult(check(ctx, s, t, c), c), s.RoundTrips()
+	r := check(ctx, s, t, c)
+	r.Message = scrub(r.Message, c)
+	r.ProviderCode = scrub(r.ProviderCode, c)
+	r.Endpoint = scrub(r.Endpoint, c)
+	return r, s.RoundTrips()
 }
