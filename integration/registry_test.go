@@ -120,7 +120,7 @@ func (ti *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
 		return
 	}
-	tok, err := ti.sign(u)
+	tok, err := ti.sign(u, grants(r.URL.Query()["scope"]))
 	if err != nil {
 		http.Error(w, "sign", http.StatusInternalServerError)
 		return
@@ -128,7 +128,7 @@ func (ti *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "expires_in": 300, "issued_at": time.Now().UTC().Format(time.RFC3339)})
 }
 
-func (ti *tokenIssuer) sign(sub string) (string, error) {
+func (ti *tokenIssuer) sign(sub string, access []any) (string, error) {
 	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("x5c", []string{base64.StdEncoding.EncodeToString(ti.certDE)})
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: ti.key}, opts)
 	if err != nil {
@@ -136,7 +136,7 @@ func (ti *tokenIssuer) sign(sub string) (string, error) {
 	}
 	now := time.Now()
 	claims, _ := json.Marshal(map[string]any{"iss": issuer, "sub": sub, "aud": service, "exp": now.Add(5 * time.Minute).Unix(),
-		"nbf": now.Add(-time.Minute).Unix(), "iat": now.Unix(), "jti": "t1", "access": []any{}})
+		"nbf": now.Add(-time.Minute).Unix(), "iat": now.Unix(), "jti": "t1", "access": access})
 	jws, err := signer.Sign(claims)
 	if err != nil {
 		return "", err
@@ -144,15 +144,41 @@ func (ti *tokenIssuer) sign(sub string) (string, error) {
 	return jws.CompactSerialize()
 }
 
+// grants gives the authenticated user every scope asked for
+// ("repository:team/app:pull,push"), as a permissive token server does.
+func grants(scopes []string) []any {
+	access := []any{}
+	for _, sc := range scopes {
+		for _, one := range strings.Fields(sc) {
+			parts := strings.Split(one, ":")
+			if len(parts) == 3 {
+				access = append(access, map[string]any{"type": parts[0], "name": parts[1], "actions": strings.Split(parts[2], ",")})
+			}
+		}
+	}
+	return access
+}
+
 func tokenRegistry(t *testing.T) *httptest.Server {
+	reg, _ := tokenRegistryRealm(t, "")
+	return reg
+}
+
+// tokenRegistryRealm is tokenRegistry with the realm on realmHost (the
+// token server's own address when empty); it returns the token server too.
+func tokenRegistryRealm(t *testing.T, realmHost string) (reg, auth *httptest.Server) {
 	ti := newIssuer(t)
-	auth := serve(t, ti)
+	auth = serve(t, ti)
 	bundle := filepath.Join(t.TempDir(), "root.pem")
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ti.certDE}), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	realm := auth.URL + "/token"
+	if realmHost != "" {
+		realm = "https://" + realmHost + "/token"
+	}
 	return serve(t, newRegistry(t, configuration.Auth{"token": configuration.Parameters{
-		"realm": auth.URL + "/token", "service": service, "issuer": issuer, "rootcertbundle": bundle}}))
+		"realm": realm, "service": service, "issuer": issuer, "rootcertbundle": bundle}})), auth
 }
 
 // noDNS answers every lookup with "no such host".

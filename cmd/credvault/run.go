@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
+	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
-	_ "github.com/credvault/credvault/vault/store/sqlstore/pgsql" // -store may name PostgreSQL
 )
 
 // Exit codes, documented in usageText.
@@ -27,12 +24,6 @@ const (
 	exitInvalid  = 5
 	exitPartial  = 6
 	exitTest     = 7
-)
-
-// Defaults for the store and keyset directory.
-const (
-	defaultStore   = "sqlite:./credvault.db"
-	defaultKeysets = "./keysets"
 )
 
 // errUsage marks a command-line mistake (exit 2).
@@ -108,6 +99,16 @@ commands:
       skipped. "identityOnly": only a cloud identity was checked (an ACR
       service principal or GAR key without a URL); no registry was
       reached.
+  kubelet-credential-provider [-org ORG]
+      a kubelet credential provider plugin (credentialprovider.kubelet.k8s.io/v1):
+      read a CredentialProviderRequest from stdin and print the response
+      for the one record of ORG (default $CREDVAULT_ORG) serving the
+      image's registry: its credential (ECR, ACR and GAR records exchanged
+      for registry tokens), cacheKeyType Registry (Image for a record whose
+      URL has a repository path), and cacheDuration the token's remaining
+      lifetime less the 5m refresh margin (left out for credentials that
+      do not expire). No record, two equal ones, or a failed exchange exit
+      non-zero with a message naming the host.
   help
       print this text
 
@@ -116,6 +117,7 @@ environment:
                                   sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory:,
                                   file:URI (SQLite) or postgres://USER:PASS@HOST/DB
   CREDVAULT_KEYSETS               keyset directory (flag -keysets; default ./keysets)
+  CREDVAULT_ORG                   the org kubelet-credential-provider serves (flag -org)
   the root key, from the first of these that is set:
   CREDVAULT_ROOT_KEY_FILE         a file (mode 0600 or 0400) holding 32 raw bytes or
                                   their standard base64
@@ -157,8 +159,8 @@ type cli struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := c.flagSet("credvault")
-	fs.StringVar(&c.storeDSN, "store", envOr(getenv, "CREDVAULT_STORE", defaultStore), "store `DSN`")
-	fs.StringVar(&c.keysetDir, "keysets", envOr(getenv, "CREDVAULT_KEYSETS", defaultKeysets), "keyset `directory`")
+	fs.StringVar(&c.storeDSN, "store", vaultenv.Or(getenv, vaultenv.EnvStore, vaultenv.DefaultStore), "store `DSN`")
+	fs.StringVar(&c.keysetDir, "keysets", vaultenv.Or(getenv, vaultenv.EnvKeysets, vaultenv.DefaultKeysets), "keyset `directory`")
 	if err := fs.Parse(args); err != nil {
 		return c.fail(fmt.Errorf("%w: %w", errUsage, err))
 	}
@@ -184,6 +186,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.put(ctx, args[1:])
 	case "test-connection":
 		return c.testConnection(ctx, args[1:])
+	case "kubelet-credential-provider":
+		return c.kubeletProvider(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
@@ -208,14 +212,14 @@ func exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.Is(err, vaultenv.ErrUnconfigured):
 		return exitUsage
 	case errors.Is(err, kek.ErrKeyNotFound), errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, local.ErrExists), errors.Is(err, kek.ErrKeyInUse),
 		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
 		return exitConflict
-	case errors.Is(err, errInvalid), errors.Is(err, vault.ErrInvalidEntry),
+	case errors.Is(err, errInvalid), errors.Is(err, vaultenv.ErrInvalid), errors.Is(err, vault.ErrInvalidEntry),
 		errors.Is(err, kek.ErrInvalidName):
 		return exitInvalid
 	case errors.Is(err, errPartial):
@@ -279,112 +283,25 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// envOr returns the environment variable name, or def when it is empty.
-func envOr(getenv func(string) string, name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
+// config is the vault configuration the flags and environment give.
+func (c *cli) config() vaultenv.Config {
+	return vaultenv.Config{Store: c.storeDSN, Keysets: c.keysetDir, Getenv: c.getenv}
 }
 
 // openStore opens the configured store. The caller closes it.
 func (c *cli) openStore(ctx context.Context) (*sqlstore.Store, error) {
-	st, err := sqlstore.Open(ctx, c.storeDSN)
-	if err != nil {
-		return nil, fmt.Errorf("opening the store: %w", err)
-	}
-	return st, nil
+	return c.config().OpenStore(ctx)
 }
 
 // openKeys opens the keyset directory under the configured root key.
-func (c *cli) openKeys() (*local.Manager, error) {
-	root, err := c.rootKey()
-	if err != nil {
-		return nil, err
-	}
-	return local.Open(c.keysetDir, root)
-}
-
-// rootKey reads the root key from the first configured source.
-func (c *cli) rootKey() (local.RootKey, error) {
-	if path := c.getenv("CREDVAULT_ROOT_KEY_FILE"); path != "" {
-		return local.RootKeyFromFile(path)
-	}
-	if b64 := c.getenv("CREDVAULT_ROOT_KEY"); b64 != "" {
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
-		defer clear(raw)
-		if err != nil {
-			return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_KEY is not base64", errInvalid)
-		}
-		root, err := local.RootKeyFromBytes(raw)
-		if err != nil {
-			return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_KEY: %w", errInvalid, err)
-		}
-		return root, nil
-	}
-	if path := c.getenv("CREDVAULT_ROOT_PASSPHRASE_FILE"); path != "" {
-		return c.rootKeyFromPassphrase(path)
-	}
-	return local.RootKey{}, fmt.Errorf("%w: no root key: set CREDVAULT_ROOT_KEY_FILE, CREDVAULT_ROOT_KEY or CREDVAULT_ROOT_PASSPHRASE_FILE", errUsage)
-}
-
-// rootKeyFromPassphrase derives the root key from the passphrase file and
-// CREDVAULT_ROOT_SALT_FILE.
-func (c *cli) rootKeyFromPassphrase(path string) (local.RootKey, error) {
-	saltPath := c.getenv("CREDVAULT_ROOT_SALT_FILE")
-	if saltPath == "" {
-		return local.RootKey{}, fmt.Errorf("%w: CREDVAULT_ROOT_PASSPHRASE_FILE needs CREDVAULT_ROOT_SALT_FILE", errUsage)
-	}
-	pass, err := readCapped(path, 4096)
-	defer clear(pass)
-	if err != nil {
-		return local.RootKey{}, fmt.Errorf("reading the passphrase file: %w", err)
-	}
-	salt, err := readCapped(saltPath, 4096)
-	if err != nil {
-		return local.RootKey{}, fmt.Errorf("reading the salt file: %w", err)
-	}
-	return local.RootKeyFromPassphrase([]byte(strings.TrimRight(string(pass), "\r\n")), salt)
-}
-
-// readCapped reads at most limit bytes of the file at path.
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readAllCapped(f, limit)
-}
-
-// readAllCapped reads r to its end, refusing more than limit bytes.
-func readAllCapped(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		clear(b)
-		return nil, fmt.Errorf("%w: input larger than %d bytes", errInvalid, limit)
-	}
-	return b, nil
-}
+func (c *cli) openKeys() (*local.Manager, error) { return c.config().OpenKeys() }
 
 // openVault opens the store and the keys and returns a vault over them.
 // The caller closes the store.
 func (c *cli) openVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *local.Manager, error) {
-	keys, err := c.openKeys()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	v, err := vault.New(st, keys)
-	if err != nil {
-		st.Close()
-		return nil, nil, nil, err
-	}
-	return v, st, keys, nil
+	return c.config().OpenVault(ctx)
 }
+
+// readCapped and readAllCapped read files and streams under a size cap
+// (vaultenv's rule, shared with the docker credential helper).
+var readCapped, readAllCapped = vaultenv.ReadCapped, vaultenv.ReadAllCapped

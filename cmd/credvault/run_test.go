@@ -182,7 +182,7 @@ func TestCLIHelp(t *testing.T) {
 		t.Fatal("help does not print usageText")
 	}
 	commands := [][]string{{}, {"keys", "create"}, {"keys", "rotate"}, {"keys", "list"}, {"keys", "retire"},
-		{"rotate"}, {"get"}, {"put"}, {"test-connection"}}
+		{"rotate"}, {"get"}, {"put"}, {"test-connection"}, {"kubelet-credential-provider"}}
 	for _, cmd := range commands {
 		if len(cmd) > 0 && !strings.Contains(help, "\n  "+strings.Join(cmd, " ")+" ") {
 			t.Errorf("help lacks the command %q", cmd)

@@ -73,7 +73,7 @@ func (e *Emulator) serveAADToken(w http.ResponseWriter, r *http.Request, tenant 
 	case !slices.Contains(strings.Fields(f.Get("scope")), ACRScope): // MSAL adds openid, profile, offline_access
 		aadErr(w, http.StatusBadRequest, "invalid_scope", 1002012, "AADSTS1002012: The provided value for scope is not valid.")
 	default:
-		tok := e.issue(e.aadTokens, "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.")
+		tok := e.issue(e.aadTokens, "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.", AADTokenTTL)
 		writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
 	}
 }

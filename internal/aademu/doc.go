@@ -18,7 +18,12 @@
 // (grant_type=access_token, service, tenant, access_token) returns a
 // refresh_token; POST /oauth2/token (grant_type=refresh_token, service,
 // refresh_token, optional scope) returns an access_token; GET /oauth2/token
-// with the admin user's Basic credentials returns one too. GET /v2/ answers
+// with the admin user's Basic credentials, or a refresh token under user
+// [RefreshUser] (docker login's way), returns one too. Every token
+// expires: Entra tokens after [AADTokenTTL], refresh tokens (JWTs whose
+// exp claim says when) after [RefreshTokenTTL], access tokens after
+// [AccessTokenTTL]; an expired one is refused like an unknown one, and
+// [Emulator.ExpireTokens] expires every token issued so far. GET /v2/ answers
 // 401 with Bearer realm="https://<r>.azurecr.io/oauth2/token",
 // service="<r>.azurecr.io" and {"errors":[{"code":"UNAUTHORIZED",…}]}, or
 // 200 for a token it issued. [Emulator.DenyClientIP] makes /v2/ answer the

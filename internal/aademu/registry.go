@@ -66,7 +66,7 @@ func (e *Emulator) serveExchange(w http.ResponseWriter, r *http.Request) {
 	case !e.known(e.aadTokens, f.Get("access_token")):
 		writeV2Err(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid AAD access token")
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"refresh_token": e.issue(e.refreshTokens, "rt.")})
+		writeJSON(w, http.StatusOK, map[string]string{"refresh_token": e.issueRefresh()})
 	}
 }
 
@@ -78,7 +78,7 @@ func (e *Emulator) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	case !e.known(e.refreshTokens, f.Get("refresh_token")):
 		writeV2Err(w, http.StatusUnauthorized, "UNAUTHORIZED", UnauthorizedMessage)
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"access_token": e.issue(e.accessToks, "at.")})
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": e.issue(e.accessToks, "at.", AccessTokenTTL)})
 	}
 }
 
@@ -90,11 +90,11 @@ func (e *Emulator) serveBasicToken(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Query().Get("service") != e.Host():
 		writeV2Err(w, http.StatusBadRequest, "UNSUPPORTED", "service is invalid")
-	case !ok || admin[0] == "" || user != admin[0] || pass != admin[1]:
+	case !ok || !e.adminLogin(admin, user, pass) && !(user == RefreshUser && e.known(e.refreshTokens, pass)):
 		w.Header().Set("Www-Authenticate", e.challenge())
 		writeV2Err(w, http.StatusUnauthorized, "UNAUTHORIZED", UnauthorizedMessage)
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"access_token": e.issue(e.accessToks, "at.")})
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": e.issue(e.accessToks, "at.", AccessTokenTTL)})
 	}
 }
 
@@ -116,4 +116,9 @@ func (e *Emulator) servePing(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{})
 	}
+}
+
+// adminLogin reports whether user and pass are the enabled admin user's.
+func (e *Emulator) adminLogin(admin [2]string, user, pass string) bool {
+	return admin[0] != "" && user == admin[0] && pass == admin[1]
 }

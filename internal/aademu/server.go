@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/internal/emufault"
 )
@@ -32,9 +33,9 @@ type Emulator struct {
 	tenant, name string
 
 	mu                                   sync.Mutex
-	apps                                 map[string]string // client id -> secret
-	admin                                [2]string         // user, password
-	aadTokens, refreshTokens, accessToks map[string]bool
+	apps                                 map[string]string    // client id -> secret
+	admin                                [2]string            // user, password
+	aadTokens, refreshTokens, accessToks map[string]time.Time // token -> expiry
 	denyIP                               bool
 
 	discoveryHits, aadTokenHits, exchangeHits, tokenHits, registryHits atomic.Int64
@@ -45,7 +46,7 @@ type Emulator struct {
 func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{tenant: DefaultTenant, name: DefaultRegistry, apps: map[string]string{},
-		aadTokens: map[string]bool{}, refreshTokens: map[string]bool{}, accessToks: map[string]bool{}}
+		aadTokens: map[string]time.Time{}, refreshTokens: map[string]time.Time{}, accessToks: map[string]time.Time{}}
 	e.AAD = emufault.StartTLS(t, e.serveAAD)
 	e.Registry = emufault.StartTLS(t, e.serveRegistry)
 	t.Cleanup(func() { e.Release() }) // runs first
@@ -104,21 +105,57 @@ func (e *Emulator) Hits() Hits {
 		Exchange: int(e.exchangeHits.Load()), Token: int(e.tokenHits.Load()), Registry: int(e.registryHits.Load())}
 }
 
-// issue records a new random token in set.
-func (e *Emulator) issue(set map[string]bool, prefix string) string {
+// Token lifetimes, as Entra ID and ACR issue them.
+const (
+	AADTokenTTL     = time.Hour
+	RefreshTokenTTL = 3 * time.Hour
+	AccessTokenTTL  = 75 * time.Minute
+)
+
+// RefreshUser is the user name that presents an ACR refresh token as a
+// Basic password.
+const RefreshUser = "00000000-0000-0000-0000-000000000000"
+
+// issue records a new random token in set, valid for ttl.
+func (e *Emulator) issue(set map[string]time.Time, prefix string, ttl time.Duration) string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	tok := prefix + base64.RawURLEncoding.EncodeToString(b)
 	e.mu.Lock()
-	set[tok] = true
+	set[tok] = time.Now().Add(ttl)
 	e.mu.Unlock()
 	return tok
 }
 
-func (e *Emulator) known(set map[string]bool, tok string) bool {
+// issueRefresh issues an ACR refresh token: a JWT whose exp claim is its
+// expiry, as ACR's are (the signature is random bytes: only the
+// emulator verifies it, by lookup).
+func (e *Emulator) issueRefresh() string {
+	exp := time.Now().Add(RefreshTokenTTL)
+	claims, _ := json.Marshal(map[string]any{"exp": exp.Unix(), "grant_type": "refresh_token", "tenant": e.tenant})
+	tok := e.issue(e.refreshTokens, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."+base64.RawURLEncoding.EncodeToString(claims)+".", RefreshTokenTTL)
+	return tok
+}
+
+// known reports whether tok was issued in set and has not expired.
+func (e *Emulator) known(set map[string]time.Time, tok string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return tok != "" && set[tok]
+	exp, ok := set[tok]
+	return tok != "" && ok && time.Now().Before(exp)
+}
+
+// ExpireTokens expires every token issued so far: Entra tokens, refresh
+// tokens and registry access tokens.
+func (e *Emulator) ExpireTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	past := time.Now().Add(-time.Second)
+	for _, set := range []map[string]time.Time{e.aadTokens, e.refreshTokens, e.accessToks} {
+		for tok := range set {
+			set[tok] = past
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

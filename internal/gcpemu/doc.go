@@ -24,4 +24,8 @@
 // /v2/ with that Bearer token is 200, or 403 DENIED: Permission
 // "artifactregistry.repositories.downloadArtifacts" denied for an account
 // made to fail with [Emulator.Deny].
+//
+// Access tokens expire after [AccessTokenTTL] and registry tokens after
+// [RegistryTokenTTL]; an expired token is refused like an unknown one, and
+// [Emulator.ExpireTokens] expires every token issued so far.
 package gcpemu

@@ -3,6 +3,7 @@ package gcpemu
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/credvault/credvault/internal/emufault"
 )
@@ -46,6 +47,7 @@ func (e *Emulator) serveRealm(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	e.mu.Lock()
 	email, known := e.accessTokens[pass]
+	known = known && e.live(pass)
 	scoped := e.garTokens[pass]
 	e.mu.Unlock()
 	if !ok || user != "oauth2accesstoken" || !known {
@@ -59,14 +61,16 @@ func (e *Emulator) serveRealm(w http.ResponseWriter, r *http.Request) {
 	tok := "gar." + emufault.RandomHex(24)
 	e.mu.Lock()
 	e.regTokens[tok] = email
+	e.expiry[tok] = time.Now().Add(RegistryTokenTTL)
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_in": 3600})
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_in": int(RegistryTokenTTL.Seconds())})
 }
 
 func (e *Emulator) servePing(w http.ResponseWriter, r *http.Request) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	e.mu.Lock()
 	email, known := e.regTokens[tok]
+	known = known && e.live(tok)
 	denied := e.denied[email]
 	e.mu.Unlock()
 	switch {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/internal/emufault"
 )
@@ -32,6 +33,7 @@ type Emulator struct {
 	garTokens    map[string]bool           // access tokens scoped for Artifact Registry
 	regTokens    map[string]string         // registry token -> email
 	denied       map[string]bool
+	expiry       map[string]time.Time // access and registry token -> expiry
 
 	tokenHits, realmHits, registryHits atomic.Int64
 }
@@ -41,7 +43,7 @@ type Emulator struct {
 func Start(t testing.TB) *Emulator {
 	t.Helper()
 	e := &Emulator{location: DefaultLocation, accounts: map[string]*rsa.PublicKey{}, accessTokens: map[string]string{}, garTokens: map[string]bool{},
-		regTokens: map[string]string{}, denied: map[string]bool{}}
+		regTokens: map[string]string{}, denied: map[string]bool{}, expiry: map[string]time.Time{}}
 	e.Token = emufault.StartTLS(t, e.serveToken)
 	e.Registry = emufault.StartTLS(t, e.serveRegistry)
 	t.Cleanup(func() { e.Release() }) // runs first
@@ -88,4 +90,25 @@ type Hits struct{ Token, Realm, Registry int }
 // Hits reports the requests received so far.
 func (e *Emulator) Hits() Hits {
 	return Hits{Token: int(e.tokenHits.Load()), Realm: int(e.realmHits.Load()), Registry: int(e.registryHits.Load())}
+}
+
+// Token lifetimes, as Google issues them.
+const (
+	AccessTokenTTL   = 3599 * time.Second
+	RegistryTokenTTL = time.Hour
+)
+
+// ExpireTokens expires every access and registry token issued so far.
+func (e *Emulator) ExpireTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	past := time.Now().Add(-time.Second)
+	for tok := range e.expiry {
+		e.expiry[tok] = past
+	}
+}
+
+// live reports whether tok has not expired; the caller holds e.mu.
+func (e *Emulator) live(tok string) bool {
+	return time.Now().Before(e.expiry[tok])
 }

@@ -67,3 +67,65 @@ func TestScopeIsChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensExpire: the realm takes only a live access token, and /v2/
+// only a live registry token; ExpireTokens ends every one issued.
+func TestTokensExpire(t *testing.T) {
+	t.Parallel()
+	e := Start(t)
+	key, _ := fixtures.RSAKey()
+	e.AddServiceAccount("sa@p.iam.gserviceaccount.com", &key.PublicKey)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.CertPool()}}}
+	now := time.Now().Unix()
+	a := assertion(t, key, claims{Iss: "sa@p.iam.gserviceaccount.com", Aud: e.TokenURL(), Scope: "https://www.googleapis.com/auth/cloud-platform", Iat: now, Exp: now + 3600})
+	var access struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	post(t, c, e.TokenURL(), url.Values{"grant_type": {JWTBearerGrant}, "assertion": {a}}, &access)
+	send := func(path, user, pass, bearer string, out any) int {
+		req, _ := http.NewRequest(http.MethodGet, e.Registry.URL+path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		} else {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(out)
+		return resp.StatusCode
+	}
+	var reg struct {
+		Token     string `json:"token"`
+		ExpiresIn int    `json:"expires_in"`
+	}
+	if st := send("/v2/token", "oauth2accesstoken", access.AccessToken, "", &reg); st != 200 || access.ExpiresIn != 3599 || reg.ExpiresIn != 3600 {
+		t.Fatalf("realm %d, lifetimes %d and %d", st, access.ExpiresIn, reg.ExpiresIn)
+	}
+	if st := send("/v2/", "", "", reg.Token, &struct{}{}); st != 200 {
+		t.Fatalf("/v2/ with a live registry token: %d", st)
+	}
+	e.ExpireTokens()
+	if st := send("/v2/token", "oauth2accesstoken", access.AccessToken, "", &struct{}{}); st != http.StatusUnauthorized {
+		t.Errorf("realm took an expired access token: %d", st)
+	}
+	if st := send("/v2/", "", "", reg.Token, &struct{}{}); st != http.StatusUnauthorized {
+		t.Errorf("/v2/ took an expired registry token: %d", st)
+	}
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values, out any) {
+	t.Helper()
+	resp, err := c.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d", u, resp.StatusCode)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(out)
+}

@@ -146,11 +146,12 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request) {
 	tok := "ya29.c." + emufault.RandomHex(32)
 	e.mu.Lock()
 	e.accessTokens[tok] = c.Iss
+	e.expiry[tok] = time.Now().Add(AccessTokenTTL)
 	if garScoped(c.Scope) {
 		e.garTokens[tok] = true
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 3599, "token_type": "Bearer"})
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": int(AccessTokenTTL.Seconds()), "token_type": "Bearer"})
 }
 
 func oauthErr(w http.ResponseWriter, status int, code, desc string) {

@@ -3,6 +3,8 @@
 // kek, providers (for the provider table an entry is validated against)
 // and internal packages, providers imports credentials and internal
 // packages, so it never imports vault; apikey imports credentials only;
+// pull imports credentials, providers and vault (and no core package
+// imports pull, since none lists it);
 // nothing imports examples or cmd; only vault imports the plaintext codec.
 package layering
 
@@ -26,6 +28,7 @@ var allowed = map[string][]string{
 	"vault":       {"credentials", "kek", "providers"},
 	"providers":   {"credentials"},
 	"apikey":      {"credentials"},
+	"pull":        {"credentials", "providers", "vault"},
 }
 
 func TestDependencyDirection(t *testing.T) {
@@ -104,14 +107,43 @@ func TestSQLiteLinksNoPostgres(t *testing.T) {
 		"vault/store/sqlstore/pgsql": true,
 		"cmd/credvault":              true,
 	} {
-		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", pkg, err)
-		}
-		deps := strings.Fields(string(out))
-		hasPgx := slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, "github.com/jackc/pgx") })
-		if hasPgx != wantPgx {
-			t.Errorf("%s links github.com/jackc/pgx: %v, want %v", pkg, hasPgx, wantPgx)
+		if got := links(t, pkg, "github.com/jackc/pgx"); got != wantPgx {
+			t.Errorf("%s links github.com/jackc/pgx: %v, want %v", pkg, got, wantPgx)
 		}
 	}
+}
+
+// TestPullLinksNoContainerRegistry: the go-containerregistry keychain is
+// a package of its own, so importers of pull (and the CLI) do not link
+// go-containerregistry.
+func TestPullLinksNoContainerRegistry(t *testing.T) {
+	for pkg, want := range map[string]bool{"pull": false, "cmd/credvault": false, "pull/keychain": true} {
+		if got := links(t, pkg, "github.com/google/go-containerregistry"); got != want {
+			t.Errorf("%s links go-containerregistry: %v, want %v", pkg, got, want)
+		}
+	}
+}
+
+// TestPullLinksNoCloudSDK: the ECR, ACR and GAR exchanges register from
+// their adapter packages, so pull links no cloud SDK until a program
+// imports one.
+func TestPullLinksNoCloudSDK(t *testing.T) {
+	for pkg, want := range map[string]bool{"pull": false, "providers/all": true} {
+		for _, sdk := range []string{"github.com/aws/aws-sdk-go-v2", "github.com/Azure/azure-sdk-for-go", "golang.org/x/oauth2/google"} {
+			if got := links(t, pkg, sdk); got != want {
+				t.Errorf("%s links %s: %v, want %v", pkg, sdk, got, want)
+			}
+		}
+	}
+}
+
+// links reports whether the module package pkg depends on a package
+// whose path starts with prefix.
+func links(t *testing.T, pkg, prefix string) bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return slices.ContainsFunc(strings.Fields(string(out)), func(d string) bool { return strings.HasPrefix(d, prefix) })
 }

@@ -12,7 +12,10 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { registry.Register(string(providers.AzureACR), check) }
+func init() {
+	registry.Register(string(providers.AzureACR), check)
+	registry.RegisterExchange(string(providers.AzureACR), exchange)
+}
 
 // check is the AZURE_ACR Checker; TestConnection fills in latency and round trips.
 func check(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
@@ -33,8 +36,34 @@ func check(ctx context.Context, s *registry.Session, t registry.Target, c creden
 		}
 		return checkServicePrincipal(ctx, s, host, cred)
 	}
-	return registry.Invalid("AZURE_ACR needs an AzureAcr service principal or the admin user's UsernamePassword")
+	return registry.Invalid(needs)
 }
+
+// exchange is the AZURE_ACR Exchanger: the admin user as stored (no
+// round trip, no expiry), or a service principal's ACR refresh token for
+// user RefreshUser.
+func exchange(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) (registry.Grant, *registry.Result) {
+	switch cred := deref(c).(type) {
+	case credentials.UsernamePassword:
+		if _, err := registryHost(t, cred.Username); err != nil {
+			r := registry.Invalid(err.Error())
+			return registry.Grant{}, &r
+		}
+		return registry.Grant{Username: cred.Username, Password: cred.Password}, nil
+	case credentials.AzureAcr:
+		host, err := registryHost(t, "")
+		if err != nil {
+			r := registry.Invalid(err.Error())
+			return registry.Grant{}, &r
+		}
+		return exchangeServicePrincipal(ctx, s, host, cred)
+	}
+	r := registry.Invalid(needs)
+	return registry.Grant{}, &r
+}
+
+// needs is the message for a credential of another kind.
+const needs = "AZURE_ACR needs an AzureAcr service principal or the admin user's UsernamePassword"
 
 func deref(c credentials.Credential) credentials.Credential {
 	switch v := c.(type) {

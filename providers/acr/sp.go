@@ -2,6 +2,7 @@ package acr
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -34,29 +35,27 @@ func authorityFor(host string) string {
 	return strings.TrimSuffix(cloud.AzurePublic.ActiveDirectoryAuthorityHost, "/")
 }
 
-// checkServicePrincipal signs the service principal in with azidentity
-// (client credentials), exchanges the Entra token for an ACR refresh token
-// at /oauth2/exchange, that for an access token at /oauth2/token, and
-// sends GET /v2/ with it: five round trips (tenant discovery, token,
-// exchange, token, /v2/).
+// RefreshUser is the user name that presents an ACR refresh token as
+// docker's password (docker login -u 00000000-0000-0000-0000-000000000000).
+const RefreshUser = "00000000-0000-0000-0000-000000000000"
+
+// defaultRefreshLifetime is the lifetime assumed for a refresh token
+// whose exp claim cannot be read (ACR issues them for 3 hours).
+const defaultRefreshLifetime = 3 * time.Hour
+
+// checkServicePrincipal exchanges the service principal for an ACR
+// refresh token (exchangeServicePrincipal), that for an access token at
+// /oauth2/token, and sends GET /v2/ with it: five round trips (tenant
+// discovery, token, exchange, token, /v2/).
 func checkServicePrincipal(ctx context.Context, s *registry.Session, host string, cred credentials.AzureAcr) registry.Result {
 	secret := cred.ClientSecret.Reveal()
-	aad, r := entraToken(ctx, s, host, cred)
+	g, r := exchangeServicePrincipal(ctx, s, host, cred)
 	if r != nil {
 		return *r
 	}
-	exchange := "https://" + host + "/oauth2/exchange"
-	body, r := s.Send(ctx, registry.Call{Method: http.MethodPost, URL: exchange, Secrets: []string{secret, aad},
-		Form: url.Values{"grant_type": {"access_token"}, "service": {host}, "tenant": {cred.TenantID}, "access_token": {aad}}})
-	if r != nil {
-		return *r
-	}
-	refresh, ok := registry.TokenField(body, "refresh_token")
-	if !ok {
-		return noToken(exchange, "/oauth2/exchange")
-	}
+	refresh := g.Password.Reveal()
 	tokenURL := "https://" + host + "/oauth2/token"
-	body, r = s.Send(ctx, registry.Call{Method: http.MethodPost, URL: tokenURL, Secrets: []string{secret, aad, refresh},
+	body, r := s.Send(ctx, registry.Call{Method: http.MethodPost, URL: tokenURL, Secrets: []string{secret, refresh},
 		Form: url.Values{"grant_type": {"refresh_token"}, "service": {host}, "refresh_token": {refresh}}})
 	if r != nil {
 		return *r
@@ -65,7 +64,49 @@ func checkServicePrincipal(ctx context.Context, s *registry.Session, host string
 	if !ok {
 		return noToken(tokenURL, "/oauth2/token")
 	}
-	return ping(ctx, s, host, access, "service principal signed in and exchanged its token", secret, aad, refresh)
+	return ping(ctx, s, host, access, "service principal signed in and exchanged its token", secret, refresh)
+}
+
+// exchangeServicePrincipal signs the service principal in with azidentity
+// (client credentials) and exchanges the Entra token for an ACR refresh
+// token at /oauth2/exchange: one round trip after the Entra token. The
+// grant's expiry is the refresh token's exp claim.
+func exchangeServicePrincipal(ctx context.Context, s *registry.Session, host string, cred credentials.AzureAcr) (registry.Grant, *registry.Result) {
+	aad, r := entraToken(ctx, s, host, cred)
+	if r != nil {
+		return registry.Grant{}, r
+	}
+	exchange := "https://" + host + "/oauth2/exchange"
+	body, r := s.Send(ctx, registry.Call{Method: http.MethodPost, URL: exchange, Secrets: []string{cred.ClientSecret.Reveal(), aad},
+		Form: url.Values{"grant_type": {"access_token"}, "service": {host}, "tenant": {cred.TenantID}, "access_token": {aad}}})
+	if r != nil {
+		return registry.Grant{}, r
+	}
+	refresh, ok := registry.TokenField(body, "refresh_token")
+	if !ok {
+		r := noToken(exchange, "/oauth2/exchange")
+		return registry.Grant{}, &r
+	}
+	return registry.Grant{Username: RefreshUser, Password: credentials.NewSecret(refresh), Expires: tokenExpiry(refresh)}, nil
+}
+
+// tokenExpiry reads the exp claim of a JWT without verifying it (the
+// registry verifies; this only schedules the refresh), or returns
+// defaultRefreshLifetime from now when there is none.
+func tokenExpiry(jwt string) time.Time {
+	parts := strings.Split(jwt, ".")
+	if len(parts) == 3 {
+		var claims struct {
+			Exp json.Number `json:"exp"`
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err == nil && json.Unmarshal(raw, &claims) == nil {
+			if exp, err := claims.Exp.Int64(); err == nil && exp > 0 {
+				return time.Unix(exp, 0)
+			}
+		}
+	}
+	return time.Now().Add(defaultRefreshLifetime)
 }
 
 // checkIdentity signs the service principal in to the public cloud's

@@ -2,10 +2,12 @@ package acr
 
 import (
 	"bytes"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/internal/registry"
 )
@@ -48,6 +50,36 @@ func FuzzEntraResponse(f *testing.F) {
 		r := entraResponse(s, &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(body))}, "e")
 		if strings.Contains(r.Message, "SECRETVALUE") || r.Status == registry.StatusHealthy {
 			t.Fatalf("%+v", r)
+		}
+	})
+}
+
+// TestTokenExpiry: a refresh token's expiry is its exp claim; a token
+// without one is given ACR's 3-hour lifetime from now, never "no expiry".
+func TestTokenExpiry(t *testing.T) {
+	t.Parallel()
+	enc := base64.RawURLEncoding.EncodeToString
+	jwt := enc([]byte(`{"alg":"RS256"}`)) + "." + enc([]byte(`{"exp":1767225600}`)) + ".sig"
+	if got := tokenExpiry(jwt); !got.Equal(time.Unix(1767225600, 0)) {
+		t.Errorf("exp claim: %v", got)
+	}
+	for _, tok := range []string{"opaque", "a.b.c", "a." + enc([]byte(`{"exp":"soon"}`)) + ".c", "a." + enc([]byte(`{"exp":-1}`)) + ".c"} {
+		got := tokenExpiry(tok)
+		if d := time.Until(got); d > defaultRefreshLifetime || d < defaultRefreshLifetime-time.Minute {
+			t.Errorf("%q: expires in %v, want about %v", tok, d, defaultRefreshLifetime)
+		}
+	}
+}
+
+// FuzzTokenExpiry: any token text gives an expiry, never a panic or the
+// zero time.
+func FuzzTokenExpiry(f *testing.F) {
+	for _, s := range []string{"", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE3NjcyMjU2MDB9.c", "..", "a.e30.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		if tokenExpiry(tok).IsZero() {
+			t.Fatal("zero expiry")
 		}
 	})
 }

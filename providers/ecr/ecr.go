@@ -21,7 +21,10 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { registry.Register(string(providers.AWSECR), check) }
+func init() {
+	registry.Register(string(providers.AWSECR), check)
+	registry.RegisterExchange(string(providers.AWSECR), exchange)
+}
 
 // Retry policy of the SDK clients: one retry, short backoff. A connection
 // test should answer quickly; every attempt counts in Result.RoundTrips.
@@ -30,40 +33,82 @@ const (
 	maxBackoff  = time.Second
 	// sessionName is the RoleSessionName of the assumed role (CloudTrail
 	// shows it).
-	sessionName = "credvault-test-connection"
+	// sessionName serves connection tests and pull exchanges alike.
+	sessionName = "credvault"
 )
 
 // check is the AWS_ECR Checker; TestConnection fills in latency and round trips.
 func check(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) registry.Result {
-	cred, ok := asECR(c)
-	if !ok {
-		return registry.Invalid("AWS_ECR needs an AwsEcr credential (IAM access key)")
-	}
-	target, err := targetHost(t)
+	req, err := newRequest(t, c)
 	if errors.Is(err, errPublic) {
-		return checkPublic(ctx, s, cred)
+		return checkPublic(ctx, s, req.cred)
 	}
 	if err != nil {
-		return registry.Invalid("the URL is not an ECR registry host")
+		return registry.Invalid(err.Error())
 	}
-	region := cred.Region
-	if target != nil {
-		region = target.Region // trivy #1026: the registry's region wins
-	}
-	if !regionRE.MatchString(region) {
-		return registry.Invalid("no valid AWS region in the credential or the URL")
-	}
-	fips := target != nil && target.FIPS
-	password, proxy, fail := getToken(ctx, s, cred, region, fips)
+	tok, fail := getToken(ctx, s, req)
 	if fail != nil {
 		return *fail
 	}
-	r := ping(ctx, s, pick(target, proxy), password)
-	if target != nil && target.Account != proxy.Account && r.Healthy() {
-		r.Message += "; cross-account: the key's own registry is in account " + proxy.Account +
+	r := ping(ctx, s, pick(req.target, tok.proxy), tok.password)
+	if req.target != nil && req.target.Account != tok.proxy.Account && r.Healthy() {
+		r.Message += "; cross-account: the key's own registry is in account " + tok.proxy.Account +
 			", and /v2/ does not prove pull rights on the target's repositories"
 	}
 	return r
+}
+
+// exchange is the AWS_ECR Exchanger: GetAuthorizationToken (after
+// AssumeRole when the credential names a role) in the registry's region,
+// one round trip without a role, for user "AWS" and the 12-hour token.
+// ECR Public is not served: its tokens are for the public gallery only.
+func exchange(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) (registry.Grant, *registry.Result) {
+	req, err := newRequest(t, c)
+	if errors.Is(err, errPublic) {
+		err = errors.New("ECR Public (public.ecr.aws) needs no stored credential to pull")
+	}
+	if err != nil {
+		r := registry.Invalid(err.Error())
+		return registry.Grant{}, &r
+	}
+	tok, fail := getToken(ctx, s, req)
+	if fail != nil {
+		return registry.Grant{}, fail
+	}
+	return registry.Grant{Username: "AWS", Password: credentials.NewSecret(tok.password), Expires: tok.expires}, nil
+}
+
+// A request is what GetAuthorizationToken is called with for a target.
+type request struct {
+	cred   credentials.AwsEcr
+	target *registryHost // nil without a URL
+	region string
+	fips   bool
+}
+
+// newRequest checks the credential and the target; errPublic (with cred
+// set) for an ECR Public target, an error whose text is the
+// StatusInvalidConfig message otherwise.
+func newRequest(t registry.Target, c credentials.Credential) (request, error) {
+	cred, ok := asECR(c)
+	if !ok {
+		return request{}, errors.New("AWS_ECR needs an AwsEcr credential (IAM access key)")
+	}
+	target, err := targetHost(t)
+	if errors.Is(err, errPublic) {
+		return request{cred: cred}, err
+	}
+	if err != nil {
+		return request{}, errors.New("the URL is not an ECR registry host")
+	}
+	req := request{cred: cred, target: target, region: cred.Region}
+	if target != nil {
+		req.region, req.fips = target.Region, target.FIPS // trivy #1026: the registry's region wins
+	}
+	if !regionRE.MatchString(req.region) {
+		return request{}, errors.New("no valid AWS region in the credential or the URL")
+	}
+	return req, nil
 }
 
 func asECR(c credentials.Credential) (credentials.AwsEcr, bool) {
@@ -172,34 +217,44 @@ func endpointFor(s *registry.Session, origin string) *string {
 	return nil
 }
 
+// A token is GetAuthorizationToken's answer, validated.
+type token struct {
+	password string
+	proxy    registryHost
+	expires  time.Time
+}
+
 // getToken calls GetAuthorizationToken and validates its answer; a
 // non-nil Result reports a failure.
-func getToken(ctx context.Context, s *registry.Session, cred credentials.AwsEcr, region string, fips bool) (string, registryHost, *registry.Result) {
-	client := awsecr.NewFromConfig(awsConfig(s, cred, region), func(o *awsecr.Options) {
-		o.BaseEndpoint = endpointFor(s, apiOrigin(region, fips))
-		if fips {
+func getToken(ctx context.Context, s *registry.Session, req request) (token, *registry.Result) {
+	client := awsecr.NewFromConfig(awsConfig(s, req.cred, req.region), func(o *awsecr.Options) {
+		o.BaseEndpoint = endpointFor(s, apiOrigin(req.region, req.fips))
+		if req.fips {
 			o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
 		}
 	})
-	endpoint := apiOrigin(region, fips)
+	endpoint := apiOrigin(req.region, req.fips)
 	out, err := client.GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
 	if err != nil {
 		r := awsFailure(s, err, endpoint)
-		return "", registryHost{}, &r
+		return token{}, &r
 	}
 	if len(out.AuthorizationData) == 0 {
-		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken returned no authorization data")
+		return token{}, protocolErr(endpoint, "GetAuthorizationToken returned no authorization data")
 	}
 	d := out.AuthorizationData[0]
 	password, err := decodeToken(aws.ToString(d.AuthorizationToken))
 	if err != nil {
-		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken: "+err.Error())
+		return token{}, protocolErr(endpoint, "GetAuthorizationToken: "+err.Error())
 	}
-	proxy, err := parseProxy(aws.ToString(d.ProxyEndpoint), region)
+	proxy, err := parseProxy(aws.ToString(d.ProxyEndpoint), req.region)
 	if err != nil {
-		return "", registryHost{}, protocolErr(endpoint, "GetAuthorizationToken: proxy endpoint "+err.Error())
+		return token{}, protocolErr(endpoint, "GetAuthorizationToken: proxy endpoint "+err.Error())
 	}
-	return password, proxy, nil
+	if d.ExpiresAt == nil {
+		return token{}, protocolErr(endpoint, "GetAuthorizationToken: no expiresAt")
+	}
+	return token{password: password, proxy: proxy, expires: *d.ExpiresAt}, nil
 }
 
 func protocolErr(endpoint, msg string) *registry.Result {

@@ -15,7 +15,10 @@ import (
 	"github.com/credvault/credvault/providers"
 )
 
-func init() { registry.Register(string(providers.GoogleGAR), check) }
+func init() {
+	registry.Register(string(providers.GoogleGAR), check)
+	registry.RegisterExchange(string(providers.GoogleGAR), exchange)
+}
 
 // Scope is the OAuth scope requested for the access token.
 const Scope = "https://www.googleapis.com/auth/cloud-platform"
@@ -42,7 +45,27 @@ func check(ctx context.Context, s *registry.Session, t registry.Target, c creden
 			Message: "only the service-account key was tested (JWT grant succeeded); " +
 				"the target has no registry URL, so registry access is unchecked"}
 	}
-	return ping(ctx, s, reg, token)
+	return ping(ctx, s, reg, token.AccessToken)
+}
+
+// exchange is the GOOGLE_GAR Exchanger: the JWT grant (one round trip)
+// for user "oauth2accesstoken" and the access token, expiring when the
+// token endpoint said.
+func exchange(ctx context.Context, s *registry.Session, t registry.Target, c credentials.Credential) (registry.Grant, *registry.Result) {
+	key, ok := asGAR(c)
+	if !ok {
+		r := registry.Invalid("GOOGLE_GAR needs a GoogleGar credential (service-account key)")
+		return registry.Grant{}, &r
+	}
+	if _, err := registryURL(t); err != nil {
+		r := registry.Invalid("the URL is not an Artifact Registry host")
+		return registry.Grant{}, &r
+	}
+	token, _, r := grant(ctx, s, key)
+	if r != nil {
+		return registry.Grant{}, r
+	}
+	return registry.Grant{Username: registryUser, Password: credentials.NewSecret(token.AccessToken), Expires: token.Expiry}, nil
 }
 
 func asGAR(c credentials.Credential) ([]byte, bool) {
@@ -73,18 +96,18 @@ func registryURL(t registry.Target) (*url.URL, error) {
 
 // grant runs the JWT bearer grant through x/oauth2/google with the
 // session's client, after the key's token_uri has passed the address
-// policy. It returns the access token and the token endpoint; a non-nil
-// Result reports a failure.
-func grant(ctx context.Context, s *registry.Session, key []byte) (string, string, *registry.Result) {
+// policy. It returns the token (access token and expiry) and the token
+// endpoint; a non-nil Result reports a failure.
+func grant(ctx context.Context, s *registry.Session, key []byte) (*oauth2.Token, string, *registry.Result) {
 	info, tokenURL, err := parseKey(key)
 	if err != nil {
-		return "", "", &registry.Result{Status: registry.StatusInvalidConfig, Message: "service-account key: " + err.Error()}
+		return nil, "", &registry.Result{Status: registry.StatusInvalidConfig, Message: "service-account key: " + err.Error()}
 	}
 	s.AddSecrets(info.PrivateKeyID, info.PrivateKey) // the assertion names the key ID
 	endpoint := tokenURL.String()
 	if err := s.Policy.CheckURL(ctx, tokenURL); err != nil {
 		st, reason := s.TransportStatus(err)
-		return "", endpoint, &registry.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
+		return nil, endpoint, &registry.Result{Status: st, Endpoint: endpoint, Message: "token_uri " + reason}
 	}
 	client, capture := registry.CaptureErrors(s.Client)
 	// JWTConfigFromJSON reads the key as a service-account key and nothing
@@ -92,7 +115,7 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 	// "web") first, whose interactive flow would have no handler here.
 	conf, err := google.JWTConfigFromJSON(key, Scope)
 	if err != nil {
-		return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
+		return nil, endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint, Message: "service-account key does not load"}
 	}
 	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, client)).Token()
 	if err != nil {
@@ -101,16 +124,16 @@ func grant(ctx context.Context, s *registry.Session, key []byte) (string, string
 			transportErr = s.RedirectRefusal() // x/oauth2 flattens a refused redirect to text
 		}
 		if sent == 0 {
-			return "", endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
+			return nil, endpoint, &registry.Result{Status: registry.StatusInvalidConfig, Endpoint: endpoint,
 				Message: "service-account key: private_key cannot sign the assertion"}
 		}
 		r := grantFailure(s, err, transportErr, endpoint, info.ClientEmail)
-		return "", endpoint, &r
+		return nil, endpoint, &r
 	}
 	if tok.AccessToken == "" {
-		return "", endpoint, &registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "token endpoint returned no access_token"}
+		return nil, endpoint, &registry.Result{Status: registry.StatusProviderError, Endpoint: endpoint, Message: "token endpoint returned no access_token"}
 	}
-	return tok.AccessToken, endpoint, nil
+	return tok, endpoint, nil
 }
 
 // grantFailure maps a failed grant: an OAuth error response, or the

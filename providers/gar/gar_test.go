@@ -250,7 +250,7 @@ func TestGrantReadsOnlyServiceAccount(t *testing.T) {
 		`"auth_uri":"https://accounts.example/auth","token_uri":"https://accounts.example/token"}}`
 	s := providertest.Session(t, opts)
 	tok, _, r := grant(t.Context(), s, []byte(key))
-	if r != nil || tok == "" {
+	if r != nil || tok == nil || tok.AccessToken == "" {
 		t.Fatalf("grant failed: %+v", r)
 	}
 	providertest.RequireHits(t, emu.Hits(), gcpemu.Hits{Token: 1})
