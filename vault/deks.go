@@ -26,21 +26,22 @@ type DEKOptions struct {
 // has a fresh DEK and is skipped. With Checkpoints set, a restarted job
 // resumes after the last page completed before any record failed.
 func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
-	j, err := newJob(v, opts.JobOptions)
+	j, err := newJob(v, jobDEKRotation, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err
 	}
 	after, resumed, err := j.keepCheckpoints(ctx, opts.Checkpoints, "dek", opts.JobID)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err))
 	}
 	usage, err := v.store.KeyUsage(ctx, opts.Org)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rotate DEKs: key usage: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rotate DEKs: key usage: %w", err))
 	}
 	for _, n := range usage {
 		j.total += n
 	}
+	j.obs.started(ctx, j.total, resumed, after)
 	err = j.run(ctx, Query{Org: opts.Org, After: after}, rotation{
 		prepare: func(ctx context.Context, rec Record, _ []byte) (Record, error) { return v.reencrypt(ctx, j, rec) },
 		retry: func(ctx context.Context, read, cur Record) (Record, error) {

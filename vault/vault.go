@@ -37,7 +37,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
@@ -143,6 +146,9 @@ type Vault struct {
 	alg   byte
 	cache *dekCache // nil unless WithDEKCache
 	n     counters
+	mp    metric.MeterProvider // nil: otel's global provider
+	m     *metrics
+	log   *slog.Logger
 }
 
 // New returns a Vault over store, resolving each org's KEK through keys.
@@ -150,12 +156,17 @@ func New(store Store, keys KEKResolver, opts ...Option) (*Vault, error) {
 	if store == nil || keys == nil {
 		return nil, errors.New("vault: New needs a store and a KEK resolver")
 	}
-	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305}
+	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
 		}
 	}
+	m, err := newMetrics(v.mp)
+	if err != nil {
+		return nil, err
+	}
+	v.m = m
 	return v, nil
 }
 
