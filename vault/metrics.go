@@ -92,9 +92,12 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	}
 }
 
-// WithLogger sends the rotation jobs' events (started, resumed, finished,
-// failed, with org and job kind) to l; by default they are discarded.
-// No event carries a secret.
+// WithLogger sends the rotation jobs' events to l; by default they are
+// discarded. Each job logs "credvault job started" (or "credvault job
+// resumed", with the registry it resumes after) and then one of
+// "credvault job finished" (Warn when records failed), "credvault job
+// canceled" (Warn) or "credvault job failed" (Error), with the org, the
+// job kind and the counts. No event carries a secret.
 func WithLogger(l *slog.Logger) Option {
 	return func(v *Vault) error {
 		if l == nil {
@@ -281,6 +284,8 @@ func (o *jobObserver) finished(ctx context.Context, p Progress, err error) {
 	attrs := []any{"org", o.org, "job", o.kind, "result", result, "done", p.Done, "skipped", p.Skipped,
 		"failed", p.Failed, "total", p.Total, "elapsed", p.Elapsed, "dry_run", o.dryRun}
 	switch {
+	case result == "canceled":
+		o.log.WarnContext(ctx, "credvault job canceled", append(attrs, "error", err.Error())...)
 	case err != nil:
 		o.log.ErrorContext(ctx, "credvault job failed", append(attrs, "error", err.Error())...)
 	case p.Failed > 0:

@@ -1,0 +1,236 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/vault"
+)
+
+// metricsOrg is the org of the metrics workload: not a secret, but kept
+// out of every attribute (see metrics.go), which the test checks too.
+const metricsOrg = "tenant-metrics"
+
+// series collects every data point r holds as "name{attributes}" ->
+// count (a histogram's count, a sum's value), failing t if any attribute
+// name or value contains one of banned.
+func series(t *testing.T, r sdkmetric.Reader, banned ...string) map[string]int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	point := func(name string, attrs attribute.Set, n int64) {
+		for _, kv := range attrs.ToSlice() {
+			for _, b := range banned {
+				if strings.Contains(string(kv.Key), b) || strings.Contains(kv.Value.Emit(), b) {
+					t.Fatalf("%s: attribute %s=%s carries %q", name, kv.Key, kv.Value.Emit(), b)
+				}
+			}
+		}
+		out[name+"{"+attrs.Encoded(attribute.DefaultEncoder())+"}"] += n
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					point(m.Name, p.Attributes, int64(p.Count))
+				}
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					point(m.Name, p.Attributes, p.Value)
+				}
+			default:
+				t.Fatalf("%s: unexpected data %T", m.Name, m.Data)
+			}
+		}
+	}
+	return out
+}
+
+// sumPrefix adds up the series whose key starts with prefix.
+func sumPrefix(got map[string]int64, prefix string) int64 {
+	var n int64
+	for k, v := range got {
+		if strings.HasPrefix(k, prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+// TestMetricsCarryNoSecretAndCountTheWorkload seals, opens, rotates and
+// fails with canary secrets, then checks every instrument's counts and
+// that no attribute carries a secret, an org, a registry or a key ID.
+func TestMetricsCarryNoSecretAndCountTheWorkload(t *testing.T) {
+	e := newEnv(t, metricsOrg)
+	reader := sdkmetric.NewManualReader()
+	var logs bytes.Buffer
+	v, err := vault.New(e.store, e.keys, vault.WithDEKCache(100, time.Hour),
+		vault.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
+		vault.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	kinds := fixtures.All(canary)
+	var keys []vault.Key
+	for _, c := range kinds {
+		k := vault.Key{Org: metricsOrg, Registry: "reg-" + string(c.Kind())}
+		keys = append(keys, k)
+		if _, err := v.Put(ctx, k, entry(c)); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // a miss, then a hit
+			if _, _, err := v.Open(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bad := vault.Entry{Provider: "NOPE-" + canary, Credential: credentials.UsernamePassword{Username: "u", Password: credentials.NewSecret(canary)}}
+	if _, err := v.Seal(ctx, keys[0], bad); !errors.Is(err, vault.ErrInvalidEntry) {
+		t.Fatalf("invalid seal: %v", err)
+	}
+	corrupt(t, e.store, keys[0])
+	if _, _, err := v.Open(ctx, keys[0]); !errors.Is(err, vault.ErrCorrupt) {
+		t.Fatalf("corrupt open: %v", err)
+	}
+	if _, err := e.keys.Rotate(ctx, metricsOrg); err != nil {
+		t.Fatal(err)
+	}
+	jobs := vault.JobOptions{Org: metricsOrg}
+	if _, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: metricsOrg, DryRun: true}}); err != nil {
+		t.Fatal(err) // a dry run counts no record and no job
+	}
+	if s, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: jobs}); err != nil || s.Failed != 1 {
+		t.Fatalf("rewrap: %+v, %v", s, err)
+	}
+	if s, err := v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: jobs, Checkpoints: &vault.MemCheckpoints{}}); err != nil || s.Failed != 1 {
+		t.Fatalf("DEK rotation: %+v, %v", s, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := v.RotateDEKs(cancelled, vault.DEKOptions{JobOptions: jobs}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled DEK rotation: %v", err)
+	}
+
+	var banned []string
+	for _, k := range keys {
+		banned = append(banned, k.Registry)
+	}
+	usage, err := v.KeyUsage(ctx, metricsOrg)
+	if err != nil || len(usage) == 0 {
+		t.Fatalf("key usage: %v, %v", usage, err)
+	}
+	for id := range usage {
+		banned = append(banned, id)
+	}
+	got := series(t, reader, append(banned, canary, metricsOrg, "NOPE")...)
+	n := int64(len(kinds))
+	want := map[string]int64{
+		"credvault.vault.seal.duration{}":                                                           n,
+		"credvault.vault.seal.duration{error.type=invalid_entry}":                                   1,
+		"credvault.vault.open.duration{}":                                                           2 * n,
+		"credvault.vault.open.duration{error.type=corrupt}":                                         1,
+		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=done}":         n - 1,
+		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=failed}":       1,
+		"credvault.job.records{credvault.job.kind=dek_rotation,credvault.job.record.result=done}":   n - 1,
+		"credvault.job.records{credvault.job.kind=dek_rotation,credvault.job.record.result=failed}": 1,
+		"credvault.job.duration{credvault.job.kind=rewrap,credvault.job.result=completed}":          1,
+		"credvault.job.duration{credvault.job.kind=dek_rotation,credvault.job.result=completed}":    1,
+		"credvault.job.duration{credvault.job.kind=dek_rotation,credvault.job.result=canceled}":     1,
+		"credvault.kek.operation.duration{credvault.kek.operation=unwrap,error.type=kek_unwrap}":    3, // open, rewrap, DEK rotation of the corrupt record
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %d, want %d", k, got[k], w)
+		}
+	}
+	st := v.Stats()
+	for prefix, w := range map[string]int64{
+		"credvault.kek.operation.duration{credvault.kek.operation=wrap":      st.Wraps,
+		"credvault.kek.operation.duration{credvault.kek.operation=unwrap":    st.Unwraps,
+		"credvault.kek.operation.duration{credvault.kek.operation=rewrap":    st.Rewraps,
+		"credvault.vault.dek_cache.lookups{credvault.dek_cache.result=hit}":  st.CacheHits,
+		"credvault.vault.dek_cache.lookups{credvault.dek_cache.result=miss}": st.CacheMisses,
+	} {
+		if g := sumPrefix(got, prefix); g != w || w == 0 && !strings.Contains(prefix, "rewrap") {
+			t.Errorf("%s...} = %d, want %d (the vault's Stats)", prefix, g, w)
+		}
+	}
+	if st.CacheHits < n {
+		t.Errorf("cache hits = %d, want at least %d", st.CacheHits, n)
+	}
+	if bytes.Contains(logs.Bytes(), []byte(canary)) {
+		t.Fatalf("a log event carries the canary: %s", logs.Bytes())
+	}
+}
+
+// TestMetricsDefaultToTheGlobalProvider checks that a vault built
+// without WithMeterProvider reports to the provider the application
+// installs globally, even after the vault was built.
+func TestMetricsDefaultToTheGlobalProvider(t *testing.T) {
+	e := newEnv(t)
+	reader := sdkmetric.NewManualReader()
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	t.Cleanup(func() { otel.SetMeterProvider(noop.NewMeterProvider()) })
+	if _, err := e.v.Put(context.Background(), ghcr, entry(credentials.UsernamePat{Username: "u", Pat: credentials.NewSecret("ghp_" + canary)})); err != nil {
+		t.Fatal(err)
+	}
+	if got := series(t, reader, canary); got["credvault.vault.seal.duration{}"] < 1 {
+		t.Fatalf("the global provider saw no seal: %v", got)
+	}
+}
+
+// TestJobEventsAreLogged checks the job events: started, resumed (and
+// after which registry), finished with counts, and failed.
+func TestJobEventsAreLogged(t *testing.T) {
+	e := newEnv(t)
+	var logs bytes.Buffer
+	v, err := vault.New(e.store, e.keys, vault.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ks := fill(t, env{v: v, store: e.store, keys: e.keys}, 3)
+	cp := &vault.MemCheckpoints{}
+	if err := cp.SaveCheckpoint(ctx, "dek/acme", ks[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme"}, Checkpoints: cp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	failing := vault.JobOptions{Org: "nosuchorg"} // no keyset: the job fails before any record
+	if _, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: failing}); err == nil {
+		t.Fatal("rewrap of an org without keys succeeded")
+	}
+	for _, want := range []string{
+		`msg="credvault job resumed" org=acme job=dek_rotation total=3 dry_run=false after=reg-0000`,
+		`msg="credvault job finished" org=acme job=dek_rotation result=completed done=2 skipped=0 failed=0 total=3`,
+		`msg="credvault job started" org=acme job=rewrap total=0 dry_run=false`,
+		`msg="credvault job finished" org=acme job=rewrap result=completed done=0`,
+		`level=ERROR msg="credvault job failed" org=nosuchorg job=rewrap result=failed`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %s in\n%s", want, logs.String())
+		}
+	}
+}
