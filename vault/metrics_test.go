@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/fixtures"
+	"github.com/credvault/credvault/internal/metrictest"
 	"github.com/credvault/credvault/vault"
 )
 
@@ -24,43 +23,12 @@ import (
 // out of every attribute (see metrics.go), which the test checks too.
 const metricsOrg = "tenant-metrics"
 
-// series collects every data point r holds as "name{attributes}" ->
-// count (a histogram's count, a sum's value), failing t if any attribute
-// name or value contains one of banned.
-func series(t *testing.T, r sdkmetric.Reader, banned ...string) map[string]int64 {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int64{}
-	point := func(name string, attrs attribute.Set, n int64) {
-		for _, kv := range attrs.ToSlice() {
-			for _, b := range banned {
-				if strings.Contains(string(kv.Key), b) || strings.Contains(kv.Value.Emit(), b) {
-					t.Fatalf("%s: attribute %s=%s carries %q", name, kv.Key, kv.Value.Emit(), b)
-				}
-			}
-		}
-		out[name+"{"+attrs.Encoded(attribute.DefaultEncoder())+"}"] += n
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					point(m.Name, p.Attributes, int64(p.Count))
-				}
-			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					point(m.Name, p.Attributes, p.Value)
-				}
-			default:
-				t.Fatalf("%s: unexpected data %T", m.Name, m.Data)
-			}
-		}
-	}
-	return out
+// sdkProvider is an OpenTelemetry SDK MeterProvider whose measurements
+// nobody reads: every instrument enabled, as in a service that exports
+// them.
+func sdkProvider() metric.MeterProvider {
+	mp, _ := metrictest.Provider()
+	return mp
 }
 
 // sumPrefix adds up the series whose key starts with prefix.
@@ -79,10 +47,9 @@ func sumPrefix(got map[string]int64, prefix string) int64 {
 // that no attribute carries a secret, an org, a registry or a key ID.
 func TestMetricsCarryNoSecretAndCountTheWorkload(t *testing.T) {
 	e := newEnv(t, metricsOrg)
-	reader := sdkmetric.NewManualReader()
+	mp, reader := metrictest.Provider()
 	var logs bytes.Buffer
-	v, err := vault.New(e.store, e.keys, vault.WithDEKCache(100, time.Hour),
-		vault.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
+	v, err := vault.New(e.store, e.keys, vault.WithDEKCache(100, time.Hour), vault.WithMeterProvider(mp),
 		vault.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +107,7 @@ func TestMetricsCarryNoSecretAndCountTheWorkload(t *testing.T) {
 	for id := range usage {
 		banned = append(banned, id)
 	}
-	got := series(t, reader, append(banned, canary, metricsOrg, "NOPE")...)
+	got := metrictest.Series(t, reader, append(banned, canary, metricsOrg, "NOPE")...)
 	n := int64(len(kinds))
 	want := map[string]int64{
 		"credvault.vault.seal.duration{}":                                                           n,
@@ -186,13 +153,13 @@ func TestMetricsCarryNoSecretAndCountTheWorkload(t *testing.T) {
 // installs globally, even after the vault was built.
 func TestMetricsDefaultToTheGlobalProvider(t *testing.T) {
 	e := newEnv(t)
-	reader := sdkmetric.NewManualReader()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	mp, reader := metrictest.Provider()
+	otel.SetMeterProvider(mp)
 	t.Cleanup(func() { otel.SetMeterProvider(noop.NewMeterProvider()) })
 	if _, err := e.v.Put(context.Background(), ghcr, entry(credentials.UsernamePat{Username: "u", Pat: credentials.NewSecret("ghp_" + canary)})); err != nil {
 		t.Fatal(err)
 	}
-	if got := series(t, reader, canary); got["credvault.vault.seal.duration{}"] < 1 {
+	if got := metrictest.Series(t, reader, canary); got["credvault.vault.seal.duration{}"] < 1 {
 		t.Fatalf("the global provider saw no seal: %v", got)
 	}
 }
