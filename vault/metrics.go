@@ -32,20 +32,12 @@ const (
 	attrJobKind      = "credvault.job.kind"          // rewrap, dek_rotation
 	attrRecordResult = "credvault.job.record.result" // done, skipped, failed
 	attrJobResult    = "credvault.job.result"        // completed, failed, canceled
-	attrLeaseChange  = "credvault.lease.change"      // acquired, lost, released
 )
 
 // Job kinds, the values of credvault.job.kind and the log events' job.
 const (
 	jobRewrap      = "rewrap"
 	jobDEKRotation = "dek_rotation"
-)
-
-// Lease changes, the values of credvault.lease.change.
-const (
-	leaseAcquired = "acquired"
-	leaseLost     = "lost"
-	leaseReleased = "released"
 )
 
 // errorTypes are the values of error.type, the first match (errors.Is)
@@ -117,7 +109,6 @@ type metrics struct {
 	cacheHit, cacheMiss           []metric.AddOption
 	records                       metric.Int64Counter
 	jobs                          metric.Float64Histogram
-	leases                        metric.Int64Counter
 }
 
 // newMetrics creates the vault's instruments from mp (nil: otel's global
@@ -135,14 +126,12 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	open, err2 := durationHistogram(meter, "credvault.vault.open.duration", "Duration of Vault.OpenRecord (and so of Open's decryption).")
 	kk, err3 := durationHistogram(meter, "credvault.kek.operation.duration", "Duration of KEK (KMS) calls: wrap, unwrap, rewrap.")
 	jobs, err4 := durationHistogram(meter, "credvault.job.duration", "Duration of rotation jobs.")
-	var err5, err6, err7 error
+	var err5, err6 error
 	m.cache, err5 = meter.Int64Counter("credvault.vault.dek_cache.lookups", metric.WithUnit("{lookup}"),
 		metric.WithDescription("DEK cache lookups by opens, hit or miss (only with WithDEKCache)."))
 	m.records, err6 = meter.Int64Counter("credvault.job.records", metric.WithUnit("{record}"),
 		metric.WithDescription("Records a rotation job has settled, by result."))
-	m.leases, err7 = meter.Int64Counter("credvault.lease.changes", metric.WithUnit("{change}"),
-		metric.WithDescription("Job lease changes: acquired, lost, released."))
-	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		return nil, fmt.Errorf("vault: metrics: %w", err)
 	}
 	m.seal, m.open, m.jobs = newTimer(seal), newTimer(open), jobs
@@ -221,13 +210,6 @@ func (m *metrics) cacheLookup(ctx context.Context, hit bool) {
 	} else {
 		m.cache.Add(ctx, 1, m.cacheMiss...)
 	}
-}
-
-// leaseChanged counts a change of a job's lease: the hook for the lease
-// code (kind is a job kind, change one of leaseAcquired, leaseLost,
-// leaseReleased).
-func (m *metrics) leaseChanged(ctx context.Context, kind, change string) {
-	m.leases.Add(ctx, 1, metric.WithAttributes(attribute.String(attrJobKind, kind), attribute.String(attrLeaseChange, change)))
 }
 
 // jobObserver reports one job: its records to the metrics and its start
