@@ -4,19 +4,26 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/fixtures"
 	"github.com/credvault/credvault/internal/metrictest"
+	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
 )
 
 // metricsOrg is the org of the metrics workload: not a secret, but kept
@@ -200,4 +207,61 @@ func TestJobEventsAreLogged(t *testing.T) {
 			t.Errorf("no %s in\n%s", want, logs.String())
 		}
 	}
+}
+
+// Record the vault's metrics with the OpenTelemetry SDK (here a manual
+// reader; a service would export them, e.g. with OTLP or Prometheus).
+func ExampleWithMeterProvider() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	reader := sdkmetric.NewManualReader()
+	v, _ := vault.New(memstore.New(), keys, vault.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+
+	k := vault.Key{Org: "acme", Registry: "ghcr-main"}
+	cred := credentials.UsernamePat{Username: "deploy-bot", Pat: credentials.NewSecret("ghp_EXAMPLEexampleEXAMPLE")}
+	_, _ = v.Put(ctx, k, vault.Entry{Provider: "GHCR", Credential: cred})
+	_, _, _ = v.Open(ctx, k)
+
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(ctx, &rm)
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		for _, p := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+			fmt.Println(m.Name, m.Unit, p.Attributes.Encoded(attribute.DefaultEncoder()), p.Count)
+		}
+	}
+	// Unordered output:
+	// credvault.vault.seal.duration s  1
+	// credvault.vault.open.duration s  1
+	// credvault.kek.operation.duration s credvault.kek.operation=wrap 1
+	// credvault.kek.operation.duration s credvault.kek.operation=unwrap 1
+}
+
+// Log the rotation jobs' events (the time and elapsed fields dropped
+// here to keep the output fixed).
+func ExampleWithLogger() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	drop := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == "elapsed" {
+			return slog.Attr{}
+		}
+		return a
+	}
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: drop}))
+	v, _ := vault.New(memstore.New(), keys, vault.WithLogger(log))
+
+	cred := credentials.UsernamePat{Username: "deploy-bot", Pat: credentials.NewSecret("ghp_EXAMPLEexampleEXAMPLE")}
+	_, _ = v.Put(ctx, vault.Key{Org: "acme", Registry: "ghcr-main"}, vault.Entry{Provider: "GHCR", Credential: cred})
+	_, _ = v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme"}})
+	// Output:
+	// level=INFO msg="credvault job started" org=acme job=dek_rotation total=1 dry_run=false
+	// level=INFO msg="credvault job finished" org=acme job=dek_rotation result=completed done=1 skipped=0 failed=0 total=1 dry_run=false
 }
