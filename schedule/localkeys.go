@@ -19,7 +19,9 @@ type localKeys struct {
 	usage local.UsageCounter
 }
 
-func (k localKeys) Rotate(ctx context.Context, org string) (string, error) { return k.m.Rotate(ctx, org) }
+func (k localKeys) Rotate(ctx context.Context, org string) (string, error) {
+	return k.m.Rotate(ctx, org)
+}
 
 func (k localKeys) Retirable(ctx context.Context, org string) ([]string, error) {
 	vs, err := k.m.Versions(ctx, org)
