@@ -25,12 +25,21 @@ type DEKOptions struct {
 // it by compare-and-swap; a record replaced by a concurrent Put already
 // has a fresh DEK and is skipped. With Checkpoints set, a restarted job
 // resumes after the last page completed before any record failed.
-func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
-	j, err := newJob(v, jobDEKRotation, opts.JobOptions)
+func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (s Summary, err error) {
+	err = runJobLeased(ctx, opts.JobOptions, jobDEK, func(ctx context.Context) error {
+		s, err = v.rotateDEKs(ctx, opts)
+		return err
+	})
+	return s, err
+}
+
+// rotateDEKs is RotateDEKs once the job holds its lease, if any.
+func (v *Vault) rotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
+	j, err := newJob(v, jobDEK, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err
 	}
-	after, resumed, err := j.keepCheckpoints(ctx, opts.Checkpoints, "dek", opts.JobID)
+	after, resumed, err := j.keepCheckpoints(ctx, opts.Checkpoints, jobDEK, opts.JobID)
 	if err != nil {
 		return j.abort(ctx, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err))
 	}

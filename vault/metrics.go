@@ -29,15 +29,15 @@ const (
 	attrErrorType    = "error.type"                  // semantic conventions: set only on failure
 	attrKEKOperation = "credvault.kek.operation"     // wrap, unwrap, rewrap
 	attrCacheResult  = "credvault.dek_cache.result"  // hit, miss
-	attrJobKind      = "credvault.job.kind"          // rewrap, dek_rotation
+	attrJobKind      = "credvault.job.kind"          // rewrap, dek
 	attrRecordResult = "credvault.job.record.result" // done, skipped, failed
 	attrJobResult    = "credvault.job.result"        // completed, failed, canceled
 )
 
 // Job kinds, the values of credvault.job.kind and the log events' job.
 const (
-	jobRewrap      = "rewrap"
-	jobDEKRotation = "dek_rotation"
+	jobRewrap = "rewrap"
+	jobDEK    = "dek"
 )
 
 // errorTypes are the values of error.type, the first match (errors.Is)

@@ -117,18 +117,18 @@ func TestMetricsCarryNoSecretAndCountTheWorkload(t *testing.T) {
 	got := metrictest.Series(t, reader, append(banned, canary, metricsOrg, "NOPE")...)
 	n := int64(len(kinds))
 	want := map[string]int64{
-		"credvault.vault.seal.duration{}":                                                           n,
-		"credvault.vault.seal.duration{error.type=invalid_entry}":                                   1,
-		"credvault.vault.open.duration{}":                                                           2 * n,
-		"credvault.vault.open.duration{error.type=corrupt}":                                         1,
-		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=done}":         n - 1,
-		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=failed}":       1,
-		"credvault.job.records{credvault.job.kind=dek_rotation,credvault.job.record.result=done}":   n - 1,
-		"credvault.job.records{credvault.job.kind=dek_rotation,credvault.job.record.result=failed}": 1,
-		"credvault.job.duration{credvault.job.kind=rewrap,credvault.job.result=completed}":          1,
-		"credvault.job.duration{credvault.job.kind=dek_rotation,credvault.job.result=completed}":    1,
-		"credvault.job.duration{credvault.job.kind=dek_rotation,credvault.job.result=canceled}":     1,
-		"credvault.kek.operation.duration{credvault.kek.operation=unwrap,error.type=kek_unwrap}":    3, // open, rewrap, DEK rotation of the corrupt record
+		"credvault.vault.seal.duration{}":                                                        n,
+		"credvault.vault.seal.duration{error.type=invalid_entry}":                                1,
+		"credvault.vault.open.duration{}":                                                        2 * n,
+		"credvault.vault.open.duration{error.type=corrupt}":                                      1,
+		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=done}":      n - 1,
+		"credvault.job.records{credvault.job.kind=rewrap,credvault.job.record.result=failed}":    1,
+		"credvault.job.records{credvault.job.kind=dek,credvault.job.record.result=done}":         n - 1,
+		"credvault.job.records{credvault.job.kind=dek,credvault.job.record.result=failed}":       1,
+		"credvault.job.duration{credvault.job.kind=rewrap,credvault.job.result=completed}":       1,
+		"credvault.job.duration{credvault.job.kind=dek,credvault.job.result=completed}":          1,
+		"credvault.job.duration{credvault.job.kind=dek,credvault.job.result=canceled}":           1,
+		"credvault.kek.operation.duration{credvault.kek.operation=unwrap,error.type=kek_unwrap}": 3, // open, rewrap, DEK rotation of the corrupt record
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -197,8 +197,8 @@ func TestJobEventsAreLogged(t *testing.T) {
 		t.Fatal("rewrap of an org without keys succeeded")
 	}
 	for _, want := range []string{
-		`msg="credvault job resumed" org=acme job=dek_rotation total=3 dry_run=false after=reg-0000`,
-		`msg="credvault job finished" org=acme job=dek_rotation result=completed done=2 skipped=0 failed=0 total=3`,
+		`msg="credvault job resumed" org=acme job=dek total=3 dry_run=false after=reg-0000`,
+		`msg="credvault job finished" org=acme job=dek result=completed done=2 skipped=0 failed=0 total=3`,
 		`msg="credvault job started" org=acme job=rewrap total=0 dry_run=false`,
 		`msg="credvault job finished" org=acme job=rewrap result=completed done=0`,
 		`level=ERROR msg="credvault job failed" org=nosuchorg job=rewrap result=failed`,
@@ -262,6 +262,6 @@ func ExampleWithLogger() {
 	_, _ = v.Put(ctx, vault.Key{Org: "acme", Registry: "ghcr-main"}, vault.Entry{Provider: "GHCR", Credential: cred})
 	_, _ = v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme"}})
 	// Output:
-	// level=INFO msg="credvault job started" org=acme job=dek_rotation total=1 dry_run=false
-	// level=INFO msg="credvault job finished" org=acme job=dek_rotation result=completed done=1 skipped=0 failed=0 total=1 dry_run=false
+	// level=INFO msg="credvault job started" org=acme job=dek total=1 dry_run=false
+	// level=INFO msg="credvault job finished" org=acme job=dek result=completed done=1 skipped=0 failed=0 total=1 dry_run=false
 }

@@ -1,0 +1,646 @@
+package vault_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/credvault/credvault/credentials"
+	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/memstore"
+	"github.com/credvault/credvault/vault/store/sqlstore"
+)
+
+func TestRunLeasedOneHolder(t *testing.T) {
+	st := memstore.New()
+	a := vault.LeaseOptions{Leaser: st, Holder: "a", TTL: time.Minute}
+	b := vault.LeaseOptions{Leaser: st, Holder: "b", TTL: time.Minute}
+	err := vault.RunLeased(t.Context(), a, "rewrap/acme", func(ctx context.Context) error {
+		l, ok := vault.LeaseFromContext(ctx)
+		if !ok || l.Holder != "a" || l.Name != "rewrap/acme" || l.Token == 0 {
+			t.Errorf("LeaseFromContext = %+v, %v", l, ok)
+		}
+		return vault.RunLeased(ctx, b, "rewrap/acme", func(context.Context) error {
+			t.Error("b ran while a held the lease")
+			return nil
+		})
+	})
+	if !errors.Is(err, vault.ErrLeaseHeld) {
+		t.Fatalf("RunLeased by b under a: %v, want ErrLeaseHeld", err)
+	}
+	ran := false
+	if err := vault.RunLeased(t.Context(), b, "rewrap/acme", func(context.Context) error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("RunLeased after a released: ran %v, %v", ran, err)
+	}
+}
+
+func TestRunLeasedNoLeaser(t *testing.T) {
+	ran := false
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{}, "rewrap/acme", func(ctx context.Context) error {
+		_, ok := vault.LeaseFromContext(ctx)
+		ran = !ok
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatalf("RunLeased without a leaser: ran %v, %v", ran, err)
+	}
+	err = vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: memstore.New()}, "x", func(context.Context) error { return nil })
+	if !errors.Is(err, vault.ErrInvalidEntry) {
+		t.Fatalf("RunLeased without a holder: %v, want ErrInvalidEntry", err)
+	}
+}
+
+// renewHook is a Leaser whose renewals go through a hook.
+type renewHook struct {
+	vault.Leaser
+	renew func(ctx context.Context, l vault.Lease, ttl time.Duration) (vault.Lease, error)
+}
+
+func (h renewHook) RenewLease(ctx context.Context, l vault.Lease, ttl time.Duration) (vault.Lease, error) {
+	return h.renew(ctx, l, ttl)
+}
+
+func TestRunLeasedLostStopsJob(t *testing.T) {
+	st := memstore.New()
+	ls := renewHook{Leaser: st, renew: func(context.Context, vault.Lease, time.Duration) (vault.Lease, error) {
+		return vault.Lease{}, vault.ErrLeaseLost
+	}}
+	var cause error
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 30 * time.Millisecond}, "dek/acme",
+		func(ctx context.Context) error {
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			return ctx.Err()
+		})
+	if !errors.Is(err, vault.ErrLeaseLost) || !errors.Is(cause, vault.ErrLeaseLost) {
+		t.Fatalf("RunLeased = %v (job cancelled by %v), want ErrLeaseLost", err, cause)
+	}
+}
+
+// TestRunLeasedStopsBeforeExpiry has renewals hang, as against an
+// unreachable store: the job must be stopped by the deadline of the
+// first renewal, two thirds into the term.
+func TestRunLeasedStopsBeforeExpiry(t *testing.T) {
+	st := memstore.New()
+	const ttl = 60 * time.Millisecond
+	var deadline time.Time
+	ls := renewHook{Leaser: st, renew: func(ctx context.Context, _ vault.Lease, _ time.Duration) (vault.Lease, error) {
+		deadline, _ = ctx.Deadline()
+		<-ctx.Done()
+		return vault.Lease{}, ctx.Err()
+	}}
+	var cause error
+	var term vault.Lease
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: ttl}, "dek/acme",
+		func(ctx context.Context) error {
+			term, _ = vault.LeaseFromContext(ctx)
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			return nil
+		})
+	if !errors.Is(err, vault.ErrLeaseLost) || !errors.Is(cause, vault.ErrLeaseLost) {
+		t.Fatalf("RunLeased = %v (job cancelled by %v), want ErrLeaseLost", err, cause)
+	}
+	// The store stamped the term after RunLeased sent the request: the
+	// job must stop by two thirds of a term counted from there.
+	if deadline.IsZero() || deadline.After(term.Acquired.Add(2*ttl/3)) {
+		t.Fatalf("renewal deadline %v after the term began, want at most %v", deadline.Sub(term.Acquired), 2*ttl/3)
+	}
+}
+
+func TestRunLeasedRenewsThroughHiccup(t *testing.T) {
+	st := memstore.New()
+	var calls atomic.Int32
+	renewed := make(chan struct{}, 8)
+	ls := renewHook{Leaser: st, renew: func(ctx context.Context, l vault.Lease, ttl time.Duration) (vault.Lease, error) {
+		if calls.Add(1) == 1 {
+			return vault.Lease{}, errors.New("connection reset")
+		}
+		renewed <- struct{}{}
+		return st.RenewLease(ctx, l, ttl)
+	}}
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 300 * time.Millisecond}, "dek/acme",
+		func(ctx context.Context) error {
+			for range 3 {
+				select {
+				case <-renewed:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatalf("RunLeased through a failed renewal: %v", err)
+	}
+}
+
+func TestRewrapUnderLease(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	seedRecords(t, e.v, e.store, "acme", 20)
+	if _, err := e.keys.Rotate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.store.AcquireLease(ctx, "rewrap/acme", "other", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := vault.RewrapOptions{JobOptions: vault.JobOptions{Org: "acme",
+		Lease: vault.LeaseOptions{Leaser: e.store, Holder: "me", TTL: time.Minute}}}
+	if _, err := e.v.RewrapKEK(ctx, opts); !errors.Is(err, vault.ErrLeaseHeld) {
+		t.Fatalf("RewrapKEK while another holds the lease: %v, want ErrLeaseHeld", err)
+	}
+	if err := e.store.ReleaseLease(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var done, heldErrs atomic.Int64
+	for _, holder := range []string{"r1", "r2", "r3", "r4"} {
+		wg.Go(func() {
+			o := opts
+			o.Lease.Holder = holder
+			s, err := e.v.RewrapKEK(ctx, o)
+			switch {
+			case errors.Is(err, vault.ErrLeaseHeld):
+				heldErrs.Add(1)
+			case err != nil:
+				t.Errorf("%s: %v", holder, err)
+			}
+			done.Add(s.Done)
+		})
+	}
+	wg.Wait()
+	if done.Load() != 20 {
+		t.Fatalf("replicas rewrapped %d records in all (%d refused by the lease), want exactly 20", done.Load(), heldErrs.Load())
+	}
+}
+
+// The leased-rewrap SIGKILL test: replicas are this test binary
+// re-executed as workers (see TestMain), against one PostgreSQL.
+const (
+	leaseWorkerEnv = "CREDVAULT_LEASE_WORKER" // the worker's holder name
+	leaseDSNEnv    = "CREDVAULT_LEASE_DSN"    // the shared store
+	leaseReplicas  = 4
+	leaseKills     = 20
+	leaseTTL       = time.Second
+	leaseName      = "rewrap/" + crashOrg
+)
+
+// runLeaseWorker is one replica: it runs the org's rewrap under the
+// lease until a run completes with every record on the current key,
+// trying again while another replica holds the lease. Every batch the
+// job writes is logged with the writer and its lease term.
+func runLeaseWorker(holder string) error {
+	ctx := context.Background()
+	root, err := local.RootKeyFromEnv(crashRootEnv)
+	if err != nil {
+		return err
+	}
+	keys, err := local.Open(os.Getenv(crashKeysEnv), root)
+	if err != nil {
+		return err
+	}
+	dsn := os.Getenv(leaseDSNEnv)
+	st, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logDB, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer logDB.Close()
+	v, err := vault.New(writeLog{Store: st, db: logDB}, keys)
+	if err != nil {
+		return err
+	}
+	// The rate limit (two KEK calls a record) stretches the job to
+	// seconds, so that the kills land inside it.
+	opts := vault.RewrapOptions{JobOptions: vault.JobOptions{Org: crashOrg, Workers: 4, PageSize: 100, RatePerSecond: 2000,
+		Lease: vault.LeaseOptions{Leaser: st, Holder: holder, TTL: leaseTTL}}}
+	for {
+		s, err := v.RewrapKEK(ctx, opts)
+		switch {
+		case errors.Is(err, vault.ErrLeaseHeld), errors.Is(err, vault.ErrLeaseLost):
+			time.Sleep(20 * time.Millisecond)
+			continue
+		case err != nil:
+			return err
+		case s.Failed > 0:
+			return fmt.Errorf("%d records failed: %v", s.Failed, s.Errors)
+		}
+		if usage, err := st.KeyUsage(ctx, crashOrg); err != nil || len(usage) == 1 {
+			return err
+		}
+	}
+}
+
+// writeLog is the worker's store: every batch written is logged in
+// lease_writes with the writer, its lease token and the server's time
+// after the batch returned.
+type writeLog struct {
+	*sqlstore.Store
+	db *sql.DB
+}
+
+// PutBatch implements vault.BatchPutter, logging the batch.
+func (w writeLog) PutBatch(ctx context.Context, recs []vault.Record, expects []int64) ([]int64, []error) {
+	vs, errs := w.Store.PutBatch(ctx, recs, expects)
+	n := 0
+	for _, err := range errs {
+		if err == nil {
+			n++
+		}
+	}
+	if n > 0 {
+		l, _ := vault.LeaseFromContext(ctx)
+		_, err := w.db.ExecContext(context.WithoutCancel(ctx),
+			`INSERT INTO lease_writes (holder, token, n, at) VALUES ($1, $2, $3, clock_timestamp())`, l.Holder, l.Token, n)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lease worker: write log:", err)
+			os.Exit(3)
+		}
+	}
+	return vs, errs
+}
+
+// Put implements vault.Store; the rewrap job writes by PutBatch only.
+func (w writeLog) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
+	vs, errs := w.PutBatch(ctx, []vault.Record{rec}, []int64{expect})
+	return vs[0], errs[0]
+}
+
+// testPostgresDSN returns the test server's DSN, or skips the test (fails
+// it when CREDVAULT_REQUIRE_POSTGRES is set, as CI does).
+func testPostgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("CREDVAULT_TEST_POSTGRES_DSN")
+	switch {
+	case dsn != "":
+		return dsn
+	case os.Getenv("CREDVAULT_REQUIRE_POSTGRES") != "":
+		t.Fatal("CREDVAULT_TEST_POSTGRES_DSN not set but CREDVAULT_REQUIRE_POSTGRES is")
+	default:
+		t.Skip("CREDVAULT_TEST_POSTGRES_DSN not set")
+	}
+	return ""
+}
+
+// freshSchema creates a schema on the server at dsn, dropped when the
+// test ends, and returns a DSN whose search_path is it, and the schema.
+func freshSchema(t *testing.T, dsn string) (string, string) {
+	t.Helper()
+	schema := fmt.Sprintf("credvault_lease_%d", rand.Uint64()>>1)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		admin.Close()
+	})
+	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal("the PostgreSQL DSN is not a URL")
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String(), schema
+	}
+	return dsn + " search_path=" + schema, schema
+}
+
+// leaseAudit creates the tables the check reads: the log of the job's
+// writes, and every version of the lease row, kept by a trigger.
+func leaseAudit(t *testing.T, db *sql.DB, schema string) {
+	t.Helper()
+	for _, stmt := range []string{
+		`CREATE TABLE lease_writes (holder TEXT NOT NULL, token BIGINT NOT NULL, n INT NOT NULL, at TIMESTAMPTZ NOT NULL)`,
+		`CREATE TABLE lease_history (name TEXT, holder TEXT, token BIGINT, acquired_at TIMESTAMPTZ, expires_at TIMESTAMPTZ)`,
+		`CREATE FUNCTION ` + schema + `.log_lease() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+			INSERT INTO ` + schema + `.lease_history VALUES (NEW.name, NEW.holder, NEW.token, NEW.acquired_at, NEW.expires_at);
+			RETURN NEW; END $$`,
+		`CREATE TRIGGER log_lease AFTER INSERT OR UPDATE ON ` + schema + `.credvault_leases
+			FOR EACH ROW EXECUTE FUNCTION ` + schema + `.log_lease()`,
+	} {
+		if _, err := db.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A replica is one worker process.
+type replica struct {
+	cmd    *exec.Cmd
+	done   chan error
+	stderr *strings.Builder
+}
+
+// startReplica starts a worker named holder.
+func (c *crashEnv) startReplica(t *testing.T, holder string) *replica {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), leaseWorkerEnv+"="+holder, leaseDSNEnv+"="+c.dsn,
+		crashKeysEnv+"="+c.keysDir, crashRootEnv+"="+c.rootB64)
+	r := &replica{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}}
+	cmd.Stderr = r.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return r
+}
+
+// holderNow returns the lease's running term, token 0 when none runs.
+func holderNow(t *testing.T, db *sql.DB) (string, int64) {
+	var holder string
+	var token int64
+	err := db.QueryRowContext(t.Context(), `SELECT holder, token FROM credvault_leases
+		WHERE name = $1 AND expires_at > clock_timestamp()`, leaseName).Scan(&holder, &token)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	return holder, token
+}
+
+// TestLeasedRewrapSurvivesSIGKILL runs 4 replicas (processes) of a
+// leased rewrap of 10,000 records on one PostgreSQL, SIGKILLs the lease
+// holder at random 20 times while puts race the job, and checks that
+// every record opens with its latest value, that the job finished on the
+// current key, and that every write the job made fell inside its
+// writer's own lease term (the term's holder, before its expiry and
+// before the next term began): at most one replica wrote in any term.
+func TestLeasedRewrapSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs replica subprocesses for about a minute; skipped with -short")
+	}
+	dsn, schema := freshSchema(t, testPostgresDSN(t))
+	c := newCrashEnvOn(t, dsn)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	leaseAudit(t, db, schema)
+	current, err := c.keys.Rotate(t.Context(), crashOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	puts := startRacingPuts(t, c.v)
+	replicas := map[string]*replica{}
+	spawned := 0
+	spawn := func() {
+		spawned++
+		holder := fmt.Sprintf("replica-%02d", spawned)
+		replicas[holder] = c.startReplica(t, holder)
+	}
+	for range leaseReplicas {
+		spawn()
+	}
+	kills := killHolders(t, c, db, replicas, spawn)
+	puts.stop()
+	for holder, r := range replicas {
+		select {
+		case err := <-r.done:
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", holder, err, r.stderr)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%s did not finish", holder)
+		}
+	}
+	usage, err := c.v.KeyUsage(t.Context(), crashOrg)
+	if err != nil || len(usage) != 1 || usage[current] != crashRecords {
+		t.Fatalf("after the job: key usage %v, %v; want all %d records on %s", usage, err, crashRecords, current)
+	}
+	puts.verify(t, c)
+	terms, writes, rows := checkLeaseTerms(t, db)
+	t.Logf("%d SIGKILLs of the holder, %d replicas started, %d lease terms, %d terms wrote %d batches (%d records), %d racing puts",
+		kills, spawned, terms, writes, rows, sumWrites(t, db), puts.n.Load())
+}
+
+// killHolders SIGKILLs the lease holder at a random moment once it has
+// written (up to 200 ms after its first batch), leaseKills times, starting a replacement replica each time, and
+// returns the kills.
+func killHolders(t *testing.T, c *crashEnv, db *sql.DB, replicas map[string]*replica, spawn func()) int {
+	kills := 0
+	var seen int64
+	deadline := time.Now().Add(3 * time.Minute)
+	for kills < leaseKills {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d kills in 3 minutes", kills)
+		}
+		holder, token := holderNow(t, db)
+		if token == 0 || token == seen {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if !wroteUnder(t, db, token) {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		seen = token
+		time.Sleep(time.Duration(rand.IntN(200)) * time.Millisecond)
+		r := replicas[holder]
+		if h, tok := holderNow(t, db); r == nil || h != holder || tok != token {
+			continue // the term ended meanwhile
+		}
+		_ = r.cmd.Process.Kill() // SIGKILL
+		err := <-r.done
+		if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.Exited() {
+			t.Fatalf("%s was not killed (%v): the job finished after %d kills\n%s", holder, err, kills, r.stderr)
+		}
+		delete(replicas, holder)
+		kills++
+		spawn()
+	}
+	if usage, err := c.v.KeyUsage(t.Context(), crashOrg); err != nil || len(usage) == 1 {
+		t.Fatalf("the job finished during the kills (%v, %v): make it longer", usage, err)
+	}
+	return kills
+}
+
+// wroteUnder reports whether the job has written under token.
+func wroteUnder(t *testing.T, db *sql.DB, token int64) bool {
+	var n int
+	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM lease_writes WHERE token = $1`, token).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+// racingPuts overwrite random records while the job runs, remembering
+// each record's latest value.
+type racingPuts struct {
+	mu     sync.Mutex
+	latest map[int]string
+	n      atomic.Int64
+	quit   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// racedRecords is how many records the racing puts overwrite: a fifth,
+// so that the job still has most of the work to do.
+const racedRecords = crashRecords / 5
+
+// startRacingPuts starts two putters over disjoint halves of the raced
+// records.
+func startRacingPuts(t *testing.T, v *vault.Vault) *racingPuts {
+	p := &racingPuts{latest: map[int]string{}, quit: make(chan struct{})}
+	for half := range 2 {
+		p.wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-p.quit:
+					return
+				default:
+				}
+				i := 2*rand.IntN(racedRecords/2) + half
+				pw := fmt.Sprintf("pw-%d-%d", i, n)
+				cred := credentials.UsernamePassword{Username: "deploy-bot", Password: credentials.NewSecret(pw)}
+				if _, err := v.Put(context.Background(), seedKey(crashOrg, i), entry(cred)); err != nil {
+					t.Errorf("racing put: %v", err)
+					return
+				}
+				p.n.Add(1)
+				p.mu.Lock()
+				p.latest[i] = pw
+				p.mu.Unlock()
+				time.Sleep(time.Millisecond) // racing, not flooding the server
+
+			}
+		})
+	}
+	return p
+}
+
+func (p *racingPuts) stop() {
+	close(p.quit)
+	p.wg.Wait()
+}
+
+// verify opens every record and checks it holds its latest value.
+func (p *racingPuts) verify(t *testing.T, c *crashEnv) {
+	seen := 0
+	q := vault.Query{Org: crashOrg, Limit: vault.MaxPageSize}
+	for {
+		page, err := c.st.List(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range page.Records {
+			e, err := c.v.OpenRecord(t.Context(), rec)
+			if err != nil {
+				t.Fatalf("%s does not open: %v", rec.Key, err)
+			}
+			i, _ := strconv.Atoi(strings.TrimPrefix(rec.Registry, "reg-"))
+			want, ok := p.latest[i]
+			if !ok {
+				want = fmt.Sprintf("pw-%d", i)
+			}
+			if up, ok := e.Credential.(credentials.UsernamePassword); !ok || up.Password.Reveal() != want {
+				t.Fatalf("%s does not hold its latest value", rec.Key)
+			}
+			seen++
+		}
+		if !page.More {
+			break
+		}
+		q.After = page.Next
+	}
+	if seen != crashRecords {
+		t.Fatalf("%d records, want %d", seen, crashRecords)
+	}
+}
+
+// A term is one lease term as the history recorded it.
+type term struct {
+	holder        string
+	start, expiry time.Time
+}
+
+// checkLeaseTerms checks every logged write against the lease history:
+// the writer held the term its token names, and the write returned
+// before the term expired and before the next term began. It returns
+// the terms, the terms that wrote, and the write batches.
+func checkLeaseTerms(t *testing.T, db *sql.DB) (terms, wrote, batches int) {
+	history := map[int64]term{}
+	rows, err := db.QueryContext(t.Context(), `SELECT token, holder, MIN(acquired_at), MAX(expires_at) FROM lease_history
+		WHERE name = $1 GROUP BY token, holder ORDER BY token`, leaseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []int64
+	for rows.Next() {
+		var tok int64
+		var tm term
+		if err := rows.Scan(&tok, &tm.holder, &tm.start, &tm.expiry); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := history[tok]; dup {
+			t.Fatalf("token %d held by two holders", tok)
+		}
+		history[tok], tokens = tm, append(tokens, tok)
+	}
+	rows.Close()
+	next := map[int64]time.Time{}
+	for i := 0; i+1 < len(tokens); i++ {
+		next[tokens[i]] = history[tokens[i+1]].start
+	}
+	rows, err = db.QueryContext(t.Context(), `SELECT holder, token, at FROM lease_writes`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	writers := map[int64]bool{}
+	for rows.Next() {
+		var holder string
+		var tok int64
+		var at time.Time
+		if err := rows.Scan(&holder, &tok, &at); err != nil {
+			t.Fatal(err)
+		}
+		tm, ok := history[tok]
+		switch {
+		case !ok || tm.holder != holder:
+			t.Fatalf("%s wrote under token %d, a term it did not hold (%+v)", holder, tok, tm)
+		case at.Before(tm.start) || at.After(tm.expiry):
+			t.Fatalf("%s wrote at %v outside its term %d [%v, %v]", holder, at, tok, tm.start, tm.expiry)
+		case !next[tok].IsZero() && !at.Before(next[tok]):
+			t.Fatalf("%s wrote at %v under token %d after the next term began at %v", holder, at, tok, next[tok])
+		}
+		writers[tok] = true
+		batches++
+	}
+	return len(history), len(writers), batches
+}
+
+// sumWrites returns how many records the job's logged batches wrote.
+func sumWrites(t *testing.T, db *sql.DB) int64 {
+	var n int64
+	if err := db.QueryRowContext(t.Context(), `SELECT COALESCE(SUM(n), 0) FROM lease_writes`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
