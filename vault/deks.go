@@ -26,7 +26,7 @@ type DEKOptions struct {
 // has a fresh DEK and is skipped. With Checkpoints set, a restarted job
 // resumes after the last page completed before any record failed.
 func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (s Summary, err error) {
-	err = runJobLeased(ctx, opts.JobOptions, jobDEK, func(ctx context.Context) error {
+	err = v.runJobLeased(ctx, opts.JobOptions, jobDEK, func(ctx context.Context) error {
 		s, err = v.rotateDEKs(ctx, opts)
 		return err
 	})

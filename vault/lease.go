@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Lease errors, matched with errors.Is.
@@ -66,6 +68,10 @@ type LeaseOptions struct {
 	// successful renewal began, a third of a term before the lease can
 	// pass to another replica.
 	TTL time.Duration
+	// MeterProvider receives credvault.lease.changes (see README's
+	// Observability section); nil means otel's global provider, or the
+	// vault's (WithMeterProvider) for its own jobs.
+	MeterProvider metric.MeterProvider
 }
 
 // leaseKey is the context key under which RunLeased keeps the term.
@@ -103,6 +109,8 @@ func RunLeased(ctx context.Context, o LeaseOptions, name string, fn func(ctx con
 	if err != nil {
 		return fmt.Errorf("vault: lease %s: %w", name, err)
 	}
+	obs := observeLease(o.MeterProvider, name)
+	obs.acquiredLease(ctx)
 	jobCtx, cancel := context.WithCancelCause(context.WithValue(ctx, leaseKey{}, l))
 	beat := make(chan struct{})
 	go func() {
@@ -115,7 +123,9 @@ func RunLeased(ctx context.Context, o LeaseOptions, name string, fn func(ctx con
 	<-beat
 	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), ttl/3)
 	defer done()
-	if rerr := o.Leaser.ReleaseLease(rctx, l); rerr != nil && !lost {
+	rerr := o.Leaser.ReleaseLease(rctx, l)
+	obs.endedLease(ctx, lost, rerr)
+	if rerr != nil && !lost {
 		err = errors.Join(err, fmt.Errorf("vault: lease %s: release: %w", name, rerr))
 	}
 	if lost {
@@ -125,10 +135,14 @@ func RunLeased(ctx context.Context, o LeaseOptions, name string, fn func(ctx con
 }
 
 // runJobLeased runs fn, the body of the job kind for opts.Org, under
-// the lease "<kind>/<org>" when opts.Lease asks for one.
-func runJobLeased(ctx context.Context, opts JobOptions, kind string, fn func(ctx context.Context) error) error {
+// the lease "<kind>/<org>" when opts.Lease asks for one, counting its
+// changes with v's MeterProvider unless the lease options name another.
+func (v *Vault) runJobLeased(ctx context.Context, opts JobOptions, kind string, fn func(ctx context.Context) error) error {
 	if err := (Key{Org: opts.Org, Registry: "-"}).Validate(); err != nil {
 		return err
+	}
+	if opts.Lease.MeterProvider == nil {
+		opts.Lease.MeterProvider = v.mp
 	}
 	return RunLeased(ctx, opts.Lease, kind+"/"+opts.Org, fn)
 }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/credvault/credvault/kek"
 )
@@ -32,6 +35,7 @@ const (
 	attrJobKind      = "credvault.job.kind"          // rewrap, dek
 	attrRecordResult = "credvault.job.record.result" // done, skipped, failed
 	attrJobResult    = "credvault.job.result"        // completed, failed, canceled
+	attrLeaseChange  = "credvault.lease.change"      // acquired, lost, released
 )
 
 // Job kinds, the values of credvault.job.kind and the log events' job.
@@ -39,6 +43,12 @@ const (
 	jobRewrap = "rewrap"
 	jobDEK    = "dek"
 )
+
+// leaseKinds are the job kinds a lease name "<kind>/<org>" may start with
+// and its credvault.job.kind then carries: the vault's and package
+// schedule's jobs. Any other name is "_OTHER": a lease name is the
+// caller's string.
+var leaseKinds = []string{jobRewrap, jobDEK, "kek", "retire", "health"}
 
 // errorTypes are the values of error.type, the first match (errors.Is)
 // winning; any other error is "_OTHER", as the semantic conventions spell
@@ -274,5 +284,50 @@ func (o *jobObserver) finished(ctx context.Context, p Progress, err error) {
 		o.log.WarnContext(ctx, "credvault job finished", attrs...)
 	default:
 		o.log.InfoContext(ctx, "credvault job finished", attrs...)
+	}
+}
+
+// A leaseObserver counts one lease's changes in credvault.lease.changes.
+type leaseObserver struct {
+	c                        metric.Int64Counter
+	acquired, lost, released []metric.AddOption
+}
+
+// observeLease returns the observer of the lease name, recording to mp
+// (nil: otel's global provider); a provider that refuses the instrument
+// gets a no-op observer, and the error goes to otel's error handler.
+func observeLease(mp metric.MeterProvider, name string) leaseObserver {
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	c, err := mp.Meter(instrumentationName).Int64Counter("credvault.lease.changes", metric.WithUnit("{change}"),
+		metric.WithDescription("Job lease changes: acquired, lost, released."))
+	if err != nil {
+		otel.Handle(err)
+		c = noop.Int64Counter{}
+	}
+	kind, _, _ := strings.Cut(name, "/")
+	if !slices.Contains(leaseKinds, kind) {
+		kind = "_OTHER"
+	}
+	k := attribute.String(attrJobKind, kind)
+	return leaseObserver{c: c,
+		acquired: addOptions(k, attribute.String(attrLeaseChange, "acquired")),
+		lost:     addOptions(k, attribute.String(attrLeaseChange, "lost")),
+		released: addOptions(k, attribute.String(attrLeaseChange, "released")),
+	}
+}
+
+// acquiredLease counts the lease's acquisition.
+func (o leaseObserver) acquiredLease(ctx context.Context) { o.c.Add(ctx, 1, o.acquired...) }
+
+// endedLease counts the end of the lease's term: lost, or released when
+// the release succeeded.
+func (o leaseObserver) endedLease(ctx context.Context, lost bool, releaseErr error) {
+	switch {
+	case lost:
+		o.c.Add(ctx, 1, o.lost...)
+	case releaseErr == nil:
+		o.c.Add(ctx, 1, o.released...)
 	}
 }

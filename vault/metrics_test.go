@@ -209,6 +209,58 @@ func TestJobEventsAreLogged(t *testing.T) {
 	}
 }
 
+// TestLeaseChangesCounted runs leased work that ends released, lost
+// and held elsewhere, under lease names of known and unknown kinds, and
+// checks credvault.lease.changes, with no attribute carrying an org or
+// the caller's name; a vault's own leased jobs count with its provider.
+func TestLeaseChangesCounted(t *testing.T) {
+	mp, reader := metrictest.Provider()
+	st := memstore.New()
+	ctx := t.Context()
+	held := vault.LeaseOptions{Leaser: st, Holder: "a", MeterProvider: mp}
+	other := vault.LeaseOptions{Leaser: st, Holder: "b", MeterProvider: mp}
+	err := vault.RunLeased(ctx, held, "health/"+metricsOrg, func(ctx context.Context) error {
+		return vault.RunLeased(ctx, other, "health/"+metricsOrg, func(context.Context) error { return nil })
+	})
+	if !errors.Is(err, vault.ErrLeaseHeld) {
+		t.Fatalf("RunLeased by b under a: %v", err)
+	}
+	losing := vault.LeaseOptions{Holder: "a", TTL: 30 * time.Millisecond, MeterProvider: mp,
+		Leaser: renewHook{Leaser: st, renew: func(context.Context, vault.Lease, time.Duration) (vault.Lease, error) {
+			return vault.Lease{}, vault.ErrLeaseLost
+		}}}
+	err = vault.RunLeased(ctx, losing, "odd-"+canary+"/"+metricsOrg, func(ctx context.Context) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, vault.ErrLeaseLost) {
+		t.Fatalf("RunLeased with renewals refused: %v", err)
+	}
+	e := newEnv(t, metricsOrg)
+	v, err := vault.New(e.store, e.keys, vault.WithMeterProvider(mp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := vault.JobOptions{Org: metricsOrg, Lease: vault.LeaseOptions{Leaser: e.store, Holder: "a"}}
+	if _, err := v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: jobs}); err != nil {
+		t.Fatal(err)
+	}
+	got := metrictest.Series(t, reader, canary, metricsOrg, "odd")
+	const name = "credvault.lease.changes"
+	for k, n := range map[string]int64{
+		name + "{credvault.job.kind=health,credvault.lease.change=acquired}": 1,
+		name + "{credvault.job.kind=health,credvault.lease.change=released}": 1,
+		name + "{credvault.job.kind=_OTHER,credvault.lease.change=acquired}": 1,
+		name + "{credvault.job.kind=_OTHER,credvault.lease.change=lost}":     1,
+		name + "{credvault.job.kind=rewrap,credvault.lease.change=acquired}": 1,
+		name + "{credvault.job.kind=rewrap,credvault.lease.change=released}": 1,
+	} {
+		if got[k] != n {
+			t.Errorf("%s = %d, want %d (all: %v)", k, got[k], n, got)
+		}
+	}
+}
+
 // Record the vault's metrics with the OpenTelemetry SDK (here a manual
 // reader; a service would export them, e.g. with OTLP or Prometheus).
 func ExampleWithMeterProvider() {

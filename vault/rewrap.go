@@ -28,7 +28,7 @@ type RewrapOptions struct {
 // already current. The job is naturally resumable: it selects records by
 // key ID, so a restarted job finds only those still to do.
 func (v *Vault) RewrapKEK(ctx context.Context, opts RewrapOptions) (s Summary, err error) {
-	err = runJobLeased(ctx, opts.JobOptions, jobRewrap, func(ctx context.Context) error {
+	err = v.runJobLeased(ctx, opts.JobOptions, jobRewrap, func(ctx context.Context) error {
 		s, err = v.rewrapKEK(ctx, opts)
 		return err
 	})
