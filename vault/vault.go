@@ -38,6 +38,16 @@
 // test ([Vault.RecordHealth], [Vault.Health], [Vault.OrgHealth]). Package
 // schedule runs rotations and health re-tests from a per-org policy.
 //
+// # Observability
+//
+// The vault records OpenTelemetry metrics (seal and open durations, KEK
+// call durations, DEK cache lookups, job records and durations, lease
+// changes) to the MeterProvider given with [WithMeterProvider], else to
+// otel's global one, a no-op until the application installs an SDK; it
+// logs job events to the slog.Logger given with [WithLogger]. No
+// attribute or event carries a secret, and no attribute an org, a
+// registry or a key ID (README's Observability section lists them).
+//
 // # Errors
 //
 // Store outcomes are [ErrNotFound] and [ErrConflict]; a record that fails
