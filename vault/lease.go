@@ -104,13 +104,19 @@ func RunLeased(ctx context.Context, o LeaseOptions, name string, fn func(ctx con
 		return fmt.Errorf("vault: lease %s: %w", name, err)
 	}
 	jobCtx, cancel := context.WithCancelCause(context.WithValue(ctx, leaseKey{}, l))
+	// The watchdog stops the job two thirds into a term unless a renewal
+	// pushed it back, even if a renewal hangs past its own deadline.
+	watchdog := time.AfterFunc(time.Until(sent.Add(2*ttl/3)), func() {
+		cancel(fmt.Errorf("%w: no renewal in time", ErrLeaseLost))
+	})
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
-		heartbeat(jobCtx, o.Leaser, l, ttl, sent, cancel)
+		heartbeat(jobCtx, o.Leaser, l, ttl, sent, cancel, watchdog)
 	}()
 	err = fn(jobCtx)
 	lost := errors.Is(context.Cause(jobCtx), ErrLeaseLost)
+	watchdog.Stop()
 	cancel(nil)
 	<-beat
 	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), ttl/3)
@@ -137,8 +143,9 @@ func runJobLeased(ctx context.Context, opts JobOptions, kind string, fn func(ctx
 // succeed by 2·ttl/3 after the last successful one was sent (the lease
 // runs at least ttl from then by the store's clock); otherwise heartbeat
 // cancels ctx with ErrLeaseLost. A failed renewal is tried again until
-// then, unless the store says the term is over.
-func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent time.Time, cancel context.CancelCauseFunc) {
+// then, unless the store says the term is over. Each success pushes the
+// watchdog back to 2·ttl/3 after that renewal was sent.
+func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent time.Time, cancel context.CancelCauseFunc, watchdog *time.Timer) {
 	for {
 		next := sent.Add(ttl / 3)
 		stop := sent.Add(2 * ttl / 3)
@@ -152,6 +159,7 @@ func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent 
 			done()
 			if err == nil {
 				l, sent = nl, try
+				watchdog.Reset(time.Until(sent.Add(2 * ttl / 3)))
 				break
 			}
 			if ctx.Err() != nil {

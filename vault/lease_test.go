@@ -123,6 +123,28 @@ func TestRunLeasedStopsBeforeExpiry(t *testing.T) {
 	}
 }
 
+// TestRunLeasedWatchdog has a renewal hang without honouring its
+// context: the job must still be stopped.
+func TestRunLeasedWatchdog(t *testing.T) {
+	st := memstore.New()
+	unblock := make(chan struct{})
+	ls := renewHook{Leaser: st, renew: func(context.Context, vault.Lease, time.Duration) (vault.Lease, error) {
+		<-unblock
+		return vault.Lease{}, errors.New("too late")
+	}}
+	var cause error
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 60 * time.Millisecond}, "dek/acme",
+		func(ctx context.Context) error {
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			close(unblock)
+			return nil
+		})
+	if !errors.Is(err, vault.ErrLeaseLost) || !errors.Is(cause, vault.ErrLeaseLost) {
+		t.Fatalf("RunLeased = %v (job cancelled by %v), want ErrLeaseLost", err, cause)
+	}
+}
+
 func TestRunLeasedRenewsThroughHiccup(t *testing.T) {
 	st := memstore.New()
 	var calls atomic.Int32
@@ -134,9 +156,10 @@ func TestRunLeasedRenewsThroughHiccup(t *testing.T) {
 		renewed <- struct{}{}
 		return st.RenewLease(ctx, l, ttl)
 	}}
-	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 300 * time.Millisecond}, "dek/acme",
+	// A term long enough that a loaded machine cannot miss the watchdog.
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 1500 * time.Millisecond}, "dek/acme",
 		func(ctx context.Context) error {
-			for range 3 {
+			for range 2 {
 				select {
 				case <-renewed:
 				case <-ctx.Done():
