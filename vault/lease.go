@@ -112,13 +112,19 @@ func RunLeased(ctx context.Context, o LeaseOptions, name string, fn func(ctx con
 	obs := observeLease(o.MeterProvider, name)
 	obs.acquiredLease(ctx)
 	jobCtx, cancel := context.WithCancelCause(context.WithValue(ctx, leaseKey{}, l))
+	// The watchdog stops the job two thirds into a term unless a renewal
+	// pushed it back, even if a renewal hangs past its own deadline.
+	watchdog := time.AfterFunc(time.Until(sent.Add(2*ttl/3)), func() {
+		cancel(fmt.Errorf("%w: no renewal in time", ErrLeaseLost))
+	})
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
-		heartbeat(jobCtx, o.Leaser, l, ttl, sent, cancel)
+		heartbeat(jobCtx, o.Leaser, l, ttl, sent, cancel, watchdog)
 	}()
 	err = fn(jobCtx)
 	lost := errors.Is(context.Cause(jobCtx), ErrLeaseLost)
+	watchdog.Stop()
 	cancel(nil)
 	<-beat
 	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), ttl/3)
@@ -151,8 +157,9 @@ func (v *Vault) runJobLeased(ctx context.Context, opts JobOptions, kind string, 
 // succeed by 2·ttl/3 after the last successful one was sent (the lease
 // runs at least ttl from then by the store's clock); otherwise heartbeat
 // cancels ctx with ErrLeaseLost. A failed renewal is tried again until
-// then, unless the store says the term is over.
-func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent time.Time, cancel context.CancelCauseFunc) {
+// then, unless the store says the term is over. Each success pushes the
+// watchdog back to 2·ttl/3 after that renewal was sent.
+func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent time.Time, cancel context.CancelCauseFunc, watchdog *time.Timer) {
 	for {
 		next := sent.Add(ttl / 3)
 		stop := sent.Add(2 * ttl / 3)
@@ -166,6 +173,7 @@ func heartbeat(ctx context.Context, ls Leaser, l Lease, ttl time.Duration, sent 
 			done()
 			if err == nil {
 				l, sent = nl, try
+				watchdog.Reset(time.Until(sent.Add(2 * ttl / 3)))
 				break
 			}
 			if ctx.Err() != nil {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,6 +123,28 @@ func TestRunLeasedStopsBeforeExpiry(t *testing.T) {
 	}
 }
 
+// TestRunLeasedWatchdog has a renewal hang without honouring its
+// context: the job must still be stopped.
+func TestRunLeasedWatchdog(t *testing.T) {
+	st := memstore.New()
+	unblock := make(chan struct{})
+	ls := renewHook{Leaser: st, renew: func(context.Context, vault.Lease, time.Duration) (vault.Lease, error) {
+		<-unblock
+		return vault.Lease{}, errors.New("too late")
+	}}
+	var cause error
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 60 * time.Millisecond}, "dek/acme",
+		func(ctx context.Context) error {
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			close(unblock)
+			return nil
+		})
+	if !errors.Is(err, vault.ErrLeaseLost) || !errors.Is(cause, vault.ErrLeaseLost) {
+		t.Fatalf("RunLeased = %v (job cancelled by %v), want ErrLeaseLost", err, cause)
+	}
+}
+
 func TestRunLeasedRenewsThroughHiccup(t *testing.T) {
 	st := memstore.New()
 	var calls atomic.Int32
@@ -133,9 +156,10 @@ func TestRunLeasedRenewsThroughHiccup(t *testing.T) {
 		renewed <- struct{}{}
 		return st.RenewLease(ctx, l, ttl)
 	}}
-	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 300 * time.Millisecond}, "dek/acme",
+	// A term long enough that a loaded machine cannot miss the watchdog.
+	err := vault.RunLeased(t.Context(), vault.LeaseOptions{Leaser: ls, Holder: "a", TTL: 1500 * time.Millisecond}, "dek/acme",
 		func(ctx context.Context) error {
-			for range 3 {
+			for range 2 {
 				select {
 				case <-renewed:
 				case <-ctx.Done():
@@ -197,14 +221,15 @@ const (
 	leaseDSNEnv    = "CREDVAULT_LEASE_DSN"    // the shared store
 	leaseReplicas  = 4
 	leaseKills     = 20
-	leaseTTL       = time.Second
+	leaseTTL       = 2 * time.Second
 	leaseName      = "rewrap/" + crashOrg
 )
 
 // runLeaseWorker is one replica: it runs the org's rewrap under the
 // lease until a run completes with every record on the current key,
-// trying again while another replica holds the lease. Every batch the
-// job writes is logged with the writer and its lease term.
+// trying again while another replica holds the lease. Its connections
+// carry its name as application_name, which the test's trigger logs
+// with every write.
 func runLeaseWorker(holder string) error {
 	ctx := context.Background()
 	root, err := local.RootKeyFromEnv(crashRootEnv)
@@ -221,12 +246,7 @@ func runLeaseWorker(holder string) error {
 		return err
 	}
 	defer st.Close()
-	logDB, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return err
-	}
-	defer logDB.Close()
-	v, err := vault.New(writeLog{Store: st, db: logDB}, keys)
+	v, err := vault.New(st, keys)
 	if err != nil {
 		return err
 	}
@@ -249,41 +269,6 @@ func runLeaseWorker(holder string) error {
 			return err
 		}
 	}
-}
-
-// writeLog is the worker's store: every batch written is logged in
-// lease_writes with the writer, its lease token and the server's time
-// after the batch returned.
-type writeLog struct {
-	*sqlstore.Store
-	db *sql.DB
-}
-
-// PutBatch implements vault.BatchPutter, logging the batch.
-func (w writeLog) PutBatch(ctx context.Context, recs []vault.Record, expects []int64) ([]int64, []error) {
-	vs, errs := w.Store.PutBatch(ctx, recs, expects)
-	n := 0
-	for _, err := range errs {
-		if err == nil {
-			n++
-		}
-	}
-	if n > 0 {
-		l, _ := vault.LeaseFromContext(ctx)
-		_, err := w.db.ExecContext(context.WithoutCancel(ctx),
-			`INSERT INTO lease_writes (holder, token, n, at) VALUES ($1, $2, $3, clock_timestamp())`, l.Holder, l.Token, n)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "lease worker: write log:", err)
-			os.Exit(3)
-		}
-	}
-	return vs, errs
-}
-
-// Put implements vault.Store; the rewrap job writes by PutBatch only.
-func (w writeLog) Put(ctx context.Context, rec vault.Record, expect int64) (int64, error) {
-	vs, errs := w.PutBatch(ctx, []vault.Record{rec}, []int64{expect})
-	return vs[0], errs[0]
 }
 
 // testPostgresDSN returns the test server's DSN, or skips the test (fails
@@ -320,25 +305,43 @@ func freshSchema(t *testing.T, dsn string) (string, string) {
 	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
 		t.Fatal(err)
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal("the PostgreSQL DSN is not a URL")
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), schema
-	}
-	return dsn + " search_path=" + schema, schema
+	return withParam(t, dsn, "search_path", schema), schema
 }
 
-// leaseAudit creates the tables the check reads: the log of the job's
-// writes, and every version of the lease row, kept by a trigger.
+// withParam returns dsn with the connection parameter key set to value,
+// for URL and keyword/value DSNs alike.
+func withParam(t *testing.T, dsn, key, value string) string {
+	t.Helper()
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " " + key + "=" + value
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal("the PostgreSQL DSN is not a URL")
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// leaseAudit creates the tables the check reads, each kept by a
+// trigger, so that their times are the server's at the moment of the
+// change: every version of the lease row, and every statement by which a
+// replica (a connection whose application_name is "replica-...") changed
+// records, with its row count, stamped inside the writing transaction.
 func leaseAudit(t *testing.T, db *sql.DB, schema string) {
 	t.Helper()
 	for _, stmt := range []string{
-		`CREATE TABLE lease_writes (holder TEXT NOT NULL, token BIGINT NOT NULL, n INT NOT NULL, at TIMESTAMPTZ NOT NULL)`,
+		`CREATE TABLE lease_writes (holder TEXT NOT NULL, n BIGINT NOT NULL, at TIMESTAMPTZ NOT NULL)`,
+		`CREATE FUNCTION ` + schema + `.log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+			IF current_setting('application_name') LIKE 'replica-%' THEN
+				INSERT INTO ` + schema + `.lease_writes
+				SELECT current_setting('application_name'), COUNT(*), clock_timestamp() FROM new_rows HAVING COUNT(*) > 0;
+			END IF;
+			RETURN NULL; END $$`,
+		`CREATE TRIGGER log_write AFTER UPDATE ON ` + schema + `.credvault_records
+			REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ` + schema + `.log_write()`,
 		`CREATE TABLE lease_history (name TEXT, holder TEXT, token BIGINT, acquired_at TIMESTAMPTZ, expires_at TIMESTAMPTZ)`,
 		`CREATE FUNCTION ` + schema + `.log_lease() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
 			INSERT INTO ` + schema + `.lease_history VALUES (NEW.name, NEW.holder, NEW.token, NEW.acquired_at, NEW.expires_at);
@@ -362,7 +365,7 @@ type replica struct {
 // startReplica starts a worker named holder.
 func (c *crashEnv) startReplica(t *testing.T, holder string) *replica {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), leaseWorkerEnv+"="+holder, leaseDSNEnv+"="+c.dsn,
+	cmd.Env = append(os.Environ(), leaseWorkerEnv+"="+holder, leaseDSNEnv+"="+withParam(t, c.dsn, "application_name", holder),
 		crashKeysEnv+"="+c.keysDir, crashRootEnv+"="+c.rootB64)
 	r := &replica{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}}
 	cmd.Stderr = r.stderr
@@ -438,7 +441,7 @@ func TestLeasedRewrapSurvivesSIGKILL(t *testing.T) {
 	}
 	puts.verify(t, c)
 	terms, writes, rows := checkLeaseTerms(t, db)
-	t.Logf("%d SIGKILLs of the holder, %d replicas started, %d lease terms, %d terms wrote %d batches (%d records), %d racing puts",
+	t.Logf("%d SIGKILLs of the holder, %d replicas started, %d lease terms, %d terms wrote in %d statements (%d records), %d racing puts",
 		kills, spawned, terms, writes, rows, sumWrites(t, db), puts.n.Load())
 }
 
@@ -458,7 +461,7 @@ func killHolders(t *testing.T, c *crashEnv, db *sql.DB, replicas map[string]*rep
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
-		if !wroteUnder(t, db, token) {
+		if !wroteSince(t, db, holder, token) {
 			time.Sleep(5 * time.Millisecond)
 			continue
 		}
@@ -483,10 +486,13 @@ func killHolders(t *testing.T, c *crashEnv, db *sql.DB, replicas map[string]*rep
 	return kills
 }
 
-// wroteUnder reports whether the job has written under token.
-func wroteUnder(t *testing.T, db *sql.DB, token int64) bool {
+// wroteSince reports whether holder has written since its term token
+// began.
+func wroteSince(t *testing.T, db *sql.DB, holder string, token int64) bool {
 	var n int
-	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM lease_writes WHERE token = $1`, token).Scan(&n); err != nil {
+	err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM lease_writes WHERE holder = $1
+		AND at >= (SELECT MIN(acquired_at) FROM lease_history WHERE name = $2 AND token = $3)`, holder, leaseName, token).Scan(&n)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n > 0
@@ -578,39 +584,43 @@ func (p *racingPuts) verify(t *testing.T, c *crashEnv) {
 
 // A term is one lease term as the history recorded it.
 type term struct {
+	token         int64
 	holder        string
 	start, expiry time.Time
 }
 
-// checkLeaseTerms checks every logged write against the lease history:
-// the writer held the term its token names, and the write returned
-// before the term expired and before the next term began. It returns
-// the terms, the terms that wrote, and the write batches.
-func checkLeaseTerms(t *testing.T, db *sql.DB) (terms, wrote, batches int) {
-	history := map[int64]term{}
+// leaseHistory returns the lease's terms in token order, checking that
+// no token had two holders.
+func leaseHistory(t *testing.T, db *sql.DB) []term {
 	rows, err := db.QueryContext(t.Context(), `SELECT token, holder, MIN(acquired_at), MAX(expires_at) FROM lease_history
 		WHERE name = $1 GROUP BY token, holder ORDER BY token`, leaseName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tokens []int64
+	defer rows.Close()
+	var terms []term
 	for rows.Next() {
-		var tok int64
 		var tm term
-		if err := rows.Scan(&tok, &tm.holder, &tm.start, &tm.expiry); err != nil {
+		if err := rows.Scan(&tm.token, &tm.holder, &tm.start, &tm.expiry); err != nil {
 			t.Fatal(err)
 		}
-		if _, dup := history[tok]; dup {
-			t.Fatalf("token %d held by two holders", tok)
+		if n := len(terms); n > 0 && terms[n-1].token == tm.token {
+			t.Fatalf("token %d held by %s and %s", tm.token, terms[n-1].holder, tm.holder)
 		}
-		history[tok], tokens = tm, append(tokens, tok)
+		terms = append(terms, tm)
 	}
-	rows.Close()
-	next := map[int64]time.Time{}
-	for i := 0; i+1 < len(tokens); i++ {
-		next[tokens[i]] = history[tokens[i+1]].start
-	}
-	rows, err = db.QueryContext(t.Context(), `SELECT holder, token, at FROM lease_writes`)
+	return terms
+}
+
+// checkLeaseTerms checks every write a replica made against the lease
+// history: at the moment of the write (the server's clock, inside the
+// writing transaction) the term running, the last to begin before it,
+// was the writer's own and had not expired. Terms never overlap, so at
+// most one replica wrote during any term. It returns the terms, the
+// terms that wrote, and the write statements.
+func checkLeaseTerms(t *testing.T, db *sql.DB) (terms, wrote, writes int) {
+	history := leaseHistory(t, db)
+	rows, err := db.QueryContext(t.Context(), `SELECT holder, at FROM lease_writes ORDER BY at`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,24 +628,23 @@ func checkLeaseTerms(t *testing.T, db *sql.DB) (terms, wrote, batches int) {
 	writers := map[int64]bool{}
 	for rows.Next() {
 		var holder string
-		var tok int64
 		var at time.Time
-		if err := rows.Scan(&holder, &tok, &at); err != nil {
+		if err := rows.Scan(&holder, &at); err != nil {
 			t.Fatal(err)
 		}
-		tm, ok := history[tok]
+		i := sort.Search(len(history), func(i int) bool { return history[i].start.After(at) }) - 1
 		switch {
-		case !ok || tm.holder != holder:
-			t.Fatalf("%s wrote under token %d, a term it did not hold (%+v)", holder, tok, tm)
-		case at.Before(tm.start) || at.After(tm.expiry):
-			t.Fatalf("%s wrote at %v outside its term %d [%v, %v]", holder, at, tok, tm.start, tm.expiry)
-		case !next[tok].IsZero() && !at.Before(next[tok]):
-			t.Fatalf("%s wrote at %v under token %d after the next term began at %v", holder, at, tok, next[tok])
+		case i < 0:
+			t.Fatalf("%s wrote at %v before any term", holder, at)
+		case history[i].holder != holder:
+			t.Fatalf("%s wrote at %v during term %d of %s", holder, at, history[i].token, history[i].holder)
+		case at.After(history[i].expiry):
+			t.Fatalf("%s wrote at %v after its term %d expired at %v", holder, at, history[i].token, history[i].expiry)
 		}
-		writers[tok] = true
-		batches++
+		writers[history[i].token] = true
+		writes++
 	}
-	return len(history), len(writers), batches
+	return len(history), len(writers), writes
 }
 
 // sumWrites returns how many records the job's logged batches wrote.
