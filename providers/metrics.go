@@ -20,8 +20,9 @@ import (
 // instrumentationName is the package's OpenTelemetry instrumentation scope.
 const instrumentationName = "github.com/credvault/credvault/providers"
 
-// testHistograms caches the instrument per MeterProvider (those that are
-// comparable), so a test does not look its meter up again.
+// testHistograms caches the instrument per MeterProvider, so a test does
+// not look its meter up again. Only pointers are keys: comparing other
+// values may panic (an interface field holding a map, say).
 var testHistograms sync.Map // metric.MeterProvider -> metric.Float64Histogram
 
 // recordTest records one connection test of provider p that ended in
@@ -44,8 +45,8 @@ func testHistogram(mp metric.MeterProvider) metric.Float64Histogram {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	comparable := reflect.TypeOf(mp).Comparable()
-	if comparable {
+	cacheable := reflect.TypeOf(mp).Kind() == reflect.Pointer
+	if cacheable {
 		if h, ok := testHistograms.Load(mp); ok {
 			return h.(metric.Float64Histogram)
 		}
@@ -57,7 +58,7 @@ func testHistogram(mp metric.MeterProvider) metric.Float64Histogram {
 		otel.Handle(err)
 		return nil
 	}
-	if comparable {
+	if cacheable {
 		testHistograms.Store(mp, h)
 	}
 	return h
