@@ -2,8 +2,6 @@ package providers
 
 import (
 	"context"
-	"reflect"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -20,11 +18,6 @@ import (
 // instrumentationName is the package's OpenTelemetry instrumentation scope.
 const instrumentationName = "github.com/credvault/credvault/providers"
 
-// testHistograms caches the instrument per MeterProvider, so a test does
-// not look its meter up again. Only pointers are keys: comparing other
-// values may panic (an interface field holding a map, say).
-var testHistograms sync.Map // metric.MeterProvider -> metric.Float64Histogram
-
 // recordTest records one connection test of provider p that ended in
 // status s after d, to mp (nil: otel's global provider).
 func recordTest(ctx context.Context, mp metric.MeterProvider, p Provider, s Status, d time.Duration) {
@@ -40,16 +33,12 @@ func recordTest(ctx context.Context, mp metric.MeterProvider, p Provider, s Stat
 }
 
 // testHistogram returns mp's connection-test histogram, or nil if mp
-// refused to create it (the error goes to otel's error handler).
+// refused to create it (the error goes to otel's error handler). It is
+// looked up on every test: providers cache their instruments, and a test
+// costs network round trips.
 func testHistogram(mp metric.MeterProvider) metric.Float64Histogram {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
-	}
-	cacheable := reflect.TypeOf(mp).Kind() == reflect.Pointer
-	if cacheable {
-		if h, ok := testHistograms.Load(mp); ok {
-			return h.(metric.Float64Histogram)
-		}
 	}
 	h, err := mp.Meter(instrumentationName).Float64Histogram("credvault.connection_test.duration",
 		metric.WithUnit("s"), metric.WithDescription("Duration of connection tests, by provider and status."),
@@ -57,9 +46,6 @@ func testHistogram(mp metric.MeterProvider) metric.Float64Histogram {
 	if err != nil {
 		otel.Handle(err)
 		return nil
-	}
-	if cacheable {
-		testHistograms.Store(mp, h)
 	}
 	return h
 }
