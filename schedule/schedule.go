@@ -10,18 +10,21 @@
 // table, in this order:
 //
 //   - kek: rotate the org's KEK once its primary is older than
-//     KEKMaxAge ([KeyManager.Rotate]);
+//     KEKMaxAge ([KeyManager.Rotate]); a primary the scheduler did not
+//     make is aged from the scheduler's first look at the org;
 //   - rewrap: when any record is wrapped by another version than the
 //     primary, move it there ([vault.Vault.RewrapKEK]);
-//   - retire: once no record uses an older version, retire it
-//     ([KeyManager.Retire]: kek/local disables it, which it refuses
-//     while any record still uses the version);
+//   - retire: once no record uses an older version and RetireGrace has
+//     passed since the last rotation, retire it ([KeyManager.Retire]:
+//     kek/local disables it, which it refuses while any record still
+//     uses the version);
 //   - dek: re-encrypt every record under a fresh DEK once DEKMaxAge has
-//     passed since the last complete DEK rotation ([vault.Vault.RotateDEKs],
-//     resuming from its checkpoint);
-//   - health: re-test every stored registry once HealthEvery has passed
-//     since the last sweep ([stored.Test]), recording each result with
-//     [vault.Vault.RecordHealth].
+//     passed since the last complete DEK rotation, or since the first
+//     look ([vault.Vault.RotateDEKs], resuming from its checkpoint);
+//   - health: re-test every stored registry at once and then whenever
+//     HealthEvery has passed since the last complete sweep
+//     ([stored.Test], at most HealthRate tests a second), recording each
+//     result with [vault.Vault.RecordHealth].
 //
 // # Replicas
 //

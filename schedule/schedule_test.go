@@ -237,3 +237,43 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 }
+
+// TestReplicasRotateOnce runs two schedulers (replicas) over one store,
+// sharing stamps, through the same due tick at once: the KEK is rotated
+// once and every record rewrapped once.
+func TestReplicasRotateOnce(t *testing.T) {
+	f := newFixture(t, 40)
+	stamps := &vault.MemCheckpoints{}
+	policy := schedule.Policy{KEKMaxAge: time.Hour, Rewrap: true}
+	var replicas []*schedule.Scheduler
+	for _, holder := range []string{"replica-1", "replica-2"} {
+		s, err := schedule.New(f.v, schedule.Options{
+			Policies: map[string]schedule.Policy{"acme": policy},
+			Keys:     schedule.LocalKeys(f.keys, f.st),
+			Lease:    vault.LeaseOptions{Holder: holder},
+			Stamps:   stamps,
+			Now:      f.clock.Now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, s)
+	}
+	f.runOnce(t, replicas[0]) // starts the KEK's clock
+	f.clock.Add(time.Hour)
+	var wg sync.WaitGroup
+	for _, s := range replicas {
+		wg.Go(func() {
+			if err := s.RunOnce(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f.runOnce(t, replicas[1]) // a rewrap skipped while the other held it happens now
+	enabled, _, primary := f.versions(t)
+	usage, err := f.v.KeyUsage(t.Context(), "acme")
+	if enabled != 2 || err != nil || usage[primary] != int64(f.n) {
+		t.Fatalf("%d versions, usage %v, %v; want 2 versions, all %d records on the primary", enabled, usage, err, f.n)
+	}
+}

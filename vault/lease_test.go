@@ -659,20 +659,38 @@ func sumWrites(t *testing.T, db *sql.DB) int64 {
 // replicaRecords is BenchmarkReplicas' org size.
 const replicaRecords = 20_000
 
-// BenchmarkReplicas measures a leased KEK rewrap of 20,000 records on
+// BenchmarkReplicas measures a leased job over 20,000 records on
 // PostgreSQL (when CREDVAULT_TEST_POSTGRES_DSN is set; SQLite otherwise)
-// run by one replica, then by 4 competing replicas, in the same run. The
-// replicas are goroutines, each with its own Store (its own connection
-// pool) and Vault over the shared keys. Each calls RewrapKEK under the
-// lease once, as a scheduler tick does: one takes the lease and does the
-// job, the others get ErrLeaseHeld and skip it. It reports "slowdown"
-// (the 4-replica wall time, until every replica has returned, over the
-// 1-replica one) and "rewraps/record" of the 4-replica run (records
-// rewrapped over records: 1 when exactly one replica did the work), and
-// checks that the job is complete.
+// run by one replica, then by 4 competing replicas, in the same run:
+// "rewrap" a KEK rewrap after a rotation, "dek" a DEK rotation (which
+// also lands every record on the KEK's current key). The replicas are
+// goroutines, each with its own Store (its own connection pool) and Vault
+// over the shared keys. Each runs the job under its lease once, as a
+// scheduler tick does: one takes the lease and does the job, the others
+// get ErrLeaseHeld and skip it. It reports "slowdown" (the 4-replica wall
+// time, until every replica has returned, over the 1-replica one) and
+// "rewraps/record" of the 4-replica run (records re-encrypted over
+// records: 1 when exactly one replica did the work), and checks that the
+// job is complete.
 //
 //	go test -run '^$' -bench BenchmarkReplicas -benchtime 3x ./vault
 func BenchmarkReplicas(b *testing.B) {
+	b.Run("rewrap", func(b *testing.B) {
+		benchReplicas(b, func(ctx context.Context, v *vault.Vault, opts vault.JobOptions) (vault.Summary, error) {
+			return v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: opts})
+		})
+	})
+	b.Run("dek", func(b *testing.B) {
+		benchReplicas(b, func(ctx context.Context, v *vault.Vault, opts vault.JobOptions) (vault.Summary, error) {
+			return v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: opts, Checkpoints: v.Store().(vault.Checkpointer)})
+		})
+	})
+}
+
+// A replicaJob runs one leased job as a replica.
+type replicaJob func(ctx context.Context, v *vault.Vault, opts vault.JobOptions) (vault.Summary, error)
+
+func benchReplicas(b *testing.B, job replicaJob) {
 	dsn := "sqlite://" + filepath.Join(b.TempDir(), "replicas.db")
 	if pg := os.Getenv("CREDVAULT_TEST_POSTGRES_DSN"); pg != "" {
 		dsn = pg
@@ -692,18 +710,20 @@ func BenchmarkReplicas(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	run := replicaRun{m: m, org: org, job: job}
 	for i := range replicas { // warm up every replica: caches, connections, keysets
-		replicaRewrap(b, m, org, replicas[i:i+1])
+		run.once(b, replicas[i:i+1])
 	}
 	var one, four time.Duration
 	var rewraps int64
 	for i := 0; b.Loop(); i++ {
 		if i%2 == 1 { // alternate which run follows the other
-			four, rewraps = fourReplicas(b, m, org, replicas, four, rewraps)
+			four, rewraps = run.untimed(b, replicas, four, rewraps)
 		}
-		one += replicaRun(b, m, org, replicas[:1])
+		took, _ := run.once(b, replicas[:1])
+		one += took
 		if i%2 == 0 {
-			four, rewraps = fourReplicas(b, m, org, replicas, four, rewraps)
+			four, rewraps = run.untimed(b, replicas, four, rewraps)
 		}
 	}
 	b.ReportMetric(four.Seconds()/one.Seconds(), "slowdown")
@@ -738,26 +758,27 @@ func openReplicaStore(b *testing.B, dsn string) *sqlstore.Store {
 	return st
 }
 
-// fourReplicas adds an untimed (by b) 4-replica run to the totals.
-func fourReplicas(b *testing.B, m *local.Manager, org string, replicas []*vault.Vault, four time.Duration, rewraps int64) (time.Duration, int64) {
+// replicaRun runs job over org's records in replicas.
+type replicaRun struct {
+	m   *local.Manager
+	org string
+	job replicaJob
+}
+
+// untimed adds a run of replicas, untimed by b, to the totals.
+func (r replicaRun) untimed(b *testing.B, replicas []*vault.Vault, four time.Duration, rewraps int64) (time.Duration, int64) {
 	b.StopTimer()
 	defer b.StartTimer()
-	took, done := replicaRewrap(b, m, org, replicas)
+	took, done := r.once(b, replicas)
 	return four + took, rewraps + done
 }
 
-// replicaRun rotates org's KEK and times replicas rewrapping its records.
-func replicaRun(b *testing.B, m *local.Manager, org string, replicas []*vault.Vault) time.Duration {
-	took, _ := replicaRewrap(b, m, org, replicas)
-	return took
-}
-
-// replicaRewrap rotates org's KEK (untimed), then has every replica run
-// a leased RewrapKEK at once, checks that every record ends on the new
-// key, and returns the wall time and the records rewrapped in all.
-func replicaRewrap(b *testing.B, m *local.Manager, org string, replicas []*vault.Vault) (time.Duration, int64) {
+// once rotates org's KEK (untimed), then has every replica run the job
+// under the lease at once, checks that every record ends on the new key,
+// and returns the wall time and the records re-encrypted in all.
+func (r replicaRun) once(b *testing.B, replicas []*vault.Vault) (time.Duration, int64) {
 	ctx := context.Background()
-	current, err := m.Rotate(ctx, org)
+	current, err := r.m.Rotate(ctx, r.org)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -767,9 +788,9 @@ func replicaRewrap(b *testing.B, m *local.Manager, org string, replicas []*vault
 	start := time.Now()
 	for i, v := range replicas {
 		wg.Go(func() {
-			opts := vault.RewrapOptions{JobOptions: vault.JobOptions{Org: org, Workers: rotateWorkers,
-				Lease: vault.LeaseOptions{Leaser: v.Store().(vault.Leaser), Holder: fmt.Sprint("replica-", i)}}}
-			s, err := v.RewrapKEK(ctx, opts)
+			opts := vault.JobOptions{Org: r.org, Workers: rotateWorkers,
+				Lease: vault.LeaseOptions{Leaser: v.Store().(vault.Leaser), Holder: fmt.Sprint("replica-", i)}}
+			s, err := r.job(ctx, v, opts)
 			done.Add(s.Done)
 			if (err != nil && !errors.Is(err, vault.ErrLeaseHeld)) || s.Failed > 0 {
 				b.Errorf("replica %d: %+v, %v", i, s.Progress, err)
@@ -778,9 +799,9 @@ func replicaRewrap(b *testing.B, m *local.Manager, org string, replicas []*vault
 	}
 	wg.Wait()
 	took := time.Since(start)
-	usage, err := replicas[0].KeyUsage(ctx, org)
+	usage, err := replicas[0].KeyUsage(ctx, r.org)
 	if err != nil || len(usage) != 1 || usage[current] != replicaRecords {
-		b.Fatalf("after the rewrap: usage %v, %v; want all %d records on %s", usage, err, replicaRecords, current)
+		b.Fatalf("after the job: usage %v, %v; want all %d records on %s", usage, err, replicaRecords, current)
 	}
 	return took, done.Load()
 }
