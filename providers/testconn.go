@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/registry"
 )
@@ -99,6 +101,10 @@ type Options struct {
 	// trust an internal CA as well as the public ones, start the pool from
 	// x509.SystemCertPool.
 	RootCAs *x509.CertPool
+	// MeterProvider receives the test's metric (see README's
+	// Observability section); nil means otel's global provider, a no-op
+	// until the application installs one.
+	MeterProvider metric.MeterProvider
 }
 
 // cloudAdapters names the package that registers each cloud provider's
@@ -130,7 +136,9 @@ func register(p Provider, c registry.Checker) { registry.Register(string(p), c) 
 func TestConnection(ctx context.Context, t Target, c credentials.Credential, opts Options) Result {
 	start := time.Now()
 	r, trips := runCheck(ctx, t, c, opts)
-	res := Result{Status: Status(r.Status), Endpoint: r.Endpoint, LatencyMs: millis(time.Since(start)),
+	d := time.Since(start)
+	recordTest(ctx, opts.MeterProvider, t.Provider, Status(r.Status), d)
+	res := Result{Status: Status(r.Status), Endpoint: r.Endpoint, LatencyMs: millis(d),
 		RoundTrips: trips, ProviderCode: r.ProviderCode, Authenticated: r.Authenticated,
 		IdentityOnly: r.IdentityOnly, Message: r.Message}
 	if t.Insecure && trips > 0 {

@@ -25,22 +25,32 @@ type DEKOptions struct {
 // it by compare-and-swap; a record replaced by a concurrent Put already
 // has a fresh DEK and is skipped. With Checkpoints set, a restarted job
 // resumes after the last page completed before any record failed.
-func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
-	j, err := newJob(v, opts.JobOptions)
+func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (s Summary, err error) {
+	err = v.runJobLeased(ctx, opts.JobOptions, jobDEK, func(ctx context.Context) error {
+		s, err = v.rotateDEKs(ctx, opts)
+		return err
+	})
+	return s, err
+}
+
+// rotateDEKs is RotateDEKs once the job holds its lease, if any.
+func (v *Vault) rotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
+	j, err := newJob(v, jobDEK, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err
 	}
-	after, resumed, err := j.keepCheckpoints(ctx, opts.Checkpoints, "dek", opts.JobID)
+	after, resumed, err := j.keepCheckpoints(ctx, opts.Checkpoints, jobDEK, opts.JobID)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rotate DEKs: checkpoint: %w", err))
 	}
 	usage, err := v.store.KeyUsage(ctx, opts.Org)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rotate DEKs: key usage: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rotate DEKs: key usage: %w", err))
 	}
 	for _, n := range usage {
 		j.total += n
 	}
+	j.obs.started(ctx, j.total, resumed, after)
 	err = j.run(ctx, Query{Org: opts.Org, After: after}, rotation{
 		prepare: func(ctx context.Context, rec Record, _ []byte) (Record, error) { return v.reencrypt(ctx, j, rec) },
 		retry: func(ctx context.Context, read, cur Record) (Record, error) {

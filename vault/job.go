@@ -33,6 +33,14 @@ type JobOptions struct {
 	StopOnError bool
 	// MaxErrors bounds the per-record errors kept in the Summary; 0 means 100.
 	MaxErrors int
+	// Lease, when its Leaser is set, makes the job run under the lease
+	// "<job>/<org>" ("rewrap/acme", "dek/acme"): among replicas sharing
+	// the store one runs it at a time, the others get ErrLeaseHeld at
+	// once, and a holder that loses the lease stops (see [RunLeased]).
+	// A replica taking over resumes where the last holder stopped: a
+	// rewrap selects the records still to do, a DEK rotation resumes
+	// from its checkpoint.
+	Lease LeaseOptions
 }
 
 // Progress reports a running job.
@@ -79,9 +87,11 @@ type job struct {
 	halted  atomic.Bool     // fatal is set: lets stopErr skip the lock
 	spare   chan *pageBatch // settled pages' batches, for reuse (see run)
 	slots   chan struct{}   // one per worker: bounds every pool of the job together
+	obs     jobObserver
 }
 
-func newJob(v *Vault, opts JobOptions) (*job, error) {
+// newJob returns a job of the given kind (jobRewrap, jobDEK).
+func newJob(v *Vault, kind string, opts JobOptions) (*job, error) {
 	if err := (Key{Org: opts.Org, Registry: "-"}).Validate(); err != nil {
 		return nil, err
 	}
@@ -95,7 +105,7 @@ func newJob(v *Vault, opts JobOptions) (*job, error) {
 		opts.MaxErrors = 100
 	}
 	j := &job{v: v, opts: opts, store: adaptStore(v.store, opts.Workers), start: time.Now(),
-		slots: make(chan struct{}, opts.Workers)}
+		slots: make(chan struct{}, opts.Workers), obs: v.observeJob(kind, opts)}
 	if opts.RatePerSecond > 0 {
 		burst := max(1, int(opts.RatePerSecond/10))
 		j.limiter = rate.NewLimiter(rate.Limit(opts.RatePerSecond), burst)
@@ -150,12 +160,15 @@ func (j *job) count(ctx context.Context, rec Record, err error) {
 	switch {
 	case err == nil:
 		j.done.Add(1)
+		j.obs.record(ctx, j.obs.done)
 	case errors.Is(err, errSkip):
 		j.skipped.Add(1)
+		j.obs.record(ctx, j.obs.skipped)
 	case ctx.Err() != nil:
 		// Cancelled mid-record: nothing was written; not a record failure.
 	default:
 		j.failed.Add(1)
+		j.obs.record(ctx, j.obs.failed)
 		j.mu.Lock()
 		if len(j.errs) < j.opts.MaxErrors {
 			j.errs = append(j.errs, RecordError{Key: rec.Key, Err: err})
@@ -204,5 +217,13 @@ func (j *job) finish(ctx context.Context, resumed bool, err error) (Summary, err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return Summary{Progress: j.progress(), Errors: j.errs, Resumed: resumed}, err
+	s := Summary{Progress: j.progress(), Errors: j.errs, Resumed: resumed}
+	j.obs.finished(ctx, s.Progress, err)
+	return s, err
+}
+
+// abort ends a job that failed before visiting any record.
+func (j *job) abort(ctx context.Context, err error) (Summary, error) {
+	j.obs.finished(ctx, j.progress(), err)
+	return Summary{}, err
 }

@@ -15,7 +15,8 @@ import (
 // DEK goes to the exact KEK key version the record names; the key
 // commitment is checked before the payload is decrypted; decrypted buffers
 // are zeroed before returning.
-func (v *Vault) OpenRecord(ctx context.Context, rec Record) (Entry, error) {
+func (v *Vault) OpenRecord(ctx context.Context, rec Record) (_ Entry, err error) {
+	defer v.m.open.stop(ctx, v.m.open.start(ctx), &err)
 	env, err := parseRecord(rec)
 	if err != nil {
 		return Entry{}, err
@@ -78,14 +79,18 @@ func (v *Vault) unwrap(ctx context.Context, kk kek.KEK, env *envelope.Envelope, 
 	var ck string
 	if v.cache != nil {
 		ck = cacheKey(env.KeyID, env.WrappedDEK, aad.Data) // the labels are copies of what Data binds
-		if dek, ok := v.cache.get(ck); ok {
+		dek, ok := v.cache.get(ck)
+		v.m.cacheLookup(ctx, ok)
+		if ok {
 			v.n.hits.Add(1)
 			return dek, nil
 		}
 		v.n.misses.Add(1)
 	}
 	v.n.unwraps.Add(1)
+	start := v.m.kekUnwrap.start(ctx)
 	dek, err := kk.Unwrap(ctx, env.KeyID, env.WrappedDEK, aad)
+	v.m.kekUnwrap.stop(ctx, start, &err)
 	if err != nil {
 		return nil, err
 	}

@@ -26,23 +26,33 @@ type RewrapOptions struct {
 // overwritten; a record changed meanwhile is re-read and skipped if
 // already current. The job is naturally resumable: it selects records by
 // key ID, so a restarted job finds only those still to do.
-func (v *Vault) RewrapKEK(ctx context.Context, opts RewrapOptions) (Summary, error) {
-	j, err := newJob(v, opts.JobOptions)
+func (v *Vault) RewrapKEK(ctx context.Context, opts RewrapOptions) (s Summary, err error) {
+	err = v.runJobLeased(ctx, opts.JobOptions, jobRewrap, func(ctx context.Context) error {
+		s, err = v.rewrapKEK(ctx, opts)
+		return err
+	})
+	return s, err
+}
+
+// rewrapKEK is RewrapKEK once the job holds its lease, if any.
+func (v *Vault) rewrapKEK(ctx context.Context, opts RewrapOptions) (Summary, error) {
+	j, err := newJob(v, jobRewrap, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err
 	}
 	kk, err := v.keys.KEK(ctx, opts.Org)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rewrap: resolve KEK: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rewrap: resolve KEK: %w", err))
 	}
 	current, err := kk.CurrentKeyID(ctx)
 	if err != nil {
-		return Summary{}, fmt.Errorf("vault: rewrap: current key: %w", err)
+		return j.abort(ctx, fmt.Errorf("vault: rewrap: current key: %w", err))
 	}
 	old, err := j.oldKeyIDs(ctx, current)
 	if err != nil {
-		return Summary{}, err
+		return j.abort(ctx, err)
 	}
+	j.obs.started(ctx, j.total, false, Key{})
 	r := v.rewrapRotation(j, kk, current)
 	for i, id := range old {
 		if err = j.run(ctx, Query{Org: opts.Org, KeyID: id}, r); err != nil {
@@ -109,7 +119,9 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 	var keyID string
 	if rw, ok := kk.(kek.Rewrapper); ok {
 		v.n.rewraps.Add(1)
+		start := v.m.kekRewrap.start(ctx)
 		wrapped, keyID, err = kekRewrap(ctx, rw, rec.Key, &env, aad)
+		v.m.kekRewrap.stop(ctx, start, &err)
 	} else {
 		wrapped, keyID, err = v.rewrapLocally(ctx, j, kk, rec.Key, &env, aad)
 	}
@@ -127,7 +139,9 @@ func (v *Vault) rewrapEnvelope(ctx context.Context, j *job, kk kek.KEK, rec Reco
 // what checks the commitment.
 func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, k Key, env *envelope.Envelope, aad []byte) ([]byte, string, error) {
 	v.n.unwraps.Add(1)
+	start := v.m.kekUnwrap.start(ctx)
 	dek, err := kekUnwrap(ctx, kk, k, env, aad)
+	v.m.kekUnwrap.stop(ctx, start, &err)
 	if err != nil {
 		return nil, "", err
 	}
@@ -136,7 +150,10 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, k Key, en
 		return nil, "", err
 	}
 	v.n.wraps.Add(1)
-	return kekWrap(ctx, kk, k, dek, aad)
+	start = v.m.kekWrap.start(ctx)
+	wrapped, keyID, err := kekWrap(ctx, kk, k, dek, aad)
+	v.m.kekWrap.stop(ctx, start, &err)
+	return wrapped, keyID, err
 }
 
 // The rewrap's KEK calls, one function each: the only places rotation

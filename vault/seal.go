@@ -13,7 +13,8 @@ import (
 // Seal encrypts e for k under a fresh DEK and returns the record to store
 // (Version 0). Put is Seal plus a compare-and-swap write; Seal is exported
 // for rotation jobs and tools that write through their own transaction.
-func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (Record, error) {
+func (v *Vault) Seal(ctx context.Context, k Key, e Entry) (_ Record, err error) {
+	defer v.m.seal.stop(ctx, v.m.seal.start(ctx), &err)
 	if err := k.Validate(); err != nil {
 		return Record{}, err
 	}
@@ -91,7 +92,9 @@ func (v *Vault) sealWith(ctx context.Context, kk kek.KEK, k Key, s *scratch, env
 	}
 	env.Commitment = commit
 	v.n.wraps.Add(1)
+	start := v.m.kekWrap.start(ctx)
 	wrapped, keyID, err := kk.Wrap(ctx, s.dek[:], kekAAD(k, dekAAD, &s.labels))
+	v.m.kekWrap.stop(ctx, start, &err)
 	if err != nil {
 		return nil, fmt.Errorf("wrap DEK: %w", err)
 	}

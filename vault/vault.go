@@ -25,6 +25,29 @@
 // Records carry their algorithm, so every one opens whatever the vault's
 // choice for new records.
 //
+// # Replicas, leases and health
+//
+// Replicas sharing a store run each rotation job in one replica at a
+// time when the job is given [LeaseOptions] (the store as a [Leaser]):
+// [RunLeased] takes the lease "<job>/<org>", renews it every third of
+// its term, and cancels the job's context, with cause [ErrLeaseLost],
+// two thirds into a term without a successful renewal, so a holder that
+// loses its lease stops writing before another can take it. Every term
+// has a larger fencing token ([Lease.Token], [LeaseFromContext]). A
+// store that is a [HealthStore] keeps each record's latest connection
+// test ([Vault.RecordHealth], [Vault.Health], [Vault.OrgHealth]). Package
+// schedule runs rotations and health re-tests from a per-org policy.
+//
+// # Observability
+//
+// The vault records OpenTelemetry metrics (seal and open durations, KEK
+// call durations, DEK cache lookups, job records and durations, lease
+// changes) to the MeterProvider given with [WithMeterProvider], else to
+// otel's global one, a no-op until the application installs an SDK; it
+// logs job events to the slog.Logger given with [WithLogger]. No
+// attribute or event carries a secret, and no attribute an org, a
+// registry or a key ID (README's Observability section lists them).
+//
 // # Errors
 //
 // Store outcomes are [ErrNotFound] and [ErrConflict]; a record that fails
@@ -32,15 +55,19 @@
 // wrapped DEK, kek.ErrUnwrap as well; when the record names a key version
 // its org's KEK does not have, because it was moved from another org or
 // its key-ID column rolled to another org's key, kek.ErrKeyNotFound as
-// well); KEK outages and disabled keys come
-// through as the kek package's sentinels. No error carries plaintext.
+// well); KEK outages and disabled keys come through as the kek package's
+// sentinels. Leased jobs add [ErrLeaseHeld] and [ErrLeaseLost]. No error
+// carries plaintext.
 package vault
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/internal/envelope"
@@ -146,6 +173,9 @@ type Vault struct {
 	alg   byte
 	cache *dekCache // nil unless WithDEKCache
 	n     counters
+	mp    metric.MeterProvider // nil: otel's global provider
+	m     *metrics
+	log   *slog.Logger
 }
 
 // New returns a Vault over store, resolving each org's KEK through keys.
@@ -153,12 +183,17 @@ func New(store Store, keys KEKResolver, opts ...Option) (*Vault, error) {
 	if store == nil || keys == nil {
 		return nil, errors.New("vault: New needs a store and a KEK resolver")
 	}
-	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305}
+	v := &Vault{store: store, keys: keys, alg: envelope.AlgChaCha20Poly1305, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
 		}
 	}
+	m, err := newMetrics(v.mp)
+	if err != nil {
+		return nil, err
+	}
+	v.m = m
 	return v, nil
 }
 

@@ -356,6 +356,7 @@ func BenchmarkSealOpen(b *testing.B) {
 	b.Run("credvault", func(b *testing.B) { benchSealOpenRecord(b) })
 	b.Run("credvault-xchacha", func(b *testing.B) { benchSealOpenRecord(b, vault.WithCipher(vault.XChaCha20Poly1305)) })
 	b.Run("credvault-aesgcm", func(b *testing.B) { benchSealOpenRecord(b, vault.WithCipher(vault.AES256GCM)) })
+	b.Run("credvault-metrics", func(b *testing.B) { benchSealOpenRecord(b, vault.WithMeterProvider(sdkProvider())) })
 	b.Run("credvault-memstore", benchVault)
 	b.Run("primitives", benchPrimitives)
 	b.Run("stdlib", benchStdlib)

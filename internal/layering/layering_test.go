@@ -147,3 +147,22 @@ func links(t *testing.T, pkg, prefix string) bool {
 	}
 	return slices.ContainsFunc(strings.Fields(string(out)), func(d string) bool { return strings.HasPrefix(d, prefix) })
 }
+
+// TestLibraryLinksNoOTelSDK: the library records metrics through the
+// OpenTelemetry API only; the SDK (what exports them) is the
+// application's choice, so no library package links it.
+func TestLibraryLinksNoOTelSDK(t *testing.T) {
+	args := []string{"list", "-deps"}
+	for _, pkg := range []string{"credentials", "kek/local", "vault", "providers", "vault/store/sqlstore"} {
+		args = append(args, module+pkg)
+	}
+	out, err := exec.Command("go", args...).Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		if strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") {
+			t.Errorf("the library links %s", d)
+		}
+	}
+}
