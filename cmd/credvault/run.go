@@ -27,6 +27,9 @@ const (
 	exitInvalid  = 5
 	exitPartial  = 6
 	exitTest     = 7
+	// exitInterrupted is the shell's code for a process SIGINT ended
+	// (128+2), kept for SIGTERM too: the job stopped cleanly.
+	exitInterrupted = 130
 )
 
 // Defaults for the store and keyset directory.
@@ -62,13 +65,25 @@ commands:
   keys retire <org> <keyID> [-destroy]
       disable the version, or with -destroy delete its key material for
       good; refused while it is primary or still wraps a record
-  rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run]
+  rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run] [-restart]
       rewrap (default): rewrap every record's DEK under the org's primary
       key version; dek: reseal every record under a fresh DEK.
-      -workers concurrent records (default 8), -rate KEK calls per second
-      (default 0: no limit), -page-size records per store page (default
-      500), -dry-run counts and writes nothing. Progress goes to stderr, a
-      summary to stdout, each failed record to stderr.
+      -workers concurrent records (default 8), -rate records per second,
+      the rate the progress shows (default 0: no limit; each record costs
+      one or two KEK calls), -page-size records per store page (default
+      500), -dry-run counts what would rotate and writes nothing.
+      Progress goes to stderr (a bar fitted to the terminal's width, or
+      COLUMNS), a summary to stdout, each failed record to stderr.
+      Ctrl-C (SIGINT) or SIGTERM stops the job after the records in
+      flight: it prints the summary and how to resume, and exits 130.
+      A dek job keeps a checkpoint in the store: run again, it says it
+      resumes and from which record, and its summary counts the whole
+      job; -restart forgets the checkpoint and starts over. A rewrap
+      needs none: run again, it does the records still under older keys.
+  verify [-org ORG]
+      open every record of ORG (default: of every org), as a service
+      would: print each that fails on stderr (its key and why, never a
+      secret) and the counts on stdout; exit 6 if any failed
   get -redacted <org> <registry>
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
@@ -123,9 +138,12 @@ exit codes:
      wraps records; record changed concurrently)
   5  invalid input (credential JSON, provider, URL, org or registry name,
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
-  6  rotation finished but some records failed (listed on stderr)
+  6  rotate or verify finished but some records failed (listed on
+     stderr)
   7  a connection test ran but did not report healthy (the result's
      status says why)
+  130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job stopped cleanly
+     and printed how to resume
 `
 
 // A cli is one invocation: its streams, environment and configuration.
@@ -137,8 +155,9 @@ type cli struct {
 	keysetDir      string
 }
 
-// run executes the command line args and returns the exit code.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// run executes the command line args and returns the exit code. A job
+// stops cleanly when ctx ends (main ends it on SIGINT or SIGTERM).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := c.flagSet("credvault")
 	fs.StringVar(&c.storeDSN, "store", envOr(getenv, "CREDVAULT_STORE", defaultStore), "store `DSN`")
@@ -146,7 +165,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if err := fs.Parse(args); err != nil {
 		return c.fail(fmt.Errorf("%w: %w", errUsage, err))
 	}
-	return c.fail(c.dispatch(context.Background(), fs.Args()))
+	return c.fail(c.dispatch(ctx, fs.Args()))
 }
 
 // dispatch runs the command named by args[0].
@@ -168,6 +187,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.put(ctx, args[1:])
 	case "test-connection":
 		return c.testConnection(ctx, args[1:])
+	case "verify":
+		return c.verify(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
@@ -206,6 +227,8 @@ func exitCode(err error) int {
 		return exitPartial
 	case errors.Is(err, errUnhealthy):
 		return exitTest
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	}
 	return exitFailed
 }
@@ -365,7 +388,7 @@ func (c *cli) openVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *lo
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	v, err := vault.New(st, keys)
+	v, err := vault.New(st, hintingKeys{keys})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err

@@ -42,7 +42,7 @@ func newHarness(t testing.TB) *harness {
 func (h *harness) run(stdin string, args ...string) (int, string, string) {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
+	code := run(h.t.Context(), args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
 	if strings.Contains(out.String()+errOut.String(), canary) {
 		h.t.Fatalf("%v: output holds the secret:\n%s\n%s", args, out.String(), errOut.String())
 	}
@@ -201,7 +201,7 @@ func TestCLIHelp(t *testing.T) {
 		n, _ := strconv.Atoi(m[1])
 		listed = append(listed, n)
 	}
-	if want := []int{exitOK, exitFailed, exitUsage, exitNotFound, exitConflict, exitInvalid, exitPartial, exitTest}; !slices.Equal(listed, want) {
+	if want := []int{exitOK, exitFailed, exitUsage, exitNotFound, exitConflict, exitInvalid, exitPartial, exitTest, exitInterrupted}; !slices.Equal(listed, want) {
 		t.Errorf("help lists exit codes %v, want %v", listed, want)
 	}
 }
@@ -235,7 +235,7 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 		var out bytes.Buffer
-		code := run(fields, strings.NewReader(stdin), &out, &out, getenv)
+		code := run(t.Context(), fields, strings.NewReader(stdin), &out, &out, getenv)
 		if code < exitOK || code > exitTest {
 			t.Fatalf("%q: undocumented exit code %d", args, code)
 		}
