@@ -13,9 +13,11 @@ import (
 // keys runs the keys subcommands.
 func (c *cli) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: keys wants create, rotate, list or retire", errUsage)
+		return fmt.Errorf("%w: keys wants init-root, create, rotate, list or retire", errUsage)
 	}
 	switch args[0] {
+	case "init-root":
+		return c.keysInitRoot(args[1:])
 	case "create":
 		return c.keysCreate(ctx, args[1:])
 	case "rotate":
@@ -26,6 +28,32 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 		return c.keysRetire(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown keys command %q", errUsage, args[0])
+}
+
+// keysInitRoot creates a root key file: 32 random bytes in base64, mode
+// 0600, never over an existing file.
+func (c *cli) keysInitRoot(args []string) error {
+	pos, err := parseArgs(c.flagSet("keys init-root"), args)
+	if err != nil {
+		return err
+	}
+	path := c.getenv("CREDVAULT_ROOT_KEY_FILE")
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	if len(pos) > 1 || path == "" {
+		return fmt.Errorf("%w: keys init-root wants <file> (default: CREDVAULT_ROOT_KEY_FILE)", errUsage)
+	}
+	root, err := local.GenerateRootKey()
+	if err != nil {
+		return err
+	}
+	if err := local.WriteRootKeyFile(path, root); err != nil {
+		return fmt.Errorf("keys init-root: %w", err)
+	}
+	_, err = fmt.Fprintf(c.stdout, "created root key file %s (mode 0600): set CREDVAULT_ROOT_KEY_FILE=%s, and back it up: "+
+		"every keyset is encrypted under it, and lost, they are lost\n", path, path)
+	return err
 }
 
 // keysCreate creates an org's keyset.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -55,6 +56,10 @@ Global flags come before the command. A command's flags may come before or
 after its arguments; "--" ends them.
 
 commands:
+  keys init-root [<file>]
+      create a root key file (default: CREDVAULT_ROOT_KEY_FILE): 32
+      random bytes in base64, mode 0600; refused if the file exists. Back
+      it up: every keyset is encrypted under it
   keys create <org>
       create the org's keyset; print the key ID of its first version
   keys rotate <org>
@@ -133,9 +138,10 @@ exit codes:
   2  usage error (unknown command or flag, a bad flag value, wrong
      arguments, no root key configured, a passphrase file without a
      salt file)
-  3  not found (org keyset, key version or record)
-  4  conflict or in use (keyset exists; key version is primary or still
-     wraps records; record changed concurrently)
+  3  not found (org keyset: "keys create" makes one; key version or
+     record)
+  4  conflict or in use (keyset or root key file exists; key version is
+     primary or still wraps records; record changed concurrently)
   5  invalid input (credential JSON, provider, URL, org or registry name,
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
   6  rotate or verify finished but some records failed (listed on
@@ -217,7 +223,7 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, kek.ErrKeyNotFound), errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, local.ErrExists), errors.Is(err, kek.ErrKeyInUse),
+	case errors.Is(err, local.ErrExists), errors.Is(err, fs.ErrExist), errors.Is(err, kek.ErrKeyInUse),
 		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
 		return exitConflict
 	case errors.Is(err, errInvalid), errors.Is(err, vault.ErrInvalidEntry),
