@@ -89,6 +89,18 @@ commands:
       open every record of ORG (default: of every org), as a service
       would: print each that fails on stderr (its key and why, never a
       secret) and the counts on stdout; exit 6 if any failed
+  import -org ORG [-file F] [-dry-run]
+      store the registries read as NDJSON from stdin (or F), one per
+      line in the HarborGuard POST /api/registries shape: name (the
+      registry), provider, url, credentials, insecure (scanMethod,
+      scanners, schedule, includeTags and excludeTags are accepted and
+      ignored). Every line is parsed, validated and sealed first; any bad
+      line (listed on stderr by line number and field, never a value), a
+      name repeated or already stored, and nothing is written (exit 5).
+      import creates records and never replaces one. Should a write then
+      fail midway (store error, a name created meanwhile), the registries
+      written and those not are listed, to import the rest again (exit
+      6). -dry-run validates and writes nothing
   get -redacted <org> <registry>
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
@@ -144,8 +156,8 @@ exit codes:
      primary or still wraps records; record changed concurrently)
   5  invalid input (credential JSON, provider, URL, org or registry name,
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
-  6  rotate or verify finished but some records failed (listed on
-     stderr)
+  6  rotate, verify or import finished but some records failed (listed
+     on stderr)
   7  a connection test ran but did not report healthy (the result's
      status says why)
   130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job stopped cleanly
@@ -195,6 +207,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.testConnection(ctx, args[1:])
 	case "verify":
 		return c.verify(ctx, args[1:])
+	case "import":
+		return c.importRegistries(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
