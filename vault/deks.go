@@ -25,7 +25,16 @@ type DEKOptions struct {
 // it by compare-and-swap; a record replaced by a concurrent Put already
 // has a fresh DEK and is skipped. With Checkpoints set, a restarted job
 // resumes after the last page completed before any record failed.
-func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
+func (v *Vault) RotateDEKs(ctx context.Context, opts DEKOptions) (s Summary, err error) {
+	err = runJobLeased(ctx, opts.JobOptions, "dek", func(ctx context.Context) error {
+		s, err = v.rotateDEKs(ctx, opts)
+		return err
+	})
+	return s, err
+}
+
+// rotateDEKs is RotateDEKs once the job holds its lease, if any.
+func (v *Vault) rotateDEKs(ctx context.Context, opts DEKOptions) (Summary, error) {
 	j, err := newJob(v, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err

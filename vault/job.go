@@ -35,6 +35,14 @@ type JobOptions struct {
 	StopOnError bool
 	// MaxErrors bounds the per-record errors kept in the Summary; 0 means 100.
 	MaxErrors int
+	// Lease, when its Leaser is set, makes the job run under the lease
+	// "<job>/<org>" ("rewrap/acme", "dek/acme"): among replicas sharing
+	// the store one runs it at a time, the others get ErrLeaseHeld at
+	// once, and a holder that loses the lease stops (see [RunLeased]).
+	// A replica taking over resumes where the last holder stopped: a
+	// rewrap selects the records still to do, a DEK rotation resumes
+	// from its checkpoint.
+	Lease LeaseOptions
 }
 
 // Progress reports a running job. A job resumed from a checkpoint counts

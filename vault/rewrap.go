@@ -27,7 +27,16 @@ type RewrapOptions struct {
 // overwritten; a record changed meanwhile is re-read and skipped if
 // already current. The job is naturally resumable: it selects records by
 // key ID, so a restarted job finds only those still to do.
-func (v *Vault) RewrapKEK(ctx context.Context, opts RewrapOptions) (Summary, error) {
+func (v *Vault) RewrapKEK(ctx context.Context, opts RewrapOptions) (s Summary, err error) {
+	err = runJobLeased(ctx, opts.JobOptions, "rewrap", func(ctx context.Context) error {
+		s, err = v.rewrapKEK(ctx, opts)
+		return err
+	})
+	return s, err
+}
+
+// rewrapKEK is RewrapKEK once the job holds its lease, if any.
+func (v *Vault) rewrapKEK(ctx context.Context, opts RewrapOptions) (Summary, error) {
 	j, err := newJob(v, opts.JobOptions)
 	if err != nil {
 		return Summary{}, err
