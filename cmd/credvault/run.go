@@ -124,6 +124,14 @@ commands:
       live in the comma-separated CIDR prefixes, -allow-loopback on this
       host (both refused by default), -timeout bounds the check (default
       30s).
+  health -org ORG [-concurrency N] [-json] [-no-record] [-allow-private CIDRs]
+         [-allow-loopback] [-timeout D]
+      re-test every stored registry of ORG as test-connection tests one,
+      at most N at once (default 4), -timeout bounding each; store each
+      result as the record's health (status, time of the check, time of
+      the last healthy check; -no-record only tests), and print a table
+      (REGISTRY STATUS LATENCY RECORDED MESSAGE) or, with -json, a JSON
+      array of the results. Exit 7 if any registry is not healthy
   help
       print this text
 
@@ -159,7 +167,7 @@ exit codes:
   6  rotate, verify or import finished but some records failed (listed
      on stderr)
   7  a connection test ran but did not report healthy (the result's
-     status says why)
+     status says why; for health, any registry's)
   130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job stopped cleanly
      and printed how to resume
 `
@@ -209,6 +217,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.verify(ctx, args[1:])
 	case "import":
 		return c.importRegistries(ctx, args[1:])
+	case "health":
+		return c.health(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }

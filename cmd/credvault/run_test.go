@@ -182,7 +182,7 @@ func TestCLIHelp(t *testing.T) {
 		t.Fatal("help does not print usageText")
 	}
 	commands := [][]string{{}, {"keys", "create"}, {"keys", "rotate"}, {"keys", "list"}, {"keys", "retire"},
-		{"keys", "init-root"}, {"rotate"}, {"verify"}, {"import"}, {"get"}, {"put"}, {"test-connection"}}
+		{"keys", "init-root"}, {"rotate"}, {"verify"}, {"import"}, {"health"}, {"get"}, {"put"}, {"test-connection"}}
 	for _, cmd := range commands {
 		if len(cmd) > 0 && !strings.Contains(help, "\n  "+strings.Join(cmd, " ")+" ") {
 			t.Errorf("help lacks the command %q", cmd)
