@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
 )
@@ -13,51 +15,120 @@ import (
 // errInterrupted marks a job stopped by SIGINT or SIGTERM (exit 130).
 var errInterrupted = errors.New("interrupted")
 
+// rotateFlags are rotate's flags.
+type rotateFlags struct {
+	org, kind         string
+	workers, pageSize int
+	rate              float64
+	dryRun, restart   bool
+}
+
 // rotate runs a rotation job with progress on stderr and a summary on
-// stdout. Interrupted (ctx cancelled by a signal), it stops after the
-// records in flight, prints the summary and how to resume.
+// stdout, under the store's lease for the job ("<kind>/<org>", as
+// service replicas take it), so that -restart never clears the
+// checkpoint of a job running elsewhere. Interrupted (ctx cancelled by a
+// signal), it stops after the records in flight, prints the summary and
+// how to resume.
 func (c *cli) rotate(ctx context.Context, args []string) error {
-	fs := c.flagSet("rotate")
-	org := fs.String("org", "", "org whose records to rotate (required)")
-	kind := fs.String("kind", "rewrap", "job: rewrap (DEKs to the current KEK key) or dek (fresh DEKs)")
-	workers := fs.Int("workers", 8, "concurrent records")
-	rate := fs.Float64("rate", 0, "records per second, as the progress shows; 0 for no limit")
-	pageSize := fs.Int("page-size", 500, "records per store page")
-	dryRun := fs.Bool("dry-run", false, "count what would be rotated, write nothing")
-	restart := fs.Bool("restart", false, "with -kind dek: forget an interrupted run's checkpoint and start over")
-	if _, err := parse(fs, args, 0, "no arguments besides flags"); err != nil {
+	f, err := c.rotateFlags(args)
+	if err != nil {
 		return err
-	}
-	if *org == "" || (*kind != "rewrap" && *kind != "dek") || *workers < 1 || *rate < 0 || *pageSize < 1 {
-		return fmt.Errorf("%w: rotate needs -org, -kind rewrap|dek, -workers >= 1, -rate >= 0, -page-size >= 1", errUsage)
-	}
-	if *restart && (*kind != "dek" || *dryRun) {
-		return fmt.Errorf("%w: -restart is for -kind dek without -dry-run: a rewrap keeps no checkpoint, and a dry run writes none", errUsage)
 	}
 	v, st, keys, err := c.openVault(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := keys.KEK(ctx, *org); err != nil { // before a DEK job would fail every record for it
-		return keysetHint(*org, err)
+	kk, err := keys.KEK(ctx, f.org)
+	if err != nil { // before a DEK job would fail every record for it
+		return keysetHint(f.org, err)
 	}
+	lease := vault.LeaseOptions{Leaser: st, Holder: leaseHolder()}
+	err = vault.RunLeased(ctx, lease, f.kind+"/"+f.org, func(ctx context.Context) error {
+		return c.runRotation(ctx, v, st, kk, f)
+	})
+	if errors.Is(err, vault.ErrLeaseHeld) {
+		return fmt.Errorf("rotate: another process (a service replica, another credvault) is running the %s job of %s: %w", f.kind, f.org, err)
+	}
+	return err
+}
+
+// rotateFlags parses rotate's flags.
+func (c *cli) rotateFlags(args []string) (rotateFlags, error) {
+	var f rotateFlags
+	fs := c.flagSet("rotate")
+	fs.StringVar(&f.org, "org", "", "org whose records to rotate (required)")
+	fs.StringVar(&f.kind, "kind", "rewrap", "job: rewrap (DEKs to the current KEK key) or dek (fresh DEKs)")
+	fs.IntVar(&f.workers, "workers", 8, "concurrent records")
+	fs.Float64Var(&f.rate, "rate", 0, "records per second, as the progress shows; 0 for no limit")
+	fs.IntVar(&f.pageSize, "page-size", 500, "records per store page")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "count what would be rotated, write nothing")
+	fs.BoolVar(&f.restart, "restart", false, "with -kind dek: forget an interrupted run's checkpoint and start over")
+	if _, err := parse(fs, args, 0, "no arguments besides flags"); err != nil {
+		return f, err
+	}
+	if f.org == "" || (f.kind != "rewrap" && f.kind != "dek") || f.workers < 1 || f.rate < 0 || f.pageSize < 1 {
+		return f, fmt.Errorf("%w: rotate needs -org, -kind rewrap|dek, -workers >= 1, -rate >= 0, -page-size >= 1", errUsage)
+	}
+	if f.restart && (f.kind != "dek" || f.dryRun) {
+		return f, fmt.Errorf("%w: -restart is for -kind dek without -dry-run: a rewrap keeps no checkpoint, and a dry run writes none", errUsage)
+	}
+	return f, nil
+}
+
+// runRotation runs the job f asks for, holding its lease, and prints
+// where it starts from and its summary.
+func (c *cli) runRotation(ctx context.Context, v *vault.Vault, st *sqlstore.Store, kk kek.KEK, f rotateFlags) error {
 	p := newProgressPrinter(c.stderr, c.getenv)
-	job := vault.JobOptions{Org: *org, Workers: *workers, RatePerSecond: *rate, PageSize: *pageSize,
-		DryRun: *dryRun, Progress: p.print}
+	job := vault.JobOptions{Org: f.org, Workers: f.workers, RatePerSecond: f.rate, PageSize: f.pageSize,
+		DryRun: f.dryRun, Progress: p.print}
 	var s vault.Summary
-	var prior int64        // records counted by earlier runs of a resumed job
-	if *kind == "rewrap" { // resumes by itself: it selects the records still under an old key
+	var prior int64 // records counted by earlier runs of a resumed job
+	var err error
+	if f.kind == "rewrap" { // resumes by itself: it selects the records still under an old key
+		if err := c.rewrapScope(ctx, st, kk, f.org); err != nil {
+			return err
+		}
 		s, err = v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: job})
 	} else {
-		jobID := "dek/" + *org
-		if prior, err = c.resumeOrRestart(ctx, st, jobID, *restart); err != nil {
+		jobID := "dek/" + f.org
+		if prior, err = c.resumeOrRestart(ctx, st, jobID, f.restart); err != nil {
 			return err
 		}
 		s, err = v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: job, Checkpoints: st, JobID: jobID})
 	}
 	p.end()
-	return c.summarize(*kind, *dryRun, prior, s, err)
+	interrupted := ctx.Err() != nil && !errors.Is(context.Cause(ctx), vault.ErrLeaseLost) // a signal, not a lost lease
+	return c.summarize(f.kind, f.dryRun, prior, s, interrupted, err)
+}
+
+// leaseHolder names this process among the holders of job leases.
+func leaseHolder() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("credvault-cli@%s/%d", host, os.Getpid())
+}
+
+// rewrapScope says what a rewrap of org has to do: the records under
+// older keys, and those already under the current one (after an
+// interrupted run, the ones it did).
+func (c *cli) rewrapScope(ctx context.Context, st *sqlstore.Store, kk kek.KEK, org string) error {
+	current, err := kk.CurrentKeyID(ctx)
+	if err != nil {
+		return err
+	}
+	usage, err := st.KeyUsage(ctx, org)
+	if err != nil {
+		return err
+	}
+	var old int64
+	for id, n := range usage {
+		if id != current {
+			old += n
+		}
+	}
+	fmt.Fprintf(c.stderr, "rewrap/%s: %d records under older keys to rewrap to %s; %d already under it\n",
+		org, old, current, usage[current])
+	return nil
 }
 
 // resumeOrRestart says whether the DEK job jobID resumes from a
@@ -82,7 +153,7 @@ func (c *cli) resumeOrRestart(ctx context.Context, st *sqlstore.Store, jobID str
 
 // summarize prints the job's summary, its per-record errors and, when a
 // signal stopped it, how to resume.
-func (c *cli) summarize(kind string, dryRun bool, prior int64, s vault.Summary, err error) error {
+func (c *cli) summarize(kind string, dryRun bool, prior int64, s vault.Summary, interrupted bool, err error) error {
 	label, verb, skipped := kind, "rotated", "skipped"
 	if dryRun {
 		label, verb, skipped = kind+" (dry run, nothing written)", "would rotate", "would skip"
@@ -97,7 +168,7 @@ func (c *cli) summarize(kind string, dryRun bool, prior int64, s vault.Summary, 
 		fmt.Fprintln(c.stderr, "credvault: failed:", re.Error())
 	}
 	switch {
-	case errors.Is(err, context.Canceled):
+	case interrupted:
 		fmt.Fprintln(c.stderr, resumeHint(kind))
 		return fmt.Errorf("rotate: %w", errInterrupted)
 	case err != nil:

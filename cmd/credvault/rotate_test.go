@@ -11,9 +11,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/vault"
+	"github.com/credvault/credvault/vault/store/sqlstore"
 )
 
 func TestProgressBar(t *testing.T) {
@@ -196,4 +198,45 @@ func TestMissingKeysetSaysKeysCreate(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", args, code, errOut)
 		}
 	}
+}
+
+// TestRotateRewrapSaysWhatIsLeft: a rewrap says how many records are
+// still under older keys and how many are done, so a rerun after an
+// interruption says where it stands.
+func TestRotateRewrapSaysWhatIsLeft(t *testing.T) {
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "acme")
+	h.seed("acme", 4)
+	id := strings.TrimSpace(h.must(exitOK, "", "keys", "rotate", "acme"))
+	code, out, errOut := h.run("", "rotate", "-org", "acme")
+	if code != exitOK || !strings.Contains(errOut, "rewrap/acme: 4 records under older keys to rewrap to "+id+"; 0 already under it") ||
+		!strings.Contains(out, "rewrap: 4 rotated") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, _, errOut := h.run("", "rotate", "-org", "acme"); !strings.Contains(errOut, "0 records under older keys to rewrap to "+id+"; 4 already under it") {
+		t.Errorf("second run: %s", errOut)
+	}
+}
+
+// TestRotateLeaseHeldElsewhere: while another process holds the job's
+// lease, rotate refuses at once with exit 4 and writes nothing.
+func TestRotateLeaseHeldElsewhere(t *testing.T) {
+	h := newHarness(t)
+	h.must(exitOK, "", "keys", "create", "acme")
+	h.seed("acme", 2)
+	st, err := sqlstore.Open(t.Context(), h.env["CREDVAULT_STORE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.AcquireLease(t.Context(), "dek/acme", "replica-1", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-kind", "dek"}, {"-kind", "dek", "-restart"}} {
+		code, out, errOut := h.run("", append([]string{"rotate", "-org", "acme"}, args...)...)
+		if code != exitConflict || !strings.Contains(errOut, "another process") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	h.must(exitOK, "", "rotate", "-org", "acme", "-kind", "rewrap") // another job's lease
 }

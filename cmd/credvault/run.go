@@ -85,6 +85,8 @@ commands:
       resumes and from which record, and its summary counts the whole
       job; -restart forgets the checkpoint and starts over. A rewrap
       needs none: run again, it does the records still under older keys.
+      The job runs under the store's lease for it (as service replicas
+      do): while another process runs it, rotate exits 4.
   verify [-org ORG]
       open every record of ORG (default: of every org), as a service
       would: print each that fails on stderr (its key and why, never a
@@ -161,7 +163,8 @@ exit codes:
   3  not found (org keyset: "keys create" makes one; key version or
      record)
   4  conflict or in use (keyset or root key file exists; key version is
-     primary or still wraps records; record changed concurrently)
+     primary or still wraps records; record changed concurrently; the
+     rotation job is running elsewhere)
   5  invalid input (credential JSON, provider, URL, org or registry name,
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
   6  rotate, verify or import finished but some records failed (listed
@@ -248,7 +251,7 @@ func exitCode(err error) int {
 	case errors.Is(err, kek.ErrKeyNotFound), errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, local.ErrExists), errors.Is(err, fs.ErrExist), errors.Is(err, kek.ErrKeyInUse),
-		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
+		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict), errors.Is(err, vault.ErrLeaseHeld):
 		return exitConflict
 	case errors.Is(err, errInvalid), errors.Is(err, vault.ErrInvalidEntry),
 		errors.Is(err, kek.ErrInvalidName):
