@@ -160,7 +160,7 @@ func (c *cli) summarize(kind string, dryRun bool, prior int64, s vault.Summary, 
 	}
 	run := ""
 	if prior > 0 {
-		run = fmt.Sprintf(", %d of them in this run", visited(s.Progress)-prior)
+		run = fmt.Sprintf(" (%d in this run)", visited(s.Progress)-prior)
 	}
 	fmt.Fprintf(c.stdout, "%s: %d %s, %d %s, %d failed of %d%s in %s (%.0f records/s)\n",
 		label, s.Done, verb, s.Skipped, skipped, s.Failed, s.Total, run, s.Elapsed.Round(time.Millisecond), s.Rate)
