@@ -110,9 +110,10 @@
 // as driver memory (sql.RawBytes) and copies it into the caller's buffer,
 // so a job paging through records reuses one page's memory for the next.
 //
-// A Store is a [vault.Checkpointer] too: rotation jobs keep their cursors
-// in the credvault_checkpoints table (migration 2), so a job restarted
-// after a crash resumes where its last completed page ended.
+// A Store is a [vault.Checkpointer] too: rotation jobs keep their
+// checkpoints in the credvault_checkpoints table (migration 2; migration
+// 4 adds the counts), so a job restarted after a crash resumes where its
+// last completed page ended and counts what its earlier runs did.
 //
 // # Errors
 //
