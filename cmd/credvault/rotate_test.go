@@ -94,8 +94,8 @@ func (h *harness) seed(org string, n int) {
 
 // interrupt runs the CLI with args as a process of its own, waits for
 // its first progress line (a checkpoint is saved before each), sends it
-// SIGINT and returns its exit code and outputs.
-func (h *harness) interrupt(args ...string) (int, string, string) {
+// sig and returns its exit code and outputs.
+func (h *harness) interrupt(sig os.Signal, args ...string) (int, string, string) {
 	h.t.Helper()
 	cmd := h.command(args...)
 	var out bytes.Buffer
@@ -115,7 +115,7 @@ func (h *harness) interrupt(args ...string) (int, string, string) {
 			break
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		h.t.Fatal(err)
 	}
 	for lines.Scan() {
@@ -130,9 +130,10 @@ func (h *harness) interrupt(args ...string) (int, string, string) {
 }
 
 // TestRotateInterruptedAndResumed: SIGINT stops a DEK rotation cleanly
-// with a summary, how to resume and exit 130; run again, it says it
-// resumes and from where, and its summary counts the whole job; -restart
-// starts over. Every record opens at the end.
+// with a summary, how to resume and exit 130; so does SIGTERM a run with
+// -restart, which starts over; run again, it says it resumes and from
+// where, and its summary counts the whole job. Every record opens at the
+// end.
 func TestRotateInterruptedAndResumed(t *testing.T) {
 	const n = 2000
 	h := newHarness(t)
@@ -140,13 +141,13 @@ func TestRotateInterruptedAndResumed(t *testing.T) {
 	h.seed("acme", n)
 	job := []string{"rotate", "-org", "acme", "-kind", "dek", "-rate", "400", "-page-size", "100", "-workers", "2"}
 
-	code, out, errOut := h.interrupt(job...)
+	code, out, errOut := h.interrupt(syscall.SIGINT, job...)
 	if code != exitInterrupted || !strings.Contains(out, "dek: ") || !strings.Contains(errOut, "interrupted") ||
 		!strings.Contains(errOut, "run the same command again to resume") {
 		t.Fatalf("interrupted: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 
-	code, out, errOut = h.interrupt(append(job, "-restart")...)
+	code, out, errOut = h.interrupt(syscall.SIGTERM, append(job, "-restart")...)
 	if code != exitInterrupted || !strings.Contains(errOut, "starting over: forgot the checkpoint after acme/reg-") {
 		t.Fatalf("restarted: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}

@@ -221,6 +221,10 @@ func FuzzRun(f *testing.F) {
 		{"put acme ghcr -provider GHCR -url https://ghcr.io -insecure", patJSON},
 		{"keys", ""},
 		{"put -password " + canary, ""},
+		{"verify -org acme", ""},
+		{"import -org acme", `{"name":"r","provider":"GHCR","credentials":{"username":"u","pat":"` + canary + `"}}`},
+		{"health -org acme -json", ""},
+		{"rotate -org acme -kind dek -restart", ""},
 	} {
 		f.Add(seed.args, seed.stdin)
 	}
@@ -230,7 +234,7 @@ func FuzzRun(f *testing.F) {
 	f.Fuzz(func(t *testing.T, args, stdin string) {
 		fields := strings.Fields(args)
 		for _, a := range fields {
-			if a = strings.TrimLeft(a, "-"); strings.HasPrefix(a, "store") || strings.HasPrefix(a, "keysets") {
+			if a = strings.TrimLeft(a, "-"); strings.HasPrefix(a, "store") || strings.HasPrefix(a, "keysets") || a == "init-root" {
 				t.Skip("would write outside the test's directories")
 			}
 		}
