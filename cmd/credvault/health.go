@@ -54,7 +54,13 @@ func (c *cli) health(ctx context.Context, args []string) error {
 		return keysetHint(*org, err)
 	}
 	var regs []vault.Key
-	if err := eachRecord(ctx, st, *org, func(r vault.Record) error { regs = append(regs, r.Key); return nil }); err != nil {
+	err = eachPage(ctx, st, *org, func(recs []vault.Record) error {
+		for _, r := range recs {
+			regs = append(regs, r.Key)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("health: %w", err)
 	}
 	results, err := testAll(ctx, v, regs, opts, *concurrency, !*noRecord)

@@ -60,7 +60,14 @@ func TestHealth(t *testing.T) {
 		t.Errorf("good-2's stored health: %+v, %v", gh, err)
 	}
 
-	h.must(exitTest, "", "health", "-org", "acme") // loopback refused: unreachable
+	h.must(exitTest, "", "health", "-org", "acme", "-no-record") // loopback refused: unreachable, not recorded
+	if gh, err := v.Health(t.Context(), vault.Key{Org: "acme", Registry: "good-2"}); err != nil || gh.Status != providers.StatusHealthy {
+		t.Errorf("-no-record stored a result: %+v, %v", gh, err)
+	}
+	h.must(exitTest, "", "health", "-org", "acme") // recorded
+	if gh, err := v.Health(t.Context(), vault.Key{Org: "acme", Registry: "good-2"}); err != nil || gh.Status != providers.StatusUnreachable || gh.LastHealthyAt.IsZero() {
+		t.Errorf("after an unreachable check: %+v, %v; want unreachable, the last healthy time kept", gh, err)
+	}
 	h.must(exitUsage, "", "health", "-org", "acme", "-concurrency", "0")
 	h.must(exitNotFound, "", "health", "-org", "nobody")
 }

@@ -87,10 +87,11 @@ commands:
       needs none: run again, it does the records still under older keys.
       The job runs under the store's lease for it (as service replicas
       do): while another process runs it, rotate exits 4.
-  verify [-org ORG]
+  verify [-org ORG] [-workers N]
       open every record of ORG (default: of every org), as a service
-      would: print each that fails on stderr (its key and why, never a
-      secret) and the counts on stdout; exit 6 if any failed
+      would, N at once (default 8): print each that fails on stderr (its
+      key and why, never a secret) and the counts on stdout; exit 6 if
+      any failed
   import -org ORG [-file F] [-dry-run]
       store the registries read as NDJSON from stdin (or F), one per
       line in the HarborGuard POST /api/registries shape: name (the

@@ -44,4 +44,5 @@ func TestVerifyReportsRecordsThatDoNotOpen(t *testing.T) {
 		t.Fatalf("verify of a corrupt record: exit %d\n%s\n%s", code, out, errOut)
 	}
 	h.must(exitUsage, "", "verify", "acme")
+	h.must(exitUsage, "", "verify", "-workers", "0")
 }
