@@ -127,6 +127,9 @@ func (c *cli) importRegistries(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	recs, err := c.sealImport(ctx, v, st, *org, input)
+	if ctx.Err() != nil {
+		return fmt.Errorf("import: %w before writing: nothing written", errInterrupted)
+	}
 	if err != nil {
 		return err
 	}
@@ -226,6 +229,12 @@ const importWriteChunk = 500
 func (c *cli) writeImport(ctx context.Context, st vault.BatchPutter, recs []importRecord) error {
 	var written, failed []string
 	for start := 0; start < len(recs); start += importWriteChunk {
+		if ctx.Err() != nil { // interrupted: the rest is not written
+			for _, r := range recs[start:] {
+				failed = append(failed, r.rec.Registry)
+			}
+			break
+		}
 		chunk := recs[start:min(start+importWriteChunk, len(recs))]
 		batch := make([]vault.Record, len(chunk))
 		for i, r := range chunk {
@@ -251,5 +260,8 @@ func (c *cli) writeImport(ctx context.Context, st vault.BatchPutter, recs []impo
 	}
 	fmt.Fprintf(c.stderr, "credvault: import: written: %s\n", strings.Join(written, ", "))
 	fmt.Fprintf(c.stderr, "credvault: import: not written: %s (import their lines again)\n", strings.Join(failed, ", "))
+	if ctx.Err() != nil {
+		return fmt.Errorf("import: %w: %d not written", errInterrupted, len(failed))
+	}
 	return fmt.Errorf("import: %w: %d not written", errPartial, len(failed))
 }

@@ -112,3 +112,17 @@ func TestImportWriteFailureSaysWhatWasWritten(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", exitCode(err), out.String(), errOut.String())
 	}
 }
+
+// TestImportInterruptedSaysWhatWasWritten: interrupted between writes,
+// import writes no more, lists what it wrote and what not, and exits 130.
+func TestImportInterruptedSaysWhatWasWritten(t *testing.T) {
+	var out, errOut bytes.Buffer
+	c := &cli{stdout: &out, stderr: &errOut}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	recs := []importRecord{{1, vault.Record{Key: vault.Key{Org: "acme", Registry: "a"}}}}
+	err := c.writeImport(ctx, failSecond{}, recs)
+	if exitCode(err) != exitInterrupted || !strings.Contains(errOut.String(), "not written: a") {
+		t.Errorf("exit %d\n%s\n%s", exitCode(err), out.String(), errOut.String())
+	}
+}

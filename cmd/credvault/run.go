@@ -103,7 +103,7 @@ commands:
       import creates records and never replaces one. Should a write then
       fail midway (store error, a name created meanwhile), the registries
       written and those not are listed, to import the rest again (exit
-      6). -dry-run validates and writes nothing
+      6; 130 when interrupted). -dry-run validates and writes nothing
   get -redacted <org> <registry>
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
@@ -172,8 +172,8 @@ exit codes:
      on stderr)
   7  a connection test ran but did not report healthy (the result's
      status says why; for health, any registry's)
-  130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job stopped cleanly
-     and printed how to resume
+  130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job (rotate, verify,
+     import, health) stopped cleanly and printed how far it got
 `
 
 // A cli is one invocation: its streams, environment and configuration.
