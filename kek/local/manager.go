@@ -70,20 +70,21 @@ func Open(dir string, root RootKey) (*Manager, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
 	}
 	m := &Manager{dir: dir, root: a, recheck: RecheckInterval}
-	if err := m.removeStaleTemps(); err != nil {
-		return nil, err
-	}
+	m.removeStaleTemps()
 	return m, nil
 }
 
-// removeStaleTemps removes the temporary keyset files a crashed writer
-// left in the directory, of every org whose lock is free now (a busy
-// org's writer removes them itself: see writeFileAtomic), and those of
-// earlier releases, which were written without a per-org name.
-func (m *Manager) removeStaleTemps() error {
+// removeStaleTemps removes, as far as it can, the temporary keyset files
+// a crashed writer left in the directory: those of every org whose lock
+// is free now (a busy org's writer removes them itself: see
+// writeFileAtomic), and those of earlier releases, which were written
+// without a per-org name. It never fails Open: a directory this process
+// cannot write (a read-only mount that only serves keysets) keeps them
+// until a writer of the org runs.
+func (m *Manager) removeStaleTemps() {
 	entries, err := os.ReadDir(m.dir)
 	if err != nil {
-		return fmt.Errorf("local: cleaning keyset directory: %w", err)
+		return
 	}
 	done := map[string]bool{}
 	for _, e := range entries {
@@ -93,31 +94,24 @@ func (m *Manager) removeStaleTemps() error {
 		}
 		done[org] = true
 		if org == "" {
-			err = removeTemps(m.dir, "")
-		} else {
-			err = m.withFreeLock(org, func() error { return removeTemps(m.dir, org) })
+			_ = removeTemps(m.dir, "")
+			continue
 		}
-		if err != nil {
-			return err
-		}
+		m.withFreeLock(org, func() { _ = removeTemps(m.dir, org) })
 	}
-	return nil
 }
 
-// withFreeLock runs fn holding org's lock if the lock is free now;
-// otherwise it does nothing.
-func (m *Manager) withFreeLock(org string, fn func() error) error {
+// withFreeLock runs fn holding org's lock if it can take the lock now;
+// otherwise (busy, or a directory it cannot write) it does nothing.
+func (m *Manager) withFreeLock(org string, fn func()) {
 	now, cancel := context.WithCancel(context.Background())
 	cancel() // lockOrg tries once before it waits for the context
 	unlock, err := m.lockOrg(now, org)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
 	if err != nil {
-		return err
+		return
 	}
 	defer unlock()
-	return fn()
+	fn()
 }
 
 // Create makes a keyset for org holding one fresh AES-256-GCM primary key.
