@@ -68,7 +68,7 @@ func (s *Scheduler) jobOptions(org string, p Policy) vault.JobOptions {
 func (s *Scheduler) retire(ctx context.Context, org string, p Policy) error {
 	if p.KEKMaxAge > 0 {
 		since, ok, err := s.stamp(ctx, "kek", org)
-		if err != nil || (ok && s.opts.Now().Before(since.Add(cmp(p.RetireGrace, DefaultRetireGrace)))) {
+		if err != nil || (ok && s.opts.Now().Before(since.Add(orDefault(p.RetireGrace, DefaultRetireGrace)))) {
 			return err
 		}
 	}
@@ -117,12 +117,12 @@ func (s *Scheduler) sweep(ctx context.Context, org string, p Policy) error {
 	if due, err := s.due(ctx, "health", org, p.HealthEvery, false); err != nil || !due {
 		return err
 	}
-	limit := rate.NewLimiter(rate.Limit(cmpRate(p.HealthRate, 10)), 1)
+	limit := rate.NewLimiter(rate.Limit(orDefault(p.HealthRate, 10)), 1)
 	keys := make(chan vault.Key)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	for range cmpInt(p.Workers, 8) {
+	for range orDefault(p.Workers, 8) {
 		wg.Go(func() {
 			for k := range keys {
 				if err := s.test(ctx, limit, k); err != nil && ctx.Err() == nil {
@@ -175,20 +175,6 @@ func (s *Scheduler) eachKey(ctx context.Context, org string, keys chan<- vault.K
 		}
 		q.After = page.Next
 	}
-}
-
-func cmpRate(r, def float64) float64 {
-	if r <= 0 {
-		return def
-	}
-	return r
-}
-
-func cmpInt(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }
 
 // stamp returns when job last completed for org, if ever. Stamps are

@@ -160,7 +160,7 @@ func New(v *vault.Vault, opts Options) (*Scheduler, error) {
 			opts.Stamps = &vault.MemCheckpoints{}
 		}
 	}
-	opts.Tick = cmp(opts.Tick, time.Minute)
+	opts.Tick = orDefault(opts.Tick, time.Minute)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -170,12 +170,12 @@ func New(v *vault.Vault, opts Options) (*Scheduler, error) {
 	return &Scheduler{v: v, opts: opts}, nil
 }
 
-// cmp returns d, or def when d is not positive.
-func cmp(d, def time.Duration) time.Duration {
-	if d <= 0 {
+// orDefault returns v, or def when v is not positive.
+func orDefault[T int | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
 		return def
 	}
-	return d
+	return v
 }
 
 // Run calls RunOnce every Options.Tick until ctx ends, and returns ctx's

@@ -37,6 +37,13 @@ const (
 // TestMain runs the crash helper instead of the tests when the crash
 // test started this binary as its child.
 func TestMain(m *testing.M) {
+	if holder := os.Getenv(leaseWorkerEnv); holder != "" {
+		if err := runLeaseWorker(holder); err != nil {
+			fmt.Fprintln(os.Stderr, "lease worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if mode := os.Getenv(crashModeEnv); mode != "" {
 		if err := runCrashHelper(mode); err != nil {
 			fmt.Fprintln(os.Stderr, "crash helper:", err)
@@ -89,12 +96,17 @@ func runCrashHelper(mode string) error {
 // crashEnv is the parent's side of the crash test.
 type crashEnv struct {
 	dir, db, keysDir, rootB64 string
+	dsn                       string // the store's: SQLite at db unless newCrashEnvOn was given one
 	keys                      *local.Manager
 	st                        *sqlstore.Store
 	v                         *vault.Vault
 }
 
-func newCrashEnv(t *testing.T) *crashEnv {
+func newCrashEnv(t *testing.T) *crashEnv { return newCrashEnvOn(t, "") }
+
+// newCrashEnvOn is newCrashEnv on the store at dsn ("" means a SQLite
+// file in the environment's directory).
+func newCrashEnvOn(t *testing.T, dsn string) *crashEnv {
 	dir := t.TempDir()
 	raw := make([]byte, local.RootKeySize)
 	for i := range raw {
@@ -105,14 +117,17 @@ func newCrashEnv(t *testing.T) *crashEnv {
 		t.Fatal(err)
 	}
 	c := &crashEnv{dir: dir, db: filepath.Join(dir, "vault.db"), keysDir: filepath.Join(dir, "keys"),
-		rootB64: base64.StdEncoding.EncodeToString(raw)}
+		rootB64: base64.StdEncoding.EncodeToString(raw), dsn: dsn}
+	if c.dsn == "" {
+		c.dsn = "sqlite://" + c.db
+	}
 	if c.keys, err = local.Open(c.keysDir, root); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.keys.Create(t.Context(), crashOrg); err != nil {
 		t.Fatal(err)
 	}
-	if c.st, err = sqlstore.Open(t.Context(), "sqlite://"+c.db); err != nil {
+	if c.st, err = sqlstore.Open(t.Context(), c.dsn); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.st.Close() })

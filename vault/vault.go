@@ -25,12 +25,26 @@
 // Records carry their algorithm, so every one opens whatever the vault's
 // choice for new records.
 //
+// # Replicas, leases and health
+//
+// Replicas sharing a store run each rotation job in one replica at a
+// time when the job is given [LeaseOptions] (the store as a [Leaser]):
+// [RunLeased] takes the lease "<job>/<org>", renews it every third of
+// its term, and cancels the job's context, with cause [ErrLeaseLost],
+// two thirds into a term without a successful renewal, so a holder that
+// loses its lease stops writing before another can take it. Every term
+// has a larger fencing token ([Lease.Token], [LeaseFromContext]). A
+// store that is a [HealthStore] keeps each record's latest connection
+// test ([Vault.RecordHealth], [Vault.Health], [Vault.OrgHealth]). Package
+// schedule runs rotations and health re-tests from a per-org policy.
+//
 // # Errors
 //
 // Store outcomes are [ErrNotFound] and [ErrConflict]; a record that fails
 // to parse or authenticate is [ErrCorrupt] (and, when the KEK refused the
 // wrapped DEK, kek.ErrUnwrap as well); KEK outages and disabled keys come
-// through as the kek package's sentinels. No error carries plaintext.
+// through as the kek package's sentinels. Leased jobs add
+// [ErrLeaseHeld] and [ErrLeaseLost]. No error carries plaintext.
 package vault
 
 import (

@@ -115,6 +115,46 @@
 // 4 adds the counts), so a job restarted after a crash resumes where its
 // last completed page ended and counts what its earlier runs did.
 //
+// # Health and leases
+//
+// A Store is a [vault.HealthStore]: credvault_health (migration 3) keeps
+// one row per record, written only beside an existing record and deleted
+// with it (a foreign key with ON DELETE CASCADE on PostgreSQL; a trigger
+// on SQLite, which enforces foreign keys only on connections that turn
+// them on, as Open's do but a caller's *sql.DB for New may not). One
+// upsert keeps the later LastHealthyAt and ignores a result older than
+// the stored one, so replicas recording at once never move it back.
+//
+// A Store is a [vault.Leaser] too: credvault_leases (migration 3) holds
+// one row per job name with its holder, fencing token and expiry.
+// Acquiring is one INSERT ... ON CONFLICT DO UPDATE ... WHERE the term
+// has expired or is the caller's own, RETURNING the new term (no row:
+// [vault.ErrLeaseHeld]); renewing and releasing are one UPDATE each,
+// conditioned on holder, token and expiry. The database's row lock makes
+// each atomic; PostgreSQL judges expiry by its own clock
+// (clock_timestamp()), so replicas' clocks need not agree, while SQLite,
+// serving one host, uses the Store's. A released or expired row stays,
+// so every new term's token is larger than the last.
+//
+// Why a lease row rather than the database's other locks: an advisory
+// lock (pg_advisory_lock) or a row held by SELECT ... FOR UPDATE [SKIP
+// LOCKED] lives as long as one session or transaction. Held for a
+// minutes-long job, it pins a pooled connection and an open transaction
+// (holding back vacuum, tripping idle-in-transaction timeouts), and when
+// that connection drops the lock is gone at once while the replica,
+// which learns of it only at its next statement, may still be writing
+// through its other connections: nothing bounds when it stops. Neither
+// exists on SQLite, and neither says who holds a job or since when. The
+// lease row is still the database's own primitive (an atomic conditional
+// upsert under its row lock, timed by its clock); what it adds is an
+// expiry the holder can count on: it renews every third of a term and
+// stops writing (its job's context is cancelled) two thirds into a term
+// without a successful renewal, a third of a term before another replica
+// can take over ([vault.RunLeased]). SKIP LOCKED suits a queue of many
+// independent items; splitting one org's key range that way was not
+// needed: one holder per org already does each record once, and
+// BenchmarkReplicas shows 4 replicas finishing in the time of one.
+//
 // # Errors
 //
 // Besides [vault.ErrNotFound] and [vault.ErrConflict], methods return the

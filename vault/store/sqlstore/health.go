@@ -14,7 +14,7 @@ var _ vault.HealthStore = (*Store)(nil)
 
 // The health table (migration 3). A record's health goes with it: a
 // foreign key cascades the delete on PostgreSQL, a trigger on SQLite
-// (whose foreign keys are off unless every connection turns them on).
+// (which enforces foreign keys only on connections that turn them on).
 const (
 	createHealthSQLite = `CREATE TABLE credvault_health (
 		org             TEXT NOT NULL,
