@@ -139,7 +139,7 @@ func TestRotateInterruptedAndResumed(t *testing.T) {
 	h := newHarness(t)
 	h.must(exitOK, "", "keys", "create", "acme")
 	h.seed("acme", n)
-	job := []string{"rotate", "-org", "acme", "-kind", "dek", "-rate", "400", "-page-size", "100", "-workers", "2"}
+	job := []string{"rotate", "-org", "acme", "-kind", "dek", "-rate", "200", "-page-size", "100", "-workers", "2"} // 10 s, when a page is 0.5 s
 
 	code, out, errOut := h.interrupt(syscall.SIGINT, job...)
 	if code != exitInterrupted || !strings.Contains(out, "dek: ") || !strings.Contains(errOut, "interrupted") ||
