@@ -185,7 +185,7 @@ func (s *Scheduler) stamp(ctx context.Context, job, org string) (time.Time, bool
 	if err != nil || !ok {
 		return time.Time{}, false, err
 	}
-	ns, err := strconv.ParseInt(k.Registry, 10, 64)
+	ns, err := strconv.ParseInt(k.After.Registry, 10, 64)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("schedule: stamp %s: %w", stampID(job, org), err)
 	}
@@ -195,7 +195,7 @@ func (s *Scheduler) stamp(ctx context.Context, job, org string) (time.Time, bool
 // setStamp records that job completed for org now.
 func (s *Scheduler) setStamp(ctx context.Context, job, org string) error {
 	now := strconv.FormatInt(s.opts.Now().UnixNano(), 10)
-	return s.opts.Stamps.SaveCheckpoint(ctx, stampID(job, org), vault.Key{Org: org, Registry: now})
+	return s.opts.Stamps.SaveCheckpoint(ctx, stampID(job, org), vault.Checkpoint{After: vault.Key{Org: org, Registry: now}})
 }
 
 func stampID(job, org string) string { return "schedule/" + job + "/" + org }

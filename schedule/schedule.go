@@ -71,7 +71,7 @@ type Policy struct {
 	DEKMaxAge time.Duration
 	// HealthEvery is how often every stored registry is re-tested.
 	HealthEvery time.Duration
-	// RatePerSecond caps the KEK calls of the rotation jobs (as
+	// RatePerSecond caps the records per second of the rotation jobs (as
 	// vault.JobOptions.RatePerSecond); 0 means unlimited.
 	RatePerSecond float64
 	// Workers bounds each job's concurrency; 0 means 8.

@@ -121,9 +121,6 @@ func (v *Vault) reencrypt(ctx context.Context, j *job, rec Record) (Record, erro
 	if j.opts.DryRun {
 		return Record{}, nil
 	}
-	if err := j.wait(ctx); err != nil {
-		return Record{}, err
-	}
 	meta := append(s.hdr[:0], env.Meta...)
 	return v.sealEncoded(ctx, kk, rec.Key, s, env.Kind, meta, pt)
 }

@@ -19,8 +19,10 @@ type JobOptions struct {
 	Org string
 	// Workers bounds concurrent record rotations; 0 means 8.
 	Workers int
-	// RatePerSecond caps KEK calls per second across workers (KMS request
-	// quotas are shared per account); 0 means unlimited.
+	// RatePerSecond caps records per second across workers, the rate
+	// Progress reports; 0 means unlimited. A record costs one or two KEK
+	// calls (a server-side rewrap one, an unwrap and a wrap two), so a KMS
+	// request quota q shared per account allows a rate of q/2.
 	RatePerSecond float64
 	// PageSize is how many records each store page holds; 0 means 500.
 	PageSize int
@@ -43,13 +45,16 @@ type JobOptions struct {
 	Lease LeaseOptions
 }
 
-// Progress reports a running job.
+// Progress reports a running job. A job resumed from a checkpoint counts
+// the records its earlier runs did before the checkpoint in Done and
+// Skipped too, so the counts are the whole job's; Rate and Elapsed are
+// the current run's.
 type Progress struct {
 	Done    int64   // records rotated (or, in a dry run, that would be)
 	Skipped int64   // records already current, deleted or replaced meanwhile
 	Failed  int64   // records that could not be rotated
 	Total   int64   // records the job expects to visit (an estimate for DEK jobs)
-	Rate    float64 // records per second so far
+	Rate    float64 // records per second so far in this run
 	Elapsed time.Duration
 }
 
@@ -81,13 +86,15 @@ type job struct {
 	skipped atomic.Int64
 	failed  atomic.Int64
 	total   int64
-	mu      sync.Mutex
-	errs    []RecordError
-	fatal   error
-	halted  atomic.Bool     // fatal is set: lets stopErr skip the lock
-	spare   chan *pageBatch // settled pages' batches, for reuse (see run)
-	slots   chan struct{}   // one per worker: bounds every pool of the job together
-	obs     jobObserver
+	// Counted by the earlier runs of a resumed job, before its checkpoint.
+	priorDone, priorSkipped int64
+	mu                      sync.Mutex
+	errs                    []RecordError
+	fatal                   error
+	halted                  atomic.Bool     // fatal is set: lets stopErr skip the lock
+	spare                   chan *pageBatch // settled pages' batches, for reuse (see run)
+	slots                   chan struct{}   // one per worker: bounds every pool of the job together
+	obs                     jobObserver
 }
 
 // newJob returns a job of the given kind (jobRewrap, jobDEK).
@@ -113,7 +120,8 @@ func newJob(v *Vault, kind string, opts JobOptions) (*job, error) {
 	return j, nil
 }
 
-// wait blocks for one KEK call's worth of rate budget. When that budget
+// wait blocks for one record's worth of rate budget; each record's
+// rotation calls it once, before its first KEK call. When that budget
 // comes only after ctx's deadline, the limiter refuses at once; wait then
 // blocks until ctx ends and returns ctx's error, so that the record is
 // counted as cancelled, not failed, and the job stops at its deadline.
@@ -193,11 +201,14 @@ func (j *job) stopErr(ctx context.Context) error {
 	return j.fatal
 }
 
+// progress counts the whole job, earlier runs included; Rate and
+// Elapsed are this run's.
 func (j *job) progress() Progress {
-	p := Progress{Done: j.done.Load(), Skipped: j.skipped.Load(), Failed: j.failed.Load(),
+	done, skipped, failed := j.done.Load(), j.skipped.Load(), j.failed.Load()
+	p := Progress{Done: j.priorDone + done, Skipped: j.priorSkipped + skipped, Failed: failed,
 		Total: j.total, Elapsed: time.Since(j.start)}
 	if s := p.Elapsed.Seconds(); s > 0 {
-		p.Rate = float64(p.Done+p.Skipped+p.Failed) / s
+		p.Rate = float64(done+skipped+failed) / s
 	}
 	return p
 }

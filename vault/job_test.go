@@ -340,9 +340,9 @@ func TestRateLimitedJobHonoursDeadline(t *testing.T) {
 			cp := &vault.MemCheckpoints{}
 			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 			defer cancel()
-			// 40 KEK calls per second: 20 records per second, 2 calls each.
+			// 20 records per second: 2 s for the 40 records.
 			s, err := v.RotateDEKs(ctx, vault.DEKOptions{Checkpoints: cp,
-				JobOptions: vault.JobOptions{Org: "acme", PageSize: 4, Workers: 2, RatePerSecond: 40}})
+				JobOptions: vault.JobOptions{Org: "acme", PageSize: 4, Workers: 2, RatePerSecond: 20}})
 			t.Logf("summary %+v, %d errors, err %v", s.Progress, len(s.Errors), err)
 			if len(s.Errors) > 0 {
 				t.Logf("first error: %v", s.Errors[0])
@@ -431,5 +431,44 @@ func TestWorkersBoundsConcurrentRotations(t *testing.T) {
 	}
 	if p := peak.Load(); p > 1 {
 		t.Fatalf("Workers: 1, but %d record rotations called the KEK at once", p)
+	}
+}
+
+// TestRateCountsRecords: RatePerSecond is records per second, the rate
+// Progress shows, not KEK calls. A limiter whose burst is one record and
+// whose next token is days away lets exactly one record through, for a
+// rewrap (unwrap and wrap) and a DEK rotation (unwrap and wrap) alike;
+// counting KEK calls, it let none through (each record needs two) and
+// the test ran into its deadline.
+func TestRateCountsRecords(t *testing.T) {
+	jobs := map[string]func(ctx context.Context, v *vault.Vault, o vault.JobOptions) (vault.Summary, error){
+		"rewrap": func(ctx context.Context, v *vault.Vault, o vault.JobOptions) (vault.Summary, error) {
+			return v.RewrapKEK(ctx, vault.RewrapOptions{JobOptions: o})
+		},
+		"dek": func(ctx context.Context, v *vault.Vault, o vault.JobOptions) (vault.Summary, error) {
+			return v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: o})
+		},
+	}
+	for name, rotate := range jobs {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			fill(t, e, 3)
+			if _, err := e.keys.Rotate(t.Context(), "acme"); err != nil {
+				t.Fatal(err)
+			}
+			// The job is cancelled once the first page (one record) is
+			// done; the deadline only bounds a job that never gets there.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			s, err := rotate(ctx, e.v, vault.JobOptions{Org: "acme", PageSize: 1, Workers: 1, RatePerSecond: 1e-6,
+				Progress: func(p vault.Progress) {
+					if p.Done > 0 {
+						cancel()
+					}
+				}})
+			if !errors.Is(err, context.Canceled) || s.Done != 1 || s.Failed != 0 {
+				t.Errorf("summary %+v, err %v; want 1 record done, then cancelled", s.Progress, err)
+			}
+		})
 	}
 }

@@ -250,9 +250,9 @@ func runLeaseWorker(holder string) error {
 	if err != nil {
 		return err
 	}
-	// The rate limit (two KEK calls a record) stretches the job to
-	// seconds, so that the kills land inside it.
-	opts := vault.RewrapOptions{JobOptions: vault.JobOptions{Org: crashOrg, Workers: 4, PageSize: 100, RatePerSecond: 2000,
+	// The rate limit (records per second) stretches the job to seconds,
+	// so that the kills land inside it.
+	opts := vault.RewrapOptions{JobOptions: vault.JobOptions{Org: crashOrg, Workers: 4, PageSize: 100, RatePerSecond: 1000,
 		Lease: vault.LeaseOptions{Leaser: st, Holder: holder, TTL: leaseTTL}}}
 	for {
 		s, err := v.RewrapKEK(ctx, opts)

@@ -183,7 +183,7 @@ func TestJobEventsAreLogged(t *testing.T) {
 	ctx := context.Background()
 	ks := fill(t, env{v: v, store: e.store, keys: e.keys}, 3)
 	cp := &vault.MemCheckpoints{}
-	if err := cp.SaveCheckpoint(ctx, "dek/acme", ks[0]); err != nil {
+	if err := cp.SaveCheckpoint(ctx, "dek/acme", vault.Checkpoint{After: ks[0]}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.RotateDEKs(ctx, vault.DEKOptions{JobOptions: vault.JobOptions{Org: "acme"}, Checkpoints: cp}); err != nil {

@@ -146,9 +146,6 @@ func (v *Vault) rewrapLocally(ctx context.Context, j *job, kk kek.KEK, k Key, en
 		return nil, "", err
 	}
 	defer clear(dek)
-	if err := j.wait(ctx); err != nil {
-		return nil, "", err
-	}
 	v.n.wraps.Add(1)
 	start = v.m.kekWrap.start(ctx)
 	wrapped, keyID, err := kekWrap(ctx, kk, k, dek, aad)

@@ -2,16 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"text/tabwriter"
+
+	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/kek/local"
 )
 
 // keys runs the keys subcommands.
 func (c *cli) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: keys wants create, rotate, list or retire", errUsage)
+		return fmt.Errorf("%w: keys wants init-root, create, rotate, list or retire", errUsage)
 	}
 	switch args[0] {
+	case "init-root":
+		return c.keysInitRoot(args[1:])
 	case "create":
 		return c.keysCreate(ctx, args[1:])
 	case "rotate":
@@ -22,6 +28,32 @@ func (c *cli) keys(ctx context.Context, args []string) error {
 		return c.keysRetire(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown keys command %q", errUsage, args[0])
+}
+
+// keysInitRoot creates a root key file: 32 random bytes in base64, mode
+// 0600, never over an existing file.
+func (c *cli) keysInitRoot(args []string) error {
+	pos, err := parseArgs(c.flagSet("keys init-root"), args)
+	if err != nil {
+		return err
+	}
+	path := c.getenv("CREDVAULT_ROOT_KEY_FILE")
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	if len(pos) > 1 || path == "" {
+		return fmt.Errorf("%w: keys init-root wants <file> (default: CREDVAULT_ROOT_KEY_FILE)", errUsage)
+	}
+	root, err := local.GenerateRootKey()
+	if err != nil {
+		return err
+	}
+	if err := local.WriteRootKeyFile(path, root); err != nil {
+		return fmt.Errorf("keys init-root: %w", err)
+	}
+	_, err = fmt.Fprintf(c.stdout, "created root key file %s (mode 0600): set CREDVAULT_ROOT_KEY_FILE=%s, and back it up: "+
+		"every keyset is encrypted under it, and lost, they are lost\n", path, path)
+	return err
 }
 
 // keysCreate creates an org's keyset.
@@ -61,7 +93,7 @@ func (c *cli) keysRotate(ctx context.Context, args []string) error {
 	}
 	id, err := keys.Rotate(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("keys rotate %s: %w", pos[0], err)
+		return fmt.Errorf("keys rotate %s: %w", pos[0], keysetHint(pos[0], err))
 	}
 	_, err = fmt.Fprintln(c.stdout, id)
 	return err
@@ -79,7 +111,7 @@ func (c *cli) keysList(ctx context.Context, args []string) error {
 	}
 	versions, err := keys.Versions(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("keys list %s: %w", pos[0], err)
+		return fmt.Errorf("keys list %s: %w", pos[0], keysetHint(pos[0], err))
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
@@ -132,4 +164,23 @@ func (c *cli) keysRetire(ctx context.Context, args []string) error {
 	}
 	_, err = fmt.Fprintln(c.stdout, verb, id)
 	return err
+}
+
+// keysetHint adds to err, when it says that org has no keyset, the
+// command that creates one; other errors it returns as they are.
+func keysetHint(org string, err error) error {
+	if errors.Is(err, kek.ErrKeyNotFound) {
+		return fmt.Errorf("%w: create the org's keyset with: credvault keys create %s", err, org)
+	}
+	return err
+}
+
+// hintingKeys resolves org KEKs from local keysets, and says how to
+// create a missing one (keysetHint).
+type hintingKeys struct{ *local.Manager }
+
+// KEK implements vault.KEKResolver.
+func (h hintingKeys) KEK(ctx context.Context, org string) (kek.KEK, error) {
+	k, err := h.Manager.KEK(ctx, org)
+	return k, keysetHint(org, err)
 }

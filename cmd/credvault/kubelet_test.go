@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func TestKubeletProvider(t *testing.T) {
 		}
 		t.Run(tc.Name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run([]string{"kubelet-credential-provider"}, strings.NewReader(kubeletRequest(tc.Image)), &out, &errOut, f.Getenv)
+			code := run(context.Background(), []string{"kubelet-credential-provider"}, strings.NewReader(kubeletRequest(tc.Image)), &out, &errOut, f.Getenv)
 			if tc.Err != nil {
 				if code == exitOK || out.Len() != 0 || doortest.Leaks(errOut.String()) || !strings.Contains(errOut.String(), tc.Host) {
 					t.Fatalf("exit %d, want a failure naming %s and no secret\nstdout: %s\nstderr: %s", code, tc.Host, out.String(), errOut.String())
@@ -93,7 +94,7 @@ func TestKubeletProviderRefusals(t *testing.T) {
 				tc.env()
 			}
 			var out, errOut bytes.Buffer
-			code := run(append([]string{"kubelet-credential-provider"}, tc.args...), strings.NewReader(tc.stdin), &out, &errOut, f.Getenv)
+			code := run(context.Background(), append([]string{"kubelet-credential-provider"}, tc.args...), strings.NewReader(tc.stdin), &out, &errOut, f.Getenv)
 			if code != tc.code || out.Len() != 0 || !strings.Contains(errOut.String(), tc.msg) {
 				t.Fatalf("exit %d, want %d naming %s\nstdout: %s\nstderr: %s", code, tc.code, tc.msg, out.String(), errOut.String())
 			}
@@ -101,7 +102,7 @@ func TestKubeletProviderRefusals(t *testing.T) {
 	}
 	// -org overrides CREDVAULT_ORG.
 	var out, errOut bytes.Buffer
-	if code := run([]string{"kubelet-credential-provider", "-org", doortest.Org}, strings.NewReader(kubeletRequest("nginx")), &out, &errOut, f.Getenv); code != exitOK {
+	if code := run(context.Background(), []string{"kubelet-credential-provider", "-org", doortest.Org}, strings.NewReader(kubeletRequest("nginx")), &out, &errOut, f.Getenv); code != exitOK {
 		t.Fatalf("-org: exit %d: %s", code, errOut.String())
 	}
 }

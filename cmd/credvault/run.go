@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/kek"
@@ -24,6 +25,9 @@ const (
 	exitInvalid  = 5
 	exitPartial  = 6
 	exitTest     = 7
+	// exitInterrupted is the shell's code for a process SIGINT ended
+	// (128+2), kept for SIGTERM too: the job stopped cleanly.
+	exitInterrupted = 130
 )
 
 // errUsage marks a command-line mistake (exit 2).
@@ -43,6 +47,10 @@ Global flags come before the command. A command's flags may come before or
 after its arguments; "--" ends them.
 
 commands:
+  keys init-root [<file>]
+      create a root key file (default: CREDVAULT_ROOT_KEY_FILE): 32
+      random bytes in base64, mode 0600; refused if the file exists. Back
+      it up: every keyset is encrypted under it
   keys create <org>
       create the org's keyset; print the key ID of its first version
   keys rotate <org>
@@ -53,13 +61,40 @@ commands:
   keys retire <org> <keyID> [-destroy]
       disable the version, or with -destroy delete its key material for
       good; refused while it is primary or still wraps a record
-  rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run]
+  rotate -org ORG [-kind rewrap|dek] [-workers N] [-rate R] [-page-size N] [-dry-run] [-restart]
       rewrap (default): rewrap every record's DEK under the org's primary
       key version; dek: reseal every record under a fresh DEK.
-      -workers concurrent records (default 8), -rate KEK calls per second
-      (default 0: no limit), -page-size records per store page (default
-      500), -dry-run counts and writes nothing. Progress goes to stderr, a
-      summary to stdout, each failed record to stderr.
+      -workers concurrent records (default 8), -rate records per second,
+      the rate the progress shows (default 0: no limit; each record costs
+      one or two KEK calls), -page-size records per store page (default
+      500), -dry-run counts what would rotate and writes nothing.
+      Progress goes to stderr (a bar fitted to the terminal's width, or
+      COLUMNS), a summary to stdout, each failed record to stderr.
+      Ctrl-C (SIGINT) or SIGTERM stops the job after the records in
+      flight: it prints the summary and how to resume, and exits 130.
+      A dek job keeps a checkpoint in the store: run again, it says it
+      resumes and from which record, and its summary counts the whole
+      job; -restart forgets the checkpoint and starts over. A rewrap
+      needs none: run again, it does the records still under older keys.
+      The job runs under the store's lease for it (as service replicas
+      do): while another process runs it, rotate exits 4.
+  verify [-org ORG] [-workers N]
+      open every record of ORG (default: of every org), as a service
+      would, N at once (default 8): print each that fails on stderr (its
+      key and why, never a secret) and the counts on stdout; exit 6 if
+      any failed
+  import -org ORG [-file F] [-dry-run]
+      store the registries read as NDJSON from stdin (or F), one per
+      line in the HarborGuard POST /api/registries shape: name (the
+      registry), provider, url, credentials, insecure (scanMethod,
+      scanners, schedule, includeTags and excludeTags are accepted and
+      ignored). Every line is parsed, validated and sealed first; any bad
+      line (listed on stderr by line number and field, never a value), a
+      name repeated or already stored, and nothing is written (exit 5).
+      import creates records and never replaces one. Should a write then
+      fail midway (store error, a name created meanwhile), the registries
+      written and those not are listed, to import the rest again (exit
+      6; 130 when interrupted). -dry-run validates and writes nothing
   get -redacted <org> <registry>
       print the record's redacted description as JSON (there is no other
       form: -redacted is required)
@@ -109,6 +144,14 @@ commands:
       lifetime less the 5m refresh margin (left out for credentials that
       do not expire). No record, two equal ones, or a failed exchange exit
       non-zero with a message naming the host.
+  health -org ORG [-concurrency N] [-json] [-no-record] [-allow-private CIDRs]
+         [-allow-loopback] [-timeout D]
+      re-test every stored registry of ORG as test-connection tests one,
+      at most N at once (default 4), -timeout bounding each; store each
+      result as the record's health (status, time of the check, time of
+      the last healthy check; -no-record only tests), and print a table
+      (REGISTRY STATUS LATENCY RECORDED MESSAGE) or, with -json, a JSON
+      array of the results. Exit 7 if any registry is not healthy
   help
       print this text
 
@@ -136,14 +179,19 @@ exit codes:
   2  usage error (unknown command or flag, a bad flag value, wrong
      arguments, no root key configured, a passphrase file without a
      salt file)
-  3  not found (org keyset, key version or record)
-  4  conflict or in use (keyset exists; key version is primary or still
-     wraps records; record changed concurrently)
+  3  not found (org keyset: "keys create" makes one; key version or
+     record)
+  4  conflict or in use (keyset or root key file exists; key version is
+     primary or still wraps records; record changed concurrently; the
+     rotation job is running elsewhere)
   5  invalid input (credential JSON, provider, URL, org or registry name,
      or a CREDVAULT_ROOT_KEY that is not 32 bytes in base64 refused)
-  6  rotation finished but some records failed (listed on stderr)
+  6  rotate, verify or import finished but some records failed (listed
+     on stderr)
   7  a connection test ran but did not report healthy (the result's
-     status says why, unverified included)
+     status says why, unverified included; for health, any registry's)
+  130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the job (rotate, verify,
+     import, health) stopped cleanly and printed how far it got
 `
 
 // A cli is one invocation: its streams, environment and configuration.
@@ -155,8 +203,9 @@ type cli struct {
 	keysetDir      string
 }
 
-// run executes the command line args and returns the exit code.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// run executes the command line args and returns the exit code. A job
+// stops cleanly when ctx ends (main ends it on SIGINT or SIGTERM).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := c.flagSet("credvault")
 	fs.StringVar(&c.storeDSN, "store", vaultenv.Or(getenv, vaultenv.EnvStore, vaultenv.DefaultStore), "store `DSN`")
@@ -164,7 +213,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if err := fs.Parse(args); err != nil {
 		return c.fail(fmt.Errorf("%w: %w", errUsage, err))
 	}
-	return c.fail(c.dispatch(context.Background(), fs.Args()))
+	return c.fail(c.dispatch(ctx, fs.Args()))
 }
 
 // dispatch runs the command named by args[0].
@@ -188,6 +237,12 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.testConnection(ctx, args[1:])
 	case "kubelet-credential-provider":
 		return c.kubeletProvider(ctx, args[1:])
+	case "verify":
+		return c.verify(ctx, args[1:])
+	case "import":
+		return c.importRegistries(ctx, args[1:])
+	case "health":
+		return c.health(ctx, args[1:])
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 }
@@ -216,8 +271,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, kek.ErrKeyNotFound), errors.Is(err, vault.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, local.ErrExists), errors.Is(err, kek.ErrKeyInUse),
-		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict):
+	case errors.Is(err, local.ErrExists), errors.Is(err, fs.ErrExist), errors.Is(err, kek.ErrKeyInUse),
+		errors.Is(err, local.ErrPrimaryKey), errors.Is(err, vault.ErrConflict), errors.Is(err, vault.ErrLeaseHeld):
 		return exitConflict
 	case errors.Is(err, errInvalid), errors.Is(err, vaultenv.ErrInvalid), errors.Is(err, vault.ErrInvalidEntry),
 		errors.Is(err, kek.ErrInvalidName):
@@ -226,6 +281,8 @@ func exitCode(err error) int {
 		return exitPartial
 	case errors.Is(err, errUnhealthy):
 		return exitTest
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	}
 	return exitFailed
 }
@@ -299,7 +356,20 @@ func (c *cli) openKeys() (*local.Manager, error) { return c.config().OpenKeys() 
 // openVault opens the store and the keys and returns a vault over them.
 // The caller closes the store.
 func (c *cli) openVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *local.Manager, error) {
-	return c.config().OpenVault(ctx)
+	keys, err := c.openKeys()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := vault.New(st, hintingKeys{keys})
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return v, st, keys, nil
 }
 
 // readCapped and readAllCapped read files and streams under a size cap

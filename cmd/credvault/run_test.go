@@ -42,7 +42,7 @@ func newHarness(t testing.TB) *harness {
 func (h *harness) run(stdin string, args ...string) (int, string, string) {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
+	code := run(h.t.Context(), args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
 	if strings.Contains(out.String()+errOut.String(), canary) {
 		h.t.Fatalf("%v: output holds the secret:\n%s\n%s", args, out.String(), errOut.String())
 	}
@@ -182,7 +182,8 @@ func TestCLIHelp(t *testing.T) {
 		t.Fatal("help does not print usageText")
 	}
 	commands := [][]string{{}, {"keys", "create"}, {"keys", "rotate"}, {"keys", "list"}, {"keys", "retire"},
-		{"rotate"}, {"get"}, {"put"}, {"test-connection"}, {"kubelet-credential-provider"}}
+		{"keys", "init-root"}, {"rotate"}, {"verify"}, {"import"}, {"health"}, {"get"}, {"put"}, {"test-connection"},
+		{"kubelet-credential-provider"}}
 	for _, cmd := range commands {
 		if len(cmd) > 0 && !strings.Contains(help, "\n  "+strings.Join(cmd, " ")+" ") {
 			t.Errorf("help lacks the command %q", cmd)
@@ -201,7 +202,7 @@ func TestCLIHelp(t *testing.T) {
 		n, _ := strconv.Atoi(m[1])
 		listed = append(listed, n)
 	}
-	if want := []int{exitOK, exitFailed, exitUsage, exitNotFound, exitConflict, exitInvalid, exitPartial, exitTest}; !slices.Equal(listed, want) {
+	if want := []int{exitOK, exitFailed, exitUsage, exitNotFound, exitConflict, exitInvalid, exitPartial, exitTest, exitInterrupted}; !slices.Equal(listed, want) {
 		t.Errorf("help lists exit codes %v, want %v", listed, want)
 	}
 }
@@ -221,6 +222,10 @@ func FuzzRun(f *testing.F) {
 		{"put acme ghcr -provider GHCR -url https://ghcr.io -insecure", patJSON},
 		{"keys", ""},
 		{"put -password " + canary, ""},
+		{"verify -org acme", ""},
+		{"import -org acme", `{"name":"r","provider":"GHCR","credentials":{"username":"u","pat":"` + canary + `"}}`},
+		{"health -org acme -json", ""},
+		{"rotate -org acme -kind dek -restart", ""},
 	} {
 		f.Add(seed.args, seed.stdin)
 	}
@@ -230,12 +235,12 @@ func FuzzRun(f *testing.F) {
 	f.Fuzz(func(t *testing.T, args, stdin string) {
 		fields := strings.Fields(args)
 		for _, a := range fields {
-			if a = strings.TrimLeft(a, "-"); strings.HasPrefix(a, "store") || strings.HasPrefix(a, "keysets") {
+			if a = strings.TrimLeft(a, "-"); strings.HasPrefix(a, "store") || strings.HasPrefix(a, "keysets") || a == "init-root" {
 				t.Skip("would write outside the test's directories")
 			}
 		}
 		var out bytes.Buffer
-		code := run(fields, strings.NewReader(stdin), &out, &out, getenv)
+		code := run(t.Context(), fields, strings.NewReader(stdin), &out, &out, getenv)
 		if code < exitOK || code > exitTest {
 			t.Fatalf("%q: undocumented exit code %d", args, code)
 		}

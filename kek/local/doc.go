@@ -60,7 +60,17 @@
 // disk, not to the Manager's cache, and renames the result into place: no
 // writer loses another's versions. Readers take no lock, since every file
 // is replaced whole. A change waiting for the lock gives up when its
-// context ends. Create needs no lock: it never replaces a file.
+// context ends. Create takes the lock too, though it never replaces a
+// file (it links the new one into place).
+//
+// A writer writes the new file as .<org>.keyset~<random>.tmp (mode 0600)
+// and removes it on any error. One killed before its rename leaves that
+// file behind, holding the whole keyset, versions that Destroy removes
+// later included; so temporary files are never read, and are removed:
+// by the org's next writer, under the lock, before it writes (so that
+// Destroy leaves no copy of the destroyed version behind), and by Open,
+// for every org whose lock is free (and the unnamed .keyset-*.tmp of
+// earlier releases).
 //
 // A running Manager sees another writer's change of an org
 //

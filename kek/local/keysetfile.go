@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/credvault/credvault/kek"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/tink"
 )
@@ -164,17 +167,20 @@ func readKeysetFile(path string) ([]byte, os.FileInfo, error) {
 	return data, fi, err
 }
 
-// writeFileAtomic writes data to path through a synced 0600 temporary file
-// in the same directory and returns the written file's status. With
-// replace false it fails with ErrExists when path exists (hard link, which
-// never replaces); otherwise it renames.
-func writeFileAtomic(path string, data []byte, replace bool) (os.FileInfo, error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".keyset-*.tmp")
+// writeFileAtomic writes data to org's keyset file in dir through a
+// synced 0600 temporary file in the same directory (tempPattern) and
+// returns the written file's status. With replace false it fails with
+// ErrExists when the file exists (hard link, which never replaces);
+// otherwise it renames. The caller holds org's lock. The temporary file
+// is removed on every error; one a crash leaves behind is removed under
+// the lock by the org's next writer, or by the next Open (removeTemps).
+func writeFileAtomic(dir, org string, data []byte, replace bool) (os.FileInfo, error) {
+	tmp, err := os.CreateTemp(dir, tempPattern(org))
 	if err != nil {
 		return nil, fmt.Errorf("local: writing keyset: %w", err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after a rename
+	path := keysetPath(dir, org)
 	fi, err := writeAndSync(tmp, data)
 	if err != nil {
 		return nil, err
@@ -232,6 +238,48 @@ func syncDir(dir string) error {
 	defer d.Close()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("local: syncing keyset directory: %w", err)
+	}
+	return nil
+}
+
+// tempPattern is the os.CreateTemp pattern of org's temporary keyset
+// files: .<org>.keyset~<random>.tmp. Org names cannot hold '~', so the
+// part before it names one org.
+func tempPattern(org string) string { return "." + org + ".keyset~*.tmp" }
+
+// legacyTempPrefix begins the temporary files of earlier releases,
+// .keyset-<random>.tmp, which name no org.
+const legacyTempPrefix = ".keyset-"
+
+// tempOrg returns the org whose temporary keyset file name is, and
+// whether name is one: legacy ones return "" and true.
+func tempOrg(name string) (string, bool) {
+	if !strings.HasSuffix(name, ".tmp") || !strings.HasPrefix(name, ".") {
+		return "", false
+	}
+	if strings.HasPrefix(name, legacyTempPrefix) {
+		return "", true
+	}
+	org, _, ok := strings.Cut(name[1:], ".keyset~")
+	return org, ok && kek.ValidateOrg(org) == nil
+}
+
+// removeTemps removes the temporary keyset files in dir of org, or with
+// org "" the legacy ones. A temporary file is never valid: it is either a
+// writer's, between its creation and its rename, or a crashed writer's,
+// and it may hold key versions that Destroy has removed since. So it is
+// removed only under org's lock, when no writer of org is running.
+func removeTemps(dir, org string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("local: cleaning keyset directory: %w", err)
+	}
+	for _, e := range entries {
+		if o, ok := tempOrg(e.Name()); ok && o == org {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("local: cleaning keyset directory: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -69,7 +69,49 @@ func Open(dir string, root RootKey) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRootKey, err)
 	}
-	return &Manager{dir: dir, root: a, recheck: RecheckInterval}, nil
+	m := &Manager{dir: dir, root: a, recheck: RecheckInterval}
+	m.removeStaleTemps()
+	return m, nil
+}
+
+// removeStaleTemps removes, as far as it can, the temporary keyset files
+// a crashed writer left in the directory: those of every org whose lock
+// is free now (a busy org's writer removes them itself: see
+// writeFileAtomic), and those of earlier releases, which were written
+// without a per-org name. It never fails Open: a directory this process
+// cannot write (a read-only mount that only serves keysets) keeps them
+// until a writer of the org runs.
+func (m *Manager) removeStaleTemps() {
+	entries, err := os.ReadDir(m.dir)
+	if err != nil {
+		return
+	}
+	done := map[string]bool{}
+	for _, e := range entries {
+		org, ok := tempOrg(e.Name())
+		if !ok || done[org] {
+			continue
+		}
+		done[org] = true
+		if org == "" {
+			_ = removeTemps(m.dir, "")
+			continue
+		}
+		m.withFreeLock(org, func() { _ = removeTemps(m.dir, org) })
+	}
+}
+
+// withFreeLock runs fn holding org's lock if it can take the lock now;
+// otherwise (busy, or a directory it cannot write) it does nothing.
+func (m *Manager) withFreeLock(org string, fn func()) {
+	now, cancel := context.WithCancel(context.Background())
+	cancel() // lockOrg tries once before it waits for the context
+	unlock, err := m.lockOrg(now, org)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	fn()
 }
 
 // Create makes a keyset for org holding one fresh AES-256-GCM primary key.
@@ -92,7 +134,12 @@ func (m *Manager) Create(ctx context.Context, org string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.save(s, false); err != nil {
+	unlock, err := m.lockOrg(ctx, org)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := m.saveLocked(s, false); err != nil {
 		return err
 	}
 	m.orgs.Store(org, m.newOrgState(org, s))
@@ -319,21 +366,26 @@ func (m *Manager) publish(st *orgState, km *keyset.Manager, org string, destroye
 	if err != nil {
 		return err
 	}
-	if err := m.save(s, true); err != nil {
+	if err := m.saveLocked(s, true); err != nil {
 		return err
 	}
 	st.snap.Store(s)
 	return nil
 }
 
-// save writes s to its file and records the written file in s.file, before
-// s is published.
-func (m *Manager) save(s *snapshot, replace bool) error {
+// saveLocked writes s to its file and records the written file in
+// s.file, before s is published. The caller holds the org's lock, so it
+// first removes the temporary files a crashed writer of the org left:
+// they may hold versions that Destroy removed since.
+func (m *Manager) saveLocked(s *snapshot, replace bool) error {
+	if err := removeTemps(m.dir, s.org); err != nil {
+		return err
+	}
 	data, err := encodeKeyset(s, m.root)
 	if err != nil {
 		return err
 	}
-	s.file, err = writeFileAtomic(keysetPath(m.dir, s.org), data, replace)
+	s.file, err = writeFileAtomic(m.dir, s.org, data, replace)
 	return err
 }
 

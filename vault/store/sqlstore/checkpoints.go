@@ -10,32 +10,34 @@ import (
 
 var _ vault.Checkpointer = (*Store)(nil)
 
-// LoadCheckpoint implements [vault.Checkpointer]: it returns the cursor
-// saved for jobID in the credvault_checkpoints table, if any.
-func (s *Store) LoadCheckpoint(ctx context.Context, jobID string) (vault.Key, bool, error) {
+// LoadCheckpoint implements [vault.Checkpointer]: it returns the
+// checkpoint saved for jobID in the credvault_checkpoints table, if any.
+func (s *Store) LoadCheckpoint(ctx context.Context, jobID string) (vault.Checkpoint, bool, error) {
 	if err := s.check(ctx); err != nil {
-		return vault.Key{}, false, err
+		return vault.Checkpoint{}, false, err
 	}
-	var k vault.Key
-	err := retry(ctx, func() error { return s.stmts.loadCP.QueryRowContext(ctx, jobID).Scan(&k.Org, &k.Registry) })
+	var cp vault.Checkpoint
+	err := retry(ctx, func() error {
+		return s.stmts.loadCP.QueryRowContext(ctx, jobID).Scan(&cp.After.Org, &cp.After.Registry, &cp.Done, &cp.Skipped)
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return vault.Key{}, false, nil
+		return vault.Checkpoint{}, false, nil
 	case err != nil:
-		return vault.Key{}, false, dbError("load checkpoint", err)
+		return vault.Checkpoint{}, false, dbError("load checkpoint", err)
 	}
-	return k, true, nil
+	return cp, true, nil
 }
 
-// SaveCheckpoint implements [vault.Checkpointer]: it records after as
-// jobID's cursor, replacing any earlier one. The cursor is durable once
+// SaveCheckpoint implements [vault.Checkpointer]: it records cp as
+// jobID's checkpoint, replacing any earlier one. It is durable once
 // SaveCheckpoint returns, so a job killed afterwards resumes from it.
-func (s *Store) SaveCheckpoint(ctx context.Context, jobID string, after vault.Key) error {
+func (s *Store) SaveCheckpoint(ctx context.Context, jobID string, cp vault.Checkpoint) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
 	at := s.dialect.timeArg(s.now())
-	_, err := s.exec(ctx, s.stmts.saveCP, jobID, after.Org, after.Registry, at)
+	_, err := s.exec(ctx, s.stmts.saveCP, jobID, cp.After.Org, cp.After.Registry, cp.Done, cp.Skipped, at)
 	return passOrWrap(err, "save checkpoint")
 }
 

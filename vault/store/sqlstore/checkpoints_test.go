@@ -18,7 +18,7 @@ func TestCheckpoints(t *testing.T) {
 				t.Fatalf("fresh store: ok=%v err=%v", ok, err)
 			}
 			for i := range 3 {
-				at := vault.Key{Org: "acme", Registry: fmt.Sprintf("reg-%d", i)}
+				at := vault.Checkpoint{After: vault.Key{Org: "acme", Registry: fmt.Sprintf("reg-%d", i)}, Done: int64(10 * i), Skipped: int64(i)}
 				if err := s.SaveCheckpoint(ctx, "dek/acme", at); err != nil {
 					t.Fatal(err)
 				}
@@ -26,7 +26,7 @@ func TestCheckpoints(t *testing.T) {
 					t.Fatalf("after save %d: %v %v %v", i, got, ok, err)
 				}
 			}
-			if err := s.SaveCheckpoint(ctx, "dek/globex", vault.Key{Org: "globex", Registry: "x"}); err != nil {
+			if err := s.SaveCheckpoint(ctx, "dek/globex", vault.Checkpoint{After: vault.Key{Org: "globex", Registry: "x"}}); err != nil {
 				t.Fatal(err)
 			}
 			for range 2 { // clearing twice is fine
@@ -37,12 +37,12 @@ func TestCheckpoints(t *testing.T) {
 			if _, ok, _ := s.LoadCheckpoint(ctx, "dek/acme"); ok {
 				t.Fatal("checkpoint survived Clear")
 			}
-			if got, ok, _ := s.LoadCheckpoint(ctx, "dek/globex"); !ok || got.Org != "globex" {
+			if got, ok, _ := s.LoadCheckpoint(ctx, "dek/globex"); !ok || got.After.Org != "globex" {
 				t.Fatalf("another job's checkpoint: %v %v", got, ok)
 			}
 			// It survives a reopen.
 			s2 := open(t, dsn)
-			if got, ok, err := s2.LoadCheckpoint(ctx, "dek/globex"); !ok || err != nil || got.Registry != "x" {
+			if got, ok, err := s2.LoadCheckpoint(ctx, "dek/globex"); !ok || err != nil || got.After.Registry != "x" {
 				t.Fatalf("after reopen: %v %v %v", got, ok, err)
 			}
 		})

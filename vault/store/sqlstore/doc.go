@@ -76,6 +76,25 @@
 // connections that WAL lets run beside the writer. An in-memory SQLite
 // database uses a single connection.
 //
+// # Connection pools and files
+//
+// On PostgreSQL, Open keeps up to 32 connections, all of which may stay
+// idle (database/sql keeps 2 by default, which made a rotation job's
+// workers close and re-authenticate connections all the time), closes
+// one idle for 5 minutes, and replaces each after 30 minutes, so a
+// failover or a changed password takes effect. Size max_connections on
+// the server for 32 per process (a replica, the credvault CLI). To size
+// the pool otherwise, open the *sql.DB yourself, configure it with
+// SetMaxOpenConns, SetMaxIdleConns, SetConnMaxIdleTime and
+// SetConnMaxLifetime, and pass it to [New]. A rotation job needs about one
+// connection per worker and two more for its pipeline.
+//
+// A SQLite file named by a sqlite: DSN that does not exist yet is created
+// with mode 0600, like the keysets (SQLite would create it with the
+// umask, 0644 as a rule); its -wal and -shm files take that mode from it.
+// Open leaves an existing file's mode as it is, and does not create a
+// file named by a file: URI (SQLite does, with the umask).
+//
 // # Batches and checkpoints
 //
 // A Store is also a [vault.BatchPutter]: PutBatch writes many records in
@@ -91,9 +110,10 @@
 // as driver memory (sql.RawBytes) and copies it into the caller's buffer,
 // so a job paging through records reuses one page's memory for the next.
 //
-// A Store is a [vault.Checkpointer] too: rotation jobs keep their cursors
-// in the credvault_checkpoints table (migration 2), so a job restarted
-// after a crash resumes where its last completed page ended.
+// A Store is a [vault.Checkpointer] too: rotation jobs keep their
+// checkpoints in the credvault_checkpoints table (migration 2; migration
+// 4 adds the counts), so a job restarted after a crash resumes where its
+// last completed page ended and counts what its earlier runs did.
 //
 // # Health and leases
 //

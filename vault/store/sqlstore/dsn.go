@@ -9,6 +9,7 @@ type target struct {
 	dialect Dialect
 	dsn     string // DSN in the driver's own syntax
 	memory  bool   // an in-memory SQLite database: one connection only
+	path    string // the SQLite file of a sqlite: DSN, created owner-only
 }
 
 // sqlitePragmas are the connection settings Open adds to every SQLite DSN,
@@ -85,7 +86,7 @@ func sqliteTarget(rest string) (target, error) {
 	if strings.ContainsRune(path, 0) {
 		return target{}, &DSNError{Scheme: "sqlite", Reason: reasonNULInPath}
 	}
-	return target{dialect: SQLite, dsn: "file:" + escapeURIPath(path) + "?" + sqlitePragmas}, nil
+	return target{dialect: SQLite, dsn: "file:" + escapeURIPath(path) + "?" + sqlitePragmas, path: path}, nil
 }
 
 // escapeURIPath escapes the characters that end or alter the path part of

@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the newest schema version this package knows: the
 // version of the last migration. Opening a database recorded at a higher
 // version fails with a *SchemaVersionError.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // A migration is one schema change, written once per dialect. Migrations
 // run in version order, each in its own transaction, and are never edited
@@ -83,6 +83,17 @@ var migrations = []migration{{
 	name:     "create credvault_health and credvault_leases",
 	sqlite:   []string{createHealthSQLite, deleteHealthTriggerSQLite, createLeasesSQLite},
 	postgres: []string{createHealthPostgres, createLeasesPostgres},
+}, {
+	version: 4,
+	name:    "count a job's records in its checkpoint",
+	sqlite: []string{
+		`ALTER TABLE credvault_checkpoints ADD COLUMN done INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE credvault_checkpoints ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0`,
+	},
+	postgres: []string{
+		`ALTER TABLE credvault_checkpoints ADD COLUMN done BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE credvault_checkpoints ADD COLUMN skipped BIGINT NOT NULL DEFAULT 0`,
+	},
 }}
 
 // The migration bookkeeping table, per dialect.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +55,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := createOwnerOnly(t); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(driver, t.dsn)
 	if err != nil {
 		return nil, dbError("open", err)
@@ -80,6 +85,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s.ownsDB = true
 	return s, nil
+}
+
+// createOwnerOnly creates t's SQLite file, if it names one that does not
+// exist yet, empty (which SQLite takes for an empty database) and with
+// mode 0600, before SQLite would create it with the process's umask
+// (0644 as a rule) while keysets are 0600. SQLite gives the -wal and -shm
+// files it creates beside it the database file's mode. An existing file
+// keeps its mode.
+func createOwnerOnly(t target) error {
+	if t.path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(t.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sqlstore: creating the database file: %w", err)
+	}
+	return f.Close()
 }
 
 // sqliteBusyWait bounds how long Open retries a connection that a fresh
@@ -122,9 +147,21 @@ func sqlitePrivate(ctx context.Context, db *sql.DB) (bool, error) {
 	return file == "", err
 }
 
+// The PostgreSQL pool Open configures (see the package documentation,
+// # Connection pools). database/sql keeps only 2 idle connections by
+// default, so a rotation job's workers, contending, closed and
+// re-authenticated connections all the time (500 to 1,000 records/s
+// instead of 3,000 and more with 32 idle).
+const (
+	postgresMaxConns        = 32
+	postgresConnMaxIdleTime = 5 * time.Minute
+	postgresConnMaxLifetime = 30 * time.Minute
+)
+
 // configurePool sizes db's pool for t: one connection for an in-memory
 // SQLite database (each connection would see its own database), a few for
-// a SQLite file, the driver's defaults for PostgreSQL.
+// a SQLite file, and for PostgreSQL postgresMaxConns, all of which may
+// stay idle between a job's pages.
 func configurePool(db *sql.DB, t target) {
 	switch {
 	case t.memory:
@@ -135,6 +172,11 @@ func configurePool(db *sql.DB, t target) {
 	case t.dialect == SQLite:
 		db.SetMaxOpenConns(sqliteReadConns)
 		db.SetMaxIdleConns(sqliteReadConns)
+	default:
+		db.SetMaxOpenConns(postgresMaxConns)
+		db.SetMaxIdleConns(postgresMaxConns)
+		db.SetConnMaxIdleTime(postgresConnMaxIdleTime)
+		db.SetConnMaxLifetime(postgresConnMaxLifetime)
 	}
 }
 

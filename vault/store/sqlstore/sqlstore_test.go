@@ -285,6 +285,30 @@ func TestSQLiteSettings(t *testing.T) {
 	}
 }
 
+// TestSQLiteFileOwnerOnly: a SQLite file Open creates, and its WAL, are
+// owner-only (0600) like the keysets, whatever the umask allows; an
+// existing file keeps its mode.
+func TestSQLiteFileOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.db")
+	s := open(t, "sqlite://"+path)
+	if _, err := s.Put(t.Context(), vault.Record{Key: vault.Key{Org: "acme", Registry: "r"}, KeyID: "k", Envelope: []byte("e")}, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want mode 0600", filepath.Base(f), fi.Mode().Perm(), err)
+		}
+	}
+	shared := filepath.Join(t.TempDir(), "shared.db")
+	if err := os.WriteFile(shared, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	open(t, "sqlite://"+shared)
+	if fi, err := os.Stat(shared); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("an existing file's mode changed to %v (%v)", fi.Mode().Perm(), err)
+	}
+}
+
 // TestPrivateSQLiteURI opens SQLite URIs that name a database
 // private to each connection (an empty path: a temporary database; the
 // memdb VFS with a name not starting with '/'), which Open passes to

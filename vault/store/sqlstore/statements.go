@@ -22,10 +22,12 @@ const (
 	usageAllSQL      = `SELECT key_id, COUNT(*) FROM credvault_records GROUP BY key_id`
 	usageOrgSQL      = `SELECT key_id, COUNT(*) FROM credvault_records WHERE org = ? GROUP BY key_id`
 
-	loadCheckpointSQL = `SELECT after_org, after_registry FROM credvault_checkpoints WHERE job_id = ?`
-	saveCheckpointSQL = `INSERT INTO credvault_checkpoints (job_id, after_org, after_registry, updated_at) VALUES (?, ?, ?, ?)
+	loadCheckpointSQL = `SELECT after_org, after_registry, done, skipped FROM credvault_checkpoints WHERE job_id = ?`
+	saveCheckpointSQL = `INSERT INTO credvault_checkpoints (job_id, after_org, after_registry, done, skipped, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (job_id) DO UPDATE SET after_org = excluded.after_org,
-		after_registry = excluded.after_registry, updated_at = excluded.updated_at`
+		after_registry = excluded.after_registry, done = excluded.done, skipped = excluded.skipped,
+		updated_at = excluded.updated_at`
 	clearCheckpointSQL = `DELETE FROM credvault_checkpoints WHERE job_id = ?`
 
 	listSelect = `SELECT ` + columns + ` FROM credvault_records WHERE (org, registry) > (?, ?)`
