@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the newest schema version this package knows: the
 // version of the last migration. Opening a database recorded at a higher
 // version fails with a *SchemaVersionError.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // A migration is one schema change, written once per dialect. Migrations
 // run in version order, each in its own transaction, and are never edited
@@ -78,6 +78,11 @@ var migrations = []migration{{
 			updated_at     TIMESTAMPTZ      NOT NULL
 		)`,
 	},
+}, {
+	version:  3,
+	name:     "create credvault_api_keys",
+	sqlite:   apiKeysSQLite,
+	postgres: apiKeysPostgres,
 }}
 
 // The migration bookkeeping table, per dialect.

@@ -62,6 +62,7 @@ type statements struct {
 	usageAll, usageOrg          *sql.Stmt
 	loadCP, saveCP, clearCP     *sql.Stmt
 	list                        [filterCount]*sql.Stmt
+	keys                        apiKeyStmts
 	all                         []*sql.Stmt
 }
 
@@ -77,6 +78,7 @@ func prepare(ctx context.Context, db *sql.DB, d Dialect) (*statements, error) {
 		{&s.usageAll, usageAllSQL}, {&s.usageOrg, usageOrgSQL},
 		{&s.loadCP, loadCheckpointSQL}, {&s.saveCP, saveCheckpointSQL}, {&s.clearCP, clearCheckpointSQL},
 	}
+	targets = append(targets, s.keys.targets()...)
 	for f := range filterCount {
 		targets = append(targets, struct {
 			dst   **sql.Stmt
