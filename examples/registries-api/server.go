@@ -145,9 +145,10 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 	case errors.As(err, &tooBig):
 		status, msg = http.StatusRequestEntityTooLarge, "body is larger than the limit"
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		field, msg = typeErr.Field, "wrong JSON type for this field"
+		// An embedded struct's fields come with its Go name in front.
+		field, msg = strings.TrimPrefix(typeErr.Field, "EntryJSON."), "wrong JSON type for this field"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field, msg = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"
+		field, msg = unknownField(err), "unknown field"
 	case errors.Is(err, errTrailing):
 		msg = "one JSON object expected"
 	}
@@ -156,3 +157,13 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 }
 
 var errTrailing = errors.New("trailing data after the JSON object")
+
+// unknownField returns the field name an unknown-field decode error
+// quotes (a JSON key, not a value), cut to 64 bytes.
+func unknownField(err error) string {
+	name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	if len(name) > 64 {
+		name = strings.ToValidUTF8(name[:64], "")
+	}
+	return name
+}
