@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/credvault/credvault/credentials"
 	"github.com/credvault/credvault/kek/local"
+	"github.com/credvault/credvault/providers"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/memstore"
 )
@@ -62,6 +64,30 @@ func ExampleVault_OpenRecord_moved() {
 	_, err := v.OpenRecord(ctx, rec)
 	fmt.Println(errors.Is(err, vault.ErrCorrupt))
 	// Output: true
+}
+
+// Keep the outcome of a connection test beside the record, for a GET
+// view's health.status and lastSyncAt.
+func ExampleVault_RecordHealth() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "credvault-example-")
+	defer os.RemoveAll(dir)
+	root, _ := local.GenerateRootKey()
+	keys, _ := local.Open(dir, root)
+	_ = keys.Create(ctx, "acme")
+	v, _ := vault.New(memstore.New(), keys)
+	k := vault.Key{Org: "acme", Registry: "ghcr-main"}
+	cred := credentials.UsernamePat{Username: "bot", Pat: credentials.NewSecret("ghp_EXAMPLEexampleEXAMPLE")}
+	_, _ = v.Put(ctx, k, vault.Entry{Provider: "GHCR", Credential: cred})
+
+	monday := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	_ = v.RecordHealth(ctx, k, providers.Result{Status: providers.StatusHealthy}, monday)
+	_ = v.RecordHealth(ctx, k, providers.Result{Status: providers.StatusAuthFailed, Message: "token revoked"}, monday.Add(time.Hour))
+
+	h, _ := v.Health(ctx, k)
+	fmt.Println(h.Status, h.Message, h.CheckedAt.Format(time.Kitchen), h.LastHealthyAt.Format(time.Kitchen))
+	// Output:
+	// auth_failed token revoked 10:00AM 9:00AM
 }
 
 // Decode a HarborGuard POST /api/registries body: the vault's fields are an

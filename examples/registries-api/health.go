@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/credvault/credvault/providers"
@@ -9,32 +10,40 @@ import (
 	"github.com/credvault/credvault/vault"
 )
 
-// TEMPORARY until the leases branch lands vault.Health.
-type storedHealth struct {
-	Status    providers.Status
-	CheckedAt time.Time
-}
-
+// healthView is the GET view's health: the status and time of the
+// latest stored connection test, both null before the first.
 type healthView struct {
 	Status     *providers.Status `json:"status"`
 	LastSyncAt *time.Time        `json:"lastSyncAt"`
 }
 
-func newHealthView(h storedHealth) healthView {
+// storedHealth is the vault's stored health result for a registry.
+type storedHealth = vault.Health
+
+func newHealthView(h vault.Health) healthView {
 	if h.CheckedAt.IsZero() {
 		return healthView{}
 	}
 	return healthView{Status: &h.Status, LastSyncAt: &h.CheckedAt}
 }
 
-func (a *app) health(ctx context.Context, k vault.Key) (storedHealth, error) {
-	return storedHealth{}, nil
+// health returns the registry's stored health, zero if none was recorded.
+func (a *app) health(ctx context.Context, k vault.Key) (vault.Health, error) {
+	h, err := a.vault.Health(ctx, k)
+	if errors.Is(err, vault.ErrNotFound) {
+		return vault.Health{}, nil
+	}
+	return h, err
 }
 
-func (a *app) orgHealth(ctx context.Context, org string) (map[string]storedHealth, error) {
-	return nil, nil
+// orgHealth returns the stored health of an org's registries, by ID.
+func (a *app) orgHealth(ctx context.Context, org string) (map[string]vault.Health, error) {
+	return a.vault.OrgHealth(ctx, org)
 }
 
+// testStored tests the credentials sealed at k, which never leave the
+// vault, and records the result as k's health.
 func (a *app) testStored(ctx context.Context, k vault.Key) (providers.Result, error) {
-	return stored.Test(ctx, a.vault, k, a.testOpts), nil
+	res := stored.Test(ctx, a.vault, k, a.testOpts)
+	return res, a.vault.RecordHealth(ctx, k, res, time.Now())
 }

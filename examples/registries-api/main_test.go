@@ -316,6 +316,20 @@ func checkSync(t *testing.T, s *server, admin, id string) {
 	if status != http.StatusAccepted || dataOf(body)["status"] != "healthy" {
 		t.Fatalf("sync: %d %v", status, body)
 	}
+	// GET shows the stored result, in the list too.
+	_, body = s.call("GET", "/api/registries/"+id, admin, "")
+	h, _ := dataOf(body)["health"].(map[string]any)
+	if h["status"] != "healthy" || h["lastSyncAt"] == nil {
+		t.Errorf("health after sync = %v", h)
+	}
+	_, body = s.call("GET", "/api/registries", admin, "")
+	for _, r := range body["data"].([]any) {
+		r := r.(map[string]any)
+		h := r["health"].(map[string]any)
+		if synced := r["id"] == id; synced != (h["status"] == "healthy") || synced != (h["lastSyncAt"] != nil) {
+			t.Errorf("listed health of %v = %v", r["name"], h)
+		}
+	}
 }
 
 func checkSensorStatus(t *testing.T, s *server, viewer string, ids map[string]string) {

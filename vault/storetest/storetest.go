@@ -21,7 +21,12 @@
 // among them), its length check, cancellation and that it copies
 // envelopes too; for stores that offer [vault.PageLister], that ListInto
 // lists what List does into the memory it is given, in copies capped at
-// their ends.
+// their ends; for stores that offer [vault.HealthStore], that health is
+// kept only beside a record and goes with it, keeps the latest healthy
+// time and ignores older results; and for stores that offer
+// [vault.Leaser], that a lease has one holder at a time, passes on
+// expiry or release, renews only its own running term, gives every term
+// a larger fencing token, and that racing holders get one winner.
 //
 // The suite never calls t.Parallel: stores backed by one shared server
 // can hand each subtest its own schema or database in newStore.
@@ -44,7 +49,7 @@ type check struct {
 // cleanup with t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
 	t.Helper()
-	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks, batchChecks, pageListerChecks} {
+	for _, group := range [][]check{crudChecks, copyChecks, listChecks, usageChecks, concurrencyChecks, nameChecks, batchChecks, pageListerChecks, healthChecks, leaseChecks} {
 		for _, c := range group {
 			t.Run(c.name, func(t *testing.T) {
 				c.fn(t, newStore(t))

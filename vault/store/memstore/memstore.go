@@ -71,6 +71,9 @@ type Store struct {
 	finger finger
 	// now returns the time stamped on writes.
 	now func() time.Time
+	// leaseMu guards leases, the leases by name (see lease.go).
+	leaseMu sync.Mutex
+	leases  map[string]vault.Lease
 }
 
 // An entry holds one record, its envelope owned by the store.
@@ -78,6 +81,8 @@ type entry struct {
 	rec vault.Record
 	// tally counts the records of rec's org and key ID.
 	tally *tally
+	// health is the record's stored health, nil until PutHealth.
+	health *vault.Health
 }
 
 // New returns an empty Store.

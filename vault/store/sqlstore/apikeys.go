@@ -182,14 +182,6 @@ func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	return passOrWrap(err, apiKeysTouchOp)
 }
 
-// nullTime returns t as a nullable timestamp argument: NULL for zero.
-func (s *Store) nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return s.dialect.timeArg(t)
-}
-
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -214,16 +206,4 @@ func scanKey(row rowScanner) (apikey.Record, error) {
 		return apikey.Record{}, fmt.Errorf("api key row %q: %w", id, err)
 	}
 	return rec, nil
-}
-
-// nullUTCTime scans a nullable timestamp column; NULL is the zero time.
-type nullUTCTime struct{ t *time.Time }
-
-// Scan implements sql.Scanner.
-func (n nullUTCTime) Scan(v any) error {
-	if v == nil {
-		*n.t = time.Time{}
-		return nil
-	}
-	return utcTime(n).Scan(v)
 }

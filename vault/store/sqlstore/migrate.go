@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the newest schema version this package knows: the
 // version of the last migration. Opening a database recorded at a higher
 // version fails with a *SchemaVersionError.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // A migration is one schema change, written once per dialect. Migrations
 // run in version order, each in its own transaction, and are never edited
@@ -80,6 +80,11 @@ var migrations = []migration{{
 	},
 }, {
 	version:  3,
+	name:     "create credvault_health and credvault_leases",
+	sqlite:   []string{createHealthSQLite, deleteHealthTriggerSQLite, createLeasesSQLite},
+	postgres: []string{createHealthPostgres, createLeasesPostgres},
+}, {
+	version:  4,
 	name:     "create credvault_api_keys",
 	sqlite:   apiKeysSQLite,
 	postgres: apiKeysPostgres,

@@ -61,6 +61,9 @@ type statements struct {
 	deleteAny, deleteVersion    *sql.Stmt
 	usageAll, usageOrg          *sql.Stmt
 	loadCP, saveCP, clearCP     *sql.Stmt
+	putHealth, getHealth        *sql.Stmt
+	listHealth                  *sql.Stmt
+	lease                       leaseStatements
 	list                        [filterCount]*sql.Stmt
 	keys                        apiKeyStmts
 	all                         []*sql.Stmt
@@ -77,6 +80,7 @@ func prepare(ctx context.Context, db *sql.DB, d Dialect) (*statements, error) {
 		{&s.deleteAny, deleteSQL}, {&s.deleteVersion, deleteVersionSQL},
 		{&s.usageAll, usageAllSQL}, {&s.usageOrg, usageOrgSQL},
 		{&s.loadCP, loadCheckpointSQL}, {&s.saveCP, saveCheckpointSQL}, {&s.clearCP, clearCheckpointSQL},
+		{&s.putHealth, healthSQL(d, putHealthSQL)}, {&s.getHealth, getHealthSQL}, {&s.listHealth, listHealthSQL},
 	}
 	targets = append(targets, s.keys.targets()...)
 	for f := range filterCount {
@@ -84,6 +88,13 @@ func prepare(ctx context.Context, db *sql.DB, d Dialect) (*statements, error) {
 			dst   **sql.Stmt
 			query string
 		}{&s.list[f], listSQL(f)})
+	}
+	leases := leaseQueries(d) // already in d's placeholder syntax: rebind leaves them as they are
+	for i, dst := range []**sql.Stmt{&s.lease.acquire, &s.lease.renew, &s.lease.release} {
+		targets = append(targets, struct {
+			dst   **sql.Stmt
+			query string
+		}{dst, leases[i]})
 	}
 	for _, t := range targets {
 		stmt, err := db.PrepareContext(ctx, d.rebind(t.query))
