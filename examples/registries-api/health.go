@@ -17,9 +17,6 @@ type healthView struct {
 	LastSyncAt *time.Time        `json:"lastSyncAt"`
 }
 
-// storedHealth is the vault's stored health result for a registry.
-type storedHealth = vault.Health
-
 func newHealthView(h vault.Health) healthView {
 	if h.CheckedAt.IsZero() {
 		return healthView{}

@@ -520,6 +520,12 @@ func TestRestart(t *testing.T) {
 		if _, body := again.call("GET", "/api/registries", admin, ""); len(body["data"].([]any)) != 1 {
 			t.Errorf("after restart: %v", body)
 		}
+		// Without -allow-loopback, a connection test may not reach loopback.
+		status, body := again.call("POST", "/api/registries/test-connection", admin,
+			`{"provider":"DOCKER_REGISTRY","url":"`+first.base+`","insecure":true,"credentials":{"username":"u","password":"`+canaryWrong+`"}}`)
+		if d := dataOf(body); status != http.StatusOK || d["status"] == "healthy" || d["roundTrips"] != 0.0 {
+			t.Errorf("test-connection to loopback without -allow-loopback: %d %v", status, body)
+		}
 	case err := <-done:
 		t.Fatalf("restart failed: %v", err)
 	}

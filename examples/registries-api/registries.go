@@ -116,7 +116,7 @@ func (a *app) create(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	// The only place a sensor key leaves the server, once.
-	writeJSON(w, http.StatusCreated, data{createdView{view(m, d, storedHealth{}), sensorKey.Reveal()}})
+	writeJSON(w, http.StatusCreated, data{createdView{view(m, d, vault.Health{}), sensorKey.Reveal()}})
 }
 
 // fill checks m's API fields and applies the seed's defaults. Errors are
@@ -362,7 +362,7 @@ func (a *app) sensorStatus(w http.ResponseWriter, r *http.Request, c caller) {
 
 // view assembles the GET view from the example's row, the vault's
 // redacted description and the stored health.
-func view(m meta, d vault.Description, h storedHealth) registryView {
+func view(m meta, d vault.Description, h vault.Health) registryView {
 	updated := m.UpdatedAt
 	if d.UpdatedAt.After(updated) {
 		updated = d.UpdatedAt
