@@ -26,10 +26,10 @@ type EntryJSON struct {
 	Insecure    bool            `json:"insecure,omitempty"`
 }
 
-// Entry checks j as [Vault.Put] would and returns the Entry to seal: a
-// known provider, a URL where the provider requires one, credentials of a
-// kind the provider accepts (absent or null only where it allows
-// anonymous access). Errors are *[credentials.FieldError] values naming
+// Entry checks j by the rule [Vault.Put] applies and returns the Entry to
+// seal: a known provider, a URL where the provider requires one, and
+// credentials (required: the vault seals a credential) of a kind the
+// provider accepts. Errors are *[credentials.FieldError] values naming
 // the field ("provider", "url", "insecure", "credentials" or
 // "credentials.<name>"), never quoting a value.
 func (j EntryJSON) Entry() (Entry, error) {
@@ -44,7 +44,7 @@ func (j EntryJSON) Entry() (Entry, error) {
 		}
 	}
 	e := Entry{Provider: p, URL: j.URL, Insecure: j.Insecure, Credential: cred}
-	if err := e.Target().Validate(cred); err != nil {
+	if err := validateEntry(e); err != nil {
 		return Entry{}, err
 	}
 	return e, nil

@@ -32,10 +32,6 @@ func TestEntryJSON(t *testing.T) {
 	if body.Name != "Acme GHCR" || e.Provider != providers.GHCR || e.URL != "https://ghcr.io" || !ok || pat.Pat.Reveal() != entryCanary {
 		t.Fatalf("Entry = %+v", e)
 	}
-	anon, err := vault.EntryJSON{Provider: "DOCKER_HUB", Credentials: json.RawMessage("null")}.Entry()
-	if err != nil || anon.Credential != nil {
-		t.Fatalf("anonymous Docker Hub: %+v, %v", anon, err)
-	}
 }
 
 func TestEntryJSONRefuses(t *testing.T) {
@@ -52,6 +48,8 @@ func TestEntryJSONRefuses(t *testing.T) {
 		{"ghcr insecure", "insecure", vault.EntryJSON{Provider: "GHCR", Insecure: true, Credentials: json.RawMessage(up)}},
 		{"ecr with a password", "credentials", vault.EntryJSON{Provider: "AWS_ECR", URL: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com", Credentials: json.RawMessage(up)}},
 		{"harbor anonymous", "credentials", vault.EntryJSON{Provider: "HARBOR", URL: "https://h.example"}},
+		{"ghcr null credentials", "credentials", vault.EntryJSON{Provider: "GHCR", Credentials: json.RawMessage("null")}},
+		{"docker hub no credentials", "credentials", vault.EntryJSON{Provider: "DOCKER_HUB"}},
 		{"unknown credential field", "credentials.passwd", vault.EntryJSON{Provider: "GHCR", Credentials: json.RawMessage(`{"username":"u","passwd":"` + entryCanary + `"}`)}},
 		{"credentials not an object", "credentials", vault.EntryJSON{Provider: "GHCR", Credentials: json.RawMessage(`"` + entryCanary + `"`)}},
 	}
@@ -75,8 +73,8 @@ func FuzzEntryJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, provider, url, creds string, insecure bool) {
 		e, err := vault.EntryJSON{Provider: provider, URL: url, Credentials: json.RawMessage(creds), Insecure: insecure}.Entry()
 		if err == nil {
-			if e.Target().Validate(e.Credential) != nil {
-				t.Fatal("Entry returned an entry its target refuses")
+			if e.Credential == nil || e.Target().Validate(e.Credential) != nil {
+				t.Fatal("Entry returned an entry Put would refuse")
 			}
 			return
 		}
