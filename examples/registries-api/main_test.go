@@ -358,7 +358,8 @@ func checkUpdateDelete(t *testing.T, s *server, admin string, ids map[string]str
 	for body, field := range map[string]string{
 		`{"scanning":{"schedule":"hourly"}}`:                                "scanning.schedule",
 		`{"credentials":{"username":"u","password":"` + canaryWrong + `"}}`: "credentials",
-		`{"name":""}`: "name",
+		`{"name":""}`:                       "name",
+		`{"scanning":{"Schedule":"daily"}}`: "scanning.Schedule",
 	} {
 		if status, got := s.call("PUT", path, admin, body); status != http.StatusBadRequest || errField(got) != field {
 			t.Errorf("PUT %s: %d %v, want 400 naming %s", body, status, got, field)
@@ -437,6 +438,8 @@ func checkBadInput(t *testing.T, s *server, admin string) {
 		{"trailing data", `{"name":"x","provider":"GHCR"} {}`, "body", 400},
 		{"unknown field", `{"name":"x","provider":"GHCR","owner":"me"}`, "owner", 400},
 		{"wrong type", `{"name":"x","provider":"GHCR","insecure":"yes"}`, "insecure", 400},
+		{"case-folded key", `{"Name":"x","provider":"GHCR",` + creds + `}`, "Name", 400},
+		{"duplicate key", `{"name":"x","provider":"GHCR","provider":"HARBOR","url":"https://h.example",` + creds + `}`, "provider", 400},
 		{"unknown provider", `{"name":"x","provider":"DOCKERHUB",` + creds + `}`, "provider", 400},
 		{"missing name", `{"provider":"GHCR",` + creds + `}`, "name", 400},
 		{"bad scanMethod", `{"name":"x","provider":"GHCR","scanMethod":"agent",` + creds + `}`, "scanMethod", 400},

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/credvault/credvault/apikey"
@@ -125,15 +127,22 @@ type data struct {
 	Data any `json:"data"`
 }
 
-// decodeBody reads exactly one JSON object into dst, refusing unknown
-// fields, bodies over maxBody (413) and trailing data. On failure it has
-// answered the request and returns false.
+// decodeBody reads exactly one JSON object into dst, refusing bodies over
+// maxBody (413), unknown fields, trailing data, and what encoding/json
+// would let through but a JavaScript client would read differently: a
+// key that matches a field only case-insensitively, or the same key twice.
+// On failure it has answered the request and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errTrailing
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err = dec.Decode(dst); err == nil && dec.Decode(&struct{}{}) != io.EOF {
+			err = errTrailing
+		}
+	}
+	if err == nil {
+		err = exactKeys(json.NewDecoder(bytes.NewReader(raw)), reflect.TypeOf(dst), "")
 	}
 	if err == nil {
 		return true
@@ -141,6 +150,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 	status, field, msg := http.StatusBadRequest, "body", "malformed JSON body"
 	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
+	var keyErr *keyError
 	switch {
 	case errors.As(err, &tooBig):
 		status, msg = http.StatusRequestEntityTooLarge, "body is larger than the limit"
@@ -149,6 +159,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 		field, msg = strings.TrimPrefix(typeErr.Field, "EntryJSON."), "wrong JSON type for this field"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field, msg = unknownField(err), "unknown field"
+	case errors.As(err, &keyErr):
+		field, msg = keyErr.field, keyErr.reason
 	case errors.Is(err, errTrailing):
 		msg = "one JSON object expected"
 	}
@@ -156,14 +168,98 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 	return false
 }
 
+// keyError is a key exactKeys refuses.
+type keyError struct{ field, reason string }
+
+func (e *keyError) Error() string { return e.field + ": " + e.reason }
+
+// exactKeys walks one JSON value (already decoded once, so well formed)
+// against t, the type it was decoded into: every object key of a struct
+// must be one of its JSON names exactly, once. Values of other types
+// (json.RawMessage credentials, which credentials.Parse checks itself,
+// strings, numbers) are walked without checks.
+func exactKeys(dec *json.Decoder, t reflect.Type, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		for dec.More() {
+			if err := exactKeys(dec, elem(t), path); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		names, seen := jsonFields(t), map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := k.(string)
+			next, ok := names[key]
+			switch {
+			case names != nil && !ok:
+				return &keyError{cut(path + key), "unknown field (names are case-sensitive)"}
+			case names != nil && seen[key]:
+				return &keyError{path + key, "appears twice"}
+			}
+			seen[key] = true
+			if err := exactKeys(dec, next, path+key+"."); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil
+	}
+	_, err = dec.Token() // the closing delimiter
+	return err
+}
+
+// jsonFields returns the JSON names of t's fields (embedded structs'
+// included) and their types, or nil when t is not a struct.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" || f.Anonymous && name == "" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// elem returns the element type of a slice type, nil otherwise.
+func elem(t reflect.Type) reflect.Type {
+	if t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
+		return t.Elem()
+	}
+	return nil
+}
+
+// cut bounds a field name taken from the request to 64 bytes.
+func cut(name string) string {
+	if len(name) > 64 {
+		name = strings.ToValidUTF8(name[:64], "")
+	}
+	return name
+}
+
 var errTrailing = errors.New("trailing data after the JSON object")
 
 // unknownField returns the field name an unknown-field decode error
 // quotes (a JSON key, not a value), cut to 64 bytes.
 func unknownField(err error) string {
-	name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-	if len(name) > 64 {
-		name = strings.ToValidUTF8(name[:64], "")
-	}
-	return name
+	return cut(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 }
