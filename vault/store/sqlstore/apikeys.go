@@ -46,14 +46,13 @@ var (
 
 // API-key queries, with '?' placeholders rebound per dialect.
 const (
-	apiKeyColumns  = `id, org, role, label, hash, created_at, last_used_at, revoked_at`
-	createKeySQL   = `INSERT INTO credvault_api_keys (` + apiKeyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
-	keyByIDSQL     = `SELECT ` + apiKeyColumns + ` FROM credvault_api_keys WHERE id = ?`
-	listKeysSQL    = `SELECT ` + apiKeyColumns + ` FROM credvault_api_keys WHERE org = ? ORDER BY created_at, id`
-	revokeKeySQL   = `UPDATE credvault_api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND org = ?`
-	touchKeySQL    = `UPDATE credvault_api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`
-	keyExistsSQL   = `SELECT 1 FROM credvault_api_keys WHERE id = ?`
-	apiKeysTouchOp = "touch api key"
+	apiKeyColumns = `id, org, role, label, hash, created_at, last_used_at, revoked_at`
+	createKeySQL  = `INSERT INTO credvault_api_keys (` + apiKeyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	keyByIDSQL    = `SELECT ` + apiKeyColumns + ` FROM credvault_api_keys WHERE id = ?`
+	listKeysSQL   = `SELECT ` + apiKeyColumns + ` FROM credvault_api_keys WHERE org = ? ORDER BY created_at, id`
+	revokeKeySQL  = `UPDATE credvault_api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND org = ?`
+	touchKeySQL   = `UPDATE credvault_api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`
+	keyExistsSQL  = `SELECT 1 FROM credvault_api_keys WHERE id = ?`
 )
 
 // apiKeyStmts are the prepared API-key statements.
@@ -171,7 +170,7 @@ func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	}
 	t := s.dialect.timeArg(at)
 	n, err := s.exec(ctx, s.stmts.keys.touch, t, id, t)
-	if err := passOrWrap(err, apiKeysTouchOp); err != nil || n > 0 {
+	if err := passOrWrap(err, "touch api key"); err != nil || n > 0 {
 		return err
 	}
 	var one int
@@ -179,7 +178,7 @@ func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return apikey.ErrNotFound
 	}
-	return passOrWrap(err, apiKeysTouchOp)
+	return passOrWrap(err, "touch api key")
 }
 
 // rowScanner is a *sql.Row or *sql.Rows.

@@ -95,6 +95,13 @@
 // in the credvault_checkpoints table (migration 2), so a job restarted
 // after a crash resumes where its last completed page ended.
 //
+// # API keys
+//
+// A Store is an [apikey.Store] as well: API-key records (hashes only,
+// never a key) live in the credvault_api_keys table (migration 4) of the
+// same database, so a service keeps its sealed registries and the keys
+// that call it in one place. apikey/keystoretest checks both dialects.
+//
 // # Errors
 //
 // Besides [vault.ErrNotFound] and [vault.ErrConflict], methods return the
