@@ -19,6 +19,14 @@
 // a key is presented, find the stored hash by [LookupID] and check the key
 // with [Verify], which compares in constant time.
 //
+// A [Store] keeps those hashes as [Record] values: per org, with a [Role],
+// a label, creation, last-use and revocation times. [Issue] mints a key
+// into a Store; a [Verifier] checks presented keys against one, refusing
+// revoked keys and writing the last-use time at most once a minute.
+// [MemStore] keeps records in memory; vault/store/sqlstore keeps them in
+// SQLite or PostgreSQL beside the sealed records; apikey/keystoretest is
+// the conformance suite both pass.
+//
 // # Errors
 //
 // [New] and [ParseHash] return a *[credentials.FieldError] naming the

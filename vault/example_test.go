@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -87,4 +88,30 @@ func ExampleVault_RecordHealth() {
 	fmt.Println(h.Status, h.Message, h.CheckedAt.Format(time.Kitchen), h.LastHealthyAt.Format(time.Kitchen))
 	// Output:
 	// auth_failed token revoked 10:00AM 9:00AM
+}
+
+// Decode a HarborGuard POST /api/registries body: the vault's fields are an
+// embedded EntryJSON, the API's own fields sit beside it.
+func ExampleEntryJSON() {
+	body := `{"name":"Acme Harbor","provider":"HARBOR","schedule":"daily",
+		"credentials":{"robotName":"robot$ci","secret":"EXAMPLE0000"}}`
+	var req struct {
+		vault.EntryJSON
+		Name     string `json:"name"`
+		Schedule string `json:"schedule"`
+	}
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err := req.Entry()
+	if fe, ok := errors.AsType[*credentials.FieldError](err); ok {
+		fmt.Println(req.Name, "refused: field", fe.Field)
+	}
+	req.URL = "https://harbor.acme.example"
+	e, err := req.Entry()
+	fmt.Println(e.Provider, e.Credential.Kind(), err)
+	// Output:
+	// Acme Harbor refused: field url
+	// HARBOR HarborRobot <nil>
 }

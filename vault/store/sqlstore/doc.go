@@ -155,6 +155,13 @@
 // needed: one holder per org already does each record once, and
 // BenchmarkReplicas shows 4 replicas finishing in the time of one.
 //
+// # API keys
+//
+// A Store is an [apikey.Store] as well: API-key records (hashes only,
+// never a key) live in the credvault_api_keys table (migration 4) of the
+// same database, so a service keeps its sealed registries and the keys
+// that call it in one place. apikey/keystoretest checks both dialects.
+//
 // # Errors
 //
 // Besides [vault.ErrNotFound] and [vault.ErrConflict], methods return the

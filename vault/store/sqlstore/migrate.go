@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the newest schema version this package knows: the
 // version of the last migration. Opening a database recorded at a higher
 // version fails with a *SchemaVersionError.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // A migration is one schema change, written once per dialect. Migrations
 // run in version order, each in its own transaction, and are never edited
@@ -94,6 +94,11 @@ var migrations = []migration{{
 		`ALTER TABLE credvault_checkpoints ADD COLUMN done BIGINT NOT NULL DEFAULT 0`,
 		`ALTER TABLE credvault_checkpoints ADD COLUMN skipped BIGINT NOT NULL DEFAULT 0`,
 	},
+}, {
+	version:  5,
+	name:     "create credvault_api_keys",
+	sqlite:   apiKeysSQLite,
+	postgres: apiKeysPostgres,
 }}
 
 // The migration bookkeeping table, per dialect.

@@ -67,6 +67,7 @@ type statements struct {
 	listHealth                  *sql.Stmt
 	lease                       leaseStatements
 	list                        [filterCount]*sql.Stmt
+	keys                        apiKeyStmts
 	all                         []*sql.Stmt
 }
 
@@ -83,6 +84,7 @@ func prepare(ctx context.Context, db *sql.DB, d Dialect) (*statements, error) {
 		{&s.loadCP, loadCheckpointSQL}, {&s.saveCP, saveCheckpointSQL}, {&s.clearCP, clearCheckpointSQL},
 		{&s.putHealth, healthSQL(d, putHealthSQL)}, {&s.getHealth, getHealthSQL}, {&s.listHealth, listHealthSQL},
 	}
+	targets = append(targets, s.keys.targets()...)
 	for f := range filterCount {
 		targets = append(targets, struct {
 			dst   **sql.Stmt
