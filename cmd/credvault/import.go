@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/credvault/credvault/credentials"
-	"github.com/credvault/credvault/providers"
 	"github.com/credvault/credvault/vault"
 )
 
@@ -26,11 +25,8 @@ const (
 // /api/registries shape. The fields that are the service's, not
 // credvault's, are accepted and ignored; any other field is refused.
 type importLine struct {
-	Name        string          `json:"name"`
-	Provider    string          `json:"provider"`
-	URL         string          `json:"url"`
-	Credentials json.RawMessage `json:"credentials"`
-	Insecure    bool            `json:"insecure"`
+	Name string `json:"name"`
+	vault.EntryJSON
 
 	ScanMethod  json.RawMessage `json:"scanMethod"`
 	Scanners    json.RawMessage `json:"scanners"`
@@ -40,8 +36,9 @@ type importLine struct {
 }
 
 // parseImportLine decodes one line into the registry name and entry it
-// describes, validated as put validates them. Errors name the field,
-// never a value.
+// describes, validated as put validates them (vault.EntryJSON, the one
+// decoder of the POST body's vault fields). Errors name the field, never
+// a value.
 func parseImportLine(line []byte) (string, vault.Entry, error) {
 	var l importLine
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -54,21 +51,11 @@ func parseImportLine(line []byte) (string, vault.Entry, error) {
 	if err != nil {
 		return "", vault.Entry{}, jsonFieldError(err)
 	}
-	switch {
-	case l.Name == "":
+	if l.Name == "" {
 		return "", vault.Entry{}, errors.New(`field "name": required`)
-	case len(l.Credentials) == 0:
-		return "", vault.Entry{}, errors.New(`field "credentials": required`)
 	}
-	p, err := providers.ParseProvider(l.Provider)
+	e, err := l.Entry()
 	if err != nil {
-		return "", vault.Entry{}, err
-	}
-	e := vault.Entry{Provider: p, URL: l.URL, Insecure: l.Insecure}
-	if e.Credential, err = credentials.Parse(l.Credentials); err != nil {
-		return "", vault.Entry{}, fmt.Errorf(`field "credentials": %w`, err)
-	}
-	if err := e.Target().Validate(e.Credential); err != nil {
 		return "", vault.Entry{}, err
 	}
 	return l.Name, e, nil
