@@ -63,7 +63,7 @@ func TestImportBadLinesWriteNothing(t *testing.T) {
 	if code != exitInvalid {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{`line 5: unknown field "credentails"`, `line 6: field "credentials"`, `line 7: field "name": "acme-ghcr" repeats line 1`,
+	for _, want := range []string{`line 5: unknown field "credentails"`, `line 6: credentials: unknown field: credentials.extra`, `line 7: field "name": "acme-ghcr" repeats line 1`,
 		"line 8: providers: unknown provider", "line 9: incomplete JSON", `line 10: field "name": want a JSON string`, "nothing written"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
