@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/providers"
 	"github.com/credvault/credvault/providers/stored"
 	"github.com/credvault/credvault/vault"
@@ -51,7 +52,7 @@ func (c *cli) health(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	if _, err := keys.KEK(ctx, *org); err != nil {
-		return keysetHint(*org, err)
+		return vaultenv.KeysetHint(*org, err)
 	}
 	var regs []vault.Key
 	err = eachPage(ctx, st, *org, func(recs []vault.Record) error {

@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/credvault/credvault/kek"
+	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/kek/local"
 )
 
@@ -93,7 +92,7 @@ func (c *cli) keysRotate(ctx context.Context, args []string) error {
 	}
 	id, err := keys.Rotate(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("keys rotate %s: %w", pos[0], keysetHint(pos[0], err))
+		return fmt.Errorf("keys rotate %s: %w", pos[0], vaultenv.KeysetHint(pos[0], err))
 	}
 	_, err = fmt.Fprintln(c.stdout, id)
 	return err
@@ -111,7 +110,7 @@ func (c *cli) keysList(ctx context.Context, args []string) error {
 	}
 	versions, err := keys.Versions(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("keys list %s: %w", pos[0], keysetHint(pos[0], err))
+		return fmt.Errorf("keys list %s: %w", pos[0], vaultenv.KeysetHint(pos[0], err))
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
@@ -164,23 +163,4 @@ func (c *cli) keysRetire(ctx context.Context, args []string) error {
 	}
 	_, err = fmt.Fprintln(c.stdout, verb, id)
 	return err
-}
-
-// keysetHint adds to err, when it says that org has no keyset, the
-// command that creates one; other errors it returns as they are.
-func keysetHint(org string, err error) error {
-	if errors.Is(err, kek.ErrKeyNotFound) {
-		return fmt.Errorf("%w: create the org's keyset with: credvault keys create %s", err, org)
-	}
-	return err
-}
-
-// hintingKeys resolves org KEKs from local keysets, and says how to
-// create a missing one (keysetHint).
-type hintingKeys struct{ *local.Manager }
-
-// KEK implements vault.KEKResolver.
-func (h hintingKeys) KEK(ctx context.Context, org string) (kek.KEK, error) {
-	k, err := h.Manager.KEK(ctx, org)
-	return k, keysetHint(org, err)
 }

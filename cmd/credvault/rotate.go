@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/credvault/credvault/internal/vaultenv"
 	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
@@ -41,7 +42,7 @@ func (c *cli) rotate(ctx context.Context, args []string) error {
 	defer st.Close()
 	kk, err := keys.KEK(ctx, f.org)
 	if err != nil { // before a DEK job would fail every record for it
-		return keysetHint(f.org, err)
+		return vaultenv.KeysetHint(f.org, err)
 	}
 	lease := vault.LeaseOptions{Leaser: st, Holder: leaseHolder()}
 	err = vault.RunLeased(ctx, lease, f.kind+"/"+f.org, func(ctx context.Context) error {

@@ -356,20 +356,7 @@ func (c *cli) openKeys() (*local.Manager, error) { return c.config().OpenKeys() 
 // openVault opens the store and the keys and returns a vault over them.
 // The caller closes the store.
 func (c *cli) openVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *local.Manager, error) {
-	keys, err := c.openKeys()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	v, err := vault.New(st, hintingKeys{keys})
-	if err != nil {
-		st.Close()
-		return nil, nil, nil, err
-	}
-	return v, st, keys, nil
+	return c.config().OpenVault(ctx)
 }
 
 // readCapped and readAllCapped read files and streams under a size cap

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/credvault/credvault/kek"
 	"github.com/credvault/credvault/kek/local"
 	"github.com/credvault/credvault/vault"
 	"github.com/credvault/credvault/vault/store/sqlstore"
@@ -97,7 +98,7 @@ func (c Config) OpenVault(ctx context.Context) (*vault.Vault, *sqlstore.Store, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	v, err := vault.New(st, keys)
+	v, err := vault.New(st, hintingKeys{keys})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
@@ -169,4 +170,23 @@ func ReadAllCapped(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: input larger than %d bytes", ErrInvalid, limit)
 	}
 	return b, nil
+}
+
+// KeysetHint adds to err, when it says that org has no keyset, the
+// command that creates one; other errors it returns as they are.
+func KeysetHint(org string, err error) error {
+	if errors.Is(err, kek.ErrKeyNotFound) {
+		return fmt.Errorf("%w: create the org's keyset with: credvault keys create %s", err, org)
+	}
+	return err
+}
+
+// hintingKeys resolves org KEKs from local keysets, and says how to
+// create a missing one (KeysetHint).
+type hintingKeys struct{ *local.Manager }
+
+// KEK implements vault.KEKResolver.
+func (h hintingKeys) KEK(ctx context.Context, org string) (kek.KEK, error) {
+	k, err := h.Manager.KEK(ctx, org)
+	return k, KeysetHint(org, err)
 }
